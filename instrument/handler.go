@@ -1,0 +1,267 @@
+package instrument
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Handler wraps next with an otelhttp server span (named and attributed by
+// the HTTP semantic conventions; operation is passed to otelhttp) and adds
+// what otelhttp leaves out:
+//
+//   - a 5xx answer gets error.type and the failhop marks: origin when nothing
+//     below failed, propagated (with the origin span) when a child span or a
+//     downstream service failed;
+//   - a panic is recovered and recorded with its stack, and answered with a
+//     500 if nothing was written yet (http.ErrAbortHandler keeps its meaning);
+//   - a 5xx without a body, and every panic, gets a safe error page (HTML or
+//     JSON by Accept) showing only the trace ID to quote, also sent in the
+//     Traceresponse header;
+//   - 5xx answers tell the caller why in the Failhop-Error header, unless
+//     the handler is the public edge (see [WithPublicEdge]).
+//
+// The request context carries a request-scoped record: spans made by
+// [Transport], [OpenDB] and [RecordError] under it report their failures to
+// it, which is how the server span knows whether it is the origin.
+func Handler(next http.Handler, operation string, opts ...Option) http.Handler {
+	c := newConfig(opts)
+	h := &failureHandler{next: next, publicEdge: c.publicEdge}
+	return otelhttp.NewHandler(h, operation, c.otelhttpOptions()...)
+}
+
+// otelhttpOptions translates the options otelhttp understands.
+func (c *config) otelhttpOptions() []otelhttp.Option {
+	opts := []otelhttp.Option{
+		otelhttp.WithTracerProvider(c.tracerProvider),
+		otelhttp.WithMeterProvider(c.meterProvider),
+		otelhttp.WithPropagators(c.propagators),
+	}
+	for _, f := range c.filters {
+		opts = append(opts, otelhttp.WithFilter(f))
+	}
+	return opts
+}
+
+// failureHandler runs inside the otelhttp server span.
+type failureHandler struct {
+	next       http.Handler
+	publicEdge bool
+}
+
+func (h *failureHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	span := trace.SpanFromContext(r.Context())
+	s := &exchange{
+		Context:        r.Context(),
+		ResponseWriter: w,
+		requestRecord:  requestRecord{serverSpanID: span.SpanContext().SpanID()},
+		span:           span,
+		publicEdge:     h.publicEdge,
+		accept:         r.Header.Get("Accept"),
+	}
+	inner := r.WithContext(s)
+	defer func() {
+		// Let otelhttp and net/http see what the handler did with its copy.
+		r.Pattern, r.MultipartForm = inner.Pattern, inner.MultipartForm
+		if v := recover(); v != nil {
+			s.recoverPanic(v, r)
+		}
+	}()
+	h.next.ServeHTTP(s, inner)
+	s.finish()
+}
+
+// exchange is the state of one request. It is at once the request context
+// (carrying the request record) and the ResponseWriter given to the
+// handler, so that the success path costs one allocation for both.
+type exchange struct {
+	context.Context
+	http.ResponseWriter
+	requestRecord
+
+	span       trace.Span
+	publicEdge bool
+	accept     string
+
+	status int  // the status the handler chose; 0 until it chooses
+	held   bool // a 5xx status is held back until we know if a body follows
+	sent   bool // the status line went to the client
+}
+
+// Value returns the request record for recordKey, and defers to the request
+// context otherwise.
+func (s *exchange) Value(key any) any {
+	if key == (recordKey{}) {
+		return &s.requestRecord
+	}
+	return s.Context.Value(key)
+}
+
+// WriteHeader records the status. A 5xx is held back: if the handler
+// writes no body, or is the public edge, the safe page replaces it.
+func (s *exchange) WriteHeader(code int) {
+	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+		s.ResponseWriter.WriteHeader(code) // informational: more may follow
+		return
+	}
+	if s.sent || s.held {
+		return // a superfluous call, as net/http would ignore it
+	}
+	s.status = code
+	if code >= 500 {
+		s.held = true
+		return
+	}
+	s.send()
+}
+
+// Write sends b, first releasing the held status line.
+func (s *exchange) Write(b []byte) (int, error) {
+	if !s.sent && !s.held {
+		s.WriteHeader(http.StatusOK)
+	}
+	if s.held {
+		if s.publicEdge {
+			return len(b), nil // replaced by the safe page in finish
+		}
+		s.send()
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Flush sends what is buffered; a held 5xx stays held at the public edge.
+func (s *exchange) Flush() {
+	if s.held && s.publicEdge {
+		return
+	}
+	if !s.sent {
+		s.WriteHeader(http.StatusOK)
+		if s.held {
+			s.send()
+		}
+	}
+	_ = http.NewResponseController(s.ResponseWriter).Flush()
+}
+
+// Hijack hands the connection over, as the underlying writer allows.
+func (s *exchange) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(s.ResponseWriter).Hijack()
+	if err == nil {
+		s.sent = true
+	}
+	return conn, rw, err
+}
+
+// Unwrap gives http.ResponseController access to the underlying writer.
+func (s *exchange) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// send writes the status line, with failhop's headers on a 5xx.
+func (s *exchange) send() {
+	s.setHeaders()
+	s.ResponseWriter.WriteHeader(s.status)
+}
+
+// setHeaders prepares the response headers for the status line.
+func (s *exchange) setHeaders() {
+	s.held, s.sent = false, true
+	h := s.ResponseWriter.Header()
+	if s.publicEdge {
+		h.Del(ErrorHeader) // the handler may have copied it from a downstream answer
+	}
+	if s.status >= 500 {
+		if sc := s.span.SpanContext(); sc.IsValid() {
+			h.Set(TraceResponseHeader, formatTraceResponse(sc))
+		}
+		if !s.publicEdge {
+			h.Set(ErrorHeader, s.errorHeader())
+		}
+	}
+}
+
+// errorHeader tells the caller what the record knows so far.
+func (s *exchange) errorHeader() string {
+	if f, ok := s.verdict(); ok {
+		return formatErrorHeader(f.cause, f.origin())
+	}
+	return formatErrorHeader(CauseAppError, s.serverSpanID)
+}
+
+// finish completes a response after the handler returned.
+func (s *exchange) finish() {
+	if s.held {
+		s.writeSafePage()
+	}
+	if s.status >= 500 {
+		s.markServerSpan()
+	}
+}
+
+// writeSafePage answers with the held 5xx status and the safe error page.
+func (s *exchange) writeSafePage() {
+	s.setHeaders()
+	var ref string
+	if sc := s.span.SpanContext(); sc.HasTraceID() {
+		ref = sc.TraceID().String()
+	}
+	newErrorPage(s.status, ref).write(s.ResponseWriter, s.accept)
+}
+
+// markServerSpan writes error.type and the failhop marks of a failed
+// request on the server span (otelhttp sets its status from the code).
+func (s *exchange) markServerSpan() {
+	if !s.span.IsRecording() {
+		return
+	}
+	f, ok := s.verdict()
+	switch {
+	case !ok:
+		markOrigin(s.span, CauseAppError)
+	case f.spanID == s.serverSpanID:
+		return // RecordError or the panic handler marked it, with error.type
+	default:
+		markPropagated(s.span, f)
+	}
+	s.span.SetAttributes(semconv.ErrorTypeKey.String(strconv.Itoa(s.status)))
+}
+
+// recoverPanic records a panic on the server span and answers 500 if the
+// status line has not gone out; otherwise it aborts the response, so that
+// the client sees a broken answer rather than a truncated success.
+func (s *exchange) recoverPanic(v any, r *http.Request) {
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	err, ok := v.(error)
+	if !ok {
+		err = fmt.Errorf("%v", v)
+	}
+	errorType := semconv.ErrorTypeKey.String(string(CausePanic))
+	if ok {
+		errorType = semconv.ErrorType(err)
+	}
+	stack := debug.Stack()
+	slog.ErrorContext(s, "failhop: recovered panic", "method", r.Method, "path", r.URL.Path,
+		"panic", err.Error(), "stack", string(stack))
+	if s.span.IsRecording() {
+		s.span.RecordError(err, trace.WithStackTrace(true))
+		s.span.SetStatus(codes.Error, "panic: "+err.Error())
+		s.span.SetAttributes(errorType)
+		markOrigin(s.span, CausePanic)
+	}
+	s.add(failure{spanID: s.serverSpanID, cause: CausePanic, err: err})
+	if s.sent {
+		panic(http.ErrAbortHandler)
+	}
+	s.status, s.held = http.StatusInternalServerError, true
+	s.writeSafePage()
+}

@@ -1,0 +1,282 @@
+package instrument
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// serve runs h behind Handler on a real HTTP server and does one GET with
+// the given Accept header. It returns the response with its body read.
+func serve(t *testing.T, rec *recorder, h http.HandlerFunc, accept string, opts ...Option) (*http.Response, string) {
+	t.Helper()
+	srv := httptest.NewServer(Handler(h, "test", rec.options(opts...)...))
+	t.Cleanup(srv.Close)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/items/7", nil)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		return nil, err.Error()
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp, "read error: " + err.Error()
+	}
+	return resp, string(body)
+}
+
+// secret is text a handler holds that must never reach the client.
+const secret = "pq: password authentication failed for user admin at db-7.internal"
+
+func TestHandlerMarks(t *testing.T) {
+	tests := []struct {
+		name        string
+		handler     http.HandlerFunc
+		opts        []Option
+		accept      string
+		wantStatus  int
+		wantSpan    marks
+		wantCode    codes.Code
+		wantBody    []string // substrings
+		wantHeader  string   // Failhop-Error, "" = absent; "ORIGIN" stands for the server span's ID
+		wantPage    bool     // safe page with the trace ID
+		wantNoLeaks bool
+	}{
+		{
+			name:       "success",
+			handler:    func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") },
+			wantStatus: 200, wantBody: []string{"ok"},
+		},
+		{
+			name:       "4xx is not a server error",
+			handler:    func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) },
+			wantStatus: 404,
+		},
+		{
+			name:       "500 without body gets the safe page",
+			handler:    func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) },
+			wantStatus: 500, wantCode: codes.Error, wantPage: true,
+			wantSpan:   marks{origin: true, cause: CauseAppError, errorType: "500"},
+			wantHeader: "app_error; origin=ORIGIN", wantBody: []string{"<!doctype html>", "Reference:"},
+		},
+		{
+			name:       "safe page as JSON",
+			handler:    func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) },
+			accept:     "application/json, */*",
+			wantStatus: 503, wantCode: codes.Error, wantPage: true,
+			wantSpan:   marks{origin: true, cause: CauseAppError, errorType: "503"},
+			wantHeader: "app_error; origin=ORIGIN", wantBody: []string{`"status":503`, `"reference":"`},
+		},
+		{
+			name:       "internal service keeps its own 5xx body",
+			handler:    func(w http.ResponseWriter, r *http.Request) { http.Error(w, "out of stock", 500) },
+			wantStatus: 500, wantCode: codes.Error,
+			wantSpan:   marks{origin: true, cause: CauseAppError, errorType: "500"},
+			wantHeader: "app_error; origin=ORIGIN", wantBody: []string{"out of stock"},
+		},
+		{
+			name:       "public edge replaces a 5xx body and drops internal headers",
+			handler:    func(w http.ResponseWriter, r *http.Request) { http.Error(w, secret, 502) },
+			opts:       []Option{WithPublicEdge()},
+			wantStatus: 502, wantCode: codes.Error, wantPage: true, wantNoLeaks: true,
+			wantSpan: marks{origin: true, cause: CauseAppError, errorType: "502"},
+		},
+		{
+			name: "public edge drops a Failhop-Error copied from downstream",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set(ErrorHeader, "db_error; origin=00f067aa0ba902b7")
+				_, _ = io.WriteString(w, "ok")
+			},
+			opts:       []Option{WithPublicEdge()},
+			wantStatus: 200, wantBody: []string{"ok"},
+		},
+		{
+			name:       "panic before writing",
+			handler:    func(w http.ResponseWriter, r *http.Request) { panic(secret) },
+			wantStatus: 500, wantCode: codes.Error, wantPage: true, wantNoLeaks: true,
+			wantSpan:   marks{origin: true, cause: CausePanic, errorType: "panic"},
+			wantHeader: "panic; origin=ORIGIN",
+		},
+		{
+			name: "panic with an error value",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				var m map[string]int
+				m["x"]++ // assignment to entry in nil map
+			},
+			wantStatus: 500, wantCode: codes.Error, wantPage: true,
+			wantSpan:   marks{origin: true, cause: CausePanic, errorType: "runtime.plainError"},
+			wantHeader: "panic; origin=ORIGIN",
+		},
+		{
+			name: "panic after the status line aborts the response",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(200)
+				_, _ = io.WriteString(w, "partial")
+				w.(http.Flusher).Flush()
+				panic(secret)
+			},
+			wantStatus: 200, wantCode: codes.Error,
+			wantSpan: marks{origin: true, cause: CausePanic, errorType: "panic"},
+			wantBody: []string{"read error"},
+		},
+		{
+			name: "RecordError with a cause on the server span",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				RecordError(r.Context(), MarkCause(errors.New("payments: invalid JSON"), CauseBadResponse))
+				w.WriteHeader(502)
+			},
+			wantStatus: 502, wantCode: codes.Error, wantPage: true,
+			wantSpan:   marks{origin: true, cause: CauseBadResponse, errorType: "*errors.errorString"},
+			wantHeader: "bad_response; origin=ORIGIN",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := newRecorder(t)
+			resp, body := serve(t, rec, tt.handler, tt.accept, tt.opts...)
+			if resp == nil {
+				t.Fatalf("request failed: %s", body)
+			}
+			if resp.StatusCode != tt.wantStatus {
+				t.Errorf("status = %d, want %d", resp.StatusCode, tt.wantStatus)
+			}
+			span := rec.span(t, trace.SpanKindServer)
+			if span.Status().Code != tt.wantCode {
+				t.Errorf("span status = %v, want %v", span.Status(), tt.wantCode)
+			}
+			checkMarks(t, span, tt.wantSpan)
+			traceID := span.SpanContext().TraceID().String()
+			for _, want := range tt.wantBody {
+				if !strings.Contains(body, want) {
+					t.Errorf("body %q does not contain %q", body, want)
+				}
+			}
+			if tt.wantPage {
+				if !strings.Contains(body, traceID) {
+					t.Errorf("safe page %q does not show trace ID %s", body, traceID)
+				}
+				wantTR := "00-" + traceID + "-" + span.SpanContext().SpanID().String() + "-01"
+				if got := resp.Header.Get(TraceResponseHeader); got != wantTR {
+					t.Errorf("Traceresponse = %q, want %q", got, wantTR)
+				}
+			}
+			if tt.wantNoLeaks {
+				for _, leak := range []string{"password", "db-7", "pq:", "panic", "goroutine", ".go:"} {
+					if strings.Contains(body, leak) {
+						t.Errorf("body leaks %q: %s", leak, body)
+					}
+				}
+			}
+			want := strings.ReplaceAll(tt.wantHeader, "ORIGIN", span.SpanContext().SpanID().String())
+			if got := resp.Header.Get(ErrorHeader); got != want {
+				t.Errorf("%s = %q, want %q", ErrorHeader, got, want)
+			}
+		})
+	}
+}
+
+func TestHandlerPanicRecordsStack(t *testing.T) {
+	rec := newRecorder(t)
+	serve(t, rec, func(w http.ResponseWriter, r *http.Request) { panic("boom") }, "")
+	span := rec.span(t, trace.SpanKindServer)
+	var stack string
+	for _, ev := range span.Events() {
+		if ev.Name != "exception" {
+			continue
+		}
+		for _, kv := range ev.Attributes {
+			if kv.Key == "exception.stacktrace" {
+				stack = kv.Value.AsString()
+			}
+		}
+	}
+	if !strings.Contains(stack, "TestHandlerPanicRecordsStack") {
+		t.Errorf("exception.stacktrace does not show the panicking function:\n%s", stack)
+	}
+}
+
+func TestHandlerAbortHandlerKeepsMeaning(t *testing.T) {
+	rec := newRecorder(t)
+	resp, body := serve(t, rec, func(w http.ResponseWriter, r *http.Request) { panic(http.ErrAbortHandler) }, "")
+	if resp != nil {
+		t.Fatalf("want the connection aborted, got %d %q", resp.StatusCode, body)
+	}
+	for _, s := range rec.Ended() {
+		if attrs(s)[CauseKey].AsString() == string(CausePanic) {
+			t.Errorf("http.ErrAbortHandler recorded as a panic on %q", s.Name())
+		}
+	}
+}
+
+// TestHandlerChildFailure checks that a server span whose child failed is
+// marked as propagating it, naming the child as origin.
+func TestHandlerChildFailure(t *testing.T) {
+	tests := []struct {
+		name      string
+		recordErr func(ctx context.Context, childErr error) // what the handler does after the child failed
+		wantSpan  marks
+	}{
+		{
+			name:      "5xx without RecordError",
+			recordErr: func(context.Context, error) {},
+			wantSpan:  marks{propagated: true, cause: CauseAppError, originSpanID: "CHILD", errorType: "500"},
+		},
+		{
+			name:      "RecordError of the child's error",
+			recordErr: func(ctx context.Context, err error) { RecordError(ctx, err) },
+			wantSpan:  marks{propagated: true, cause: CauseAppError, originSpanID: "CHILD", errorType: "*errors.errorString"},
+		},
+		{
+			name: "RecordError of an unrelated error still propagates",
+			recordErr: func(ctx context.Context, err error) {
+				RecordError(ctx, errors.New("could not reserve"))
+			},
+			wantSpan: marks{propagated: true, cause: CauseAppError, originSpanID: "CHILD", errorType: "*errors.errorString"},
+		},
+		{
+			name: "RecordError with an explicit cause is its own origin",
+			recordErr: func(ctx context.Context, err error) {
+				RecordError(ctx, MarkCause(errors.New("reply not JSON"), CauseBadResponse))
+			},
+			wantSpan: marks{origin: true, cause: CauseBadResponse, errorType: "*errors.errorString"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := newRecorder(t)
+			var childID string
+			resp, _ := serve(t, rec, func(w http.ResponseWriter, r *http.Request) {
+				ctx, child := rec.tp.Tracer("app").Start(r.Context(), "reserve")
+				childErr := errors.New("reserve failed")
+				RecordError(ctx, childErr)
+				childID = child.SpanContext().SpanID().String()
+				child.End()
+				tt.recordErr(r.Context(), fmt.Errorf("handler: %w", childErr))
+				w.WriteHeader(500)
+			}, "")
+			if resp.StatusCode != 500 {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			want := tt.wantSpan
+			if want.originSpanID == "CHILD" {
+				want.originSpanID = childID
+			}
+			checkMarks(t, rec.span(t, trace.SpanKindServer), want)
+			checkMarks(t, rec.span(t, trace.SpanKindInternal), marks{origin: true, cause: CauseAppError, errorType: "*errors.errorString"})
+			if want.propagated && resp.Header.Get(ErrorHeader) != "app_error; origin="+childID {
+				t.Errorf("%s = %q, want the child as origin", ErrorHeader, resp.Header.Get(ErrorHeader))
+			}
+		})
+	}
+}

@@ -1,0 +1,127 @@
+package instrument
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"syscall"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Transport wraps base (http.DefaultTransport if nil) with an otelhttp
+// client span and the failhop marks:
+//
+//   - no response (refused, DNS, TLS, reset, timeout): status Error, a
+//     specific error.type ("connection_refused", "timeout"...), and the span
+//     is the origin, with cause peer_unreachable or timeout;
+//   - a 5xx answer: the span propagated the failure of the downstream
+//     service; the cause and origin span it reported in its Failhop-Error
+//     header are recorded, else the cause is upstream_error;
+//   - a 4xx answer: the span is the origin with cause upstream_rejected,
+//     since the request we sent was refused (often bad config or
+//     credentials);
+//   - the caller gave up (canceled context): cause canceled, and the span is
+//     not an error, as that is no fault of the server.
+//
+// Failures are reported to the request record of the Handler the call is
+// made under, so the server span knows its origin.
+func Transport(base http.RoundTripper, opts ...Option) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	c := newConfig(opts)
+	return otelhttp.NewTransport(failureTransport{base: base}, c.otelhttpOptions()...)
+}
+
+// failureTransport runs inside the otelhttp client span.
+type failureTransport struct {
+	base http.RoundTripper
+}
+
+func (t failureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	ctx := req.Context()
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		return resp, err
+	}
+	switch {
+	case err != nil:
+		// End the span here: otelhttp would mark any error Error and name it
+		// by its Go type, where a cancel is not an error and "timeout" says
+		// more than "*net.OpError". It ignores calls on an ended span.
+		defer span.End()
+		cause := transportCause(ctx, err)
+		if cause == CauseCanceled {
+			span.SetAttributes(CauseKey.String(string(cause)))
+			if rec := recordFrom(ctx); rec != nil {
+				rec.add(failure{spanID: span.SpanContext().SpanID(), cause: cause, err: err})
+			}
+			return resp, err
+		}
+		span.SetStatus(codes.Error, err.Error())
+		span.SetAttributes(semconv.ErrorTypeKey.String(transportErrorType(err)))
+		failOrigin(ctx, span, cause, err)
+	case resp.StatusCode >= 500:
+		f := failure{spanID: span.SpanContext().SpanID(), cause: CauseUpstreamError}
+		if cause, origin, perr := parseErrorHeader(resp.Header.Get(ErrorHeader)); perr == nil {
+			f.cause, f.originSpanID = cause, origin
+		}
+		markPropagated(span, f)
+		if rec := recordFrom(ctx); rec != nil {
+			rec.add(f)
+		}
+	case resp.StatusCode >= 400:
+		failOrigin(ctx, span, CauseUpstreamRejected, nil)
+	}
+	return resp, err
+}
+
+// transportCause classifies a failed round trip. The request context tells
+// a caller's deadline (timeout) from a caller giving up (canceled).
+func transportCause(ctx context.Context, err error) Cause {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		if errors.Is(ctxErr, context.DeadlineExceeded) || isTimeout(context.Cause(ctx)) {
+			return CauseTimeout
+		}
+		return CauseCanceled
+	}
+	return classify(err, CausePeerUnreachable)
+}
+
+// transportErrorType names a transport failure with a low-cardinality
+// identifier, as the HTTP semantic conventions allow for error.type.
+func transportErrorType(err error) string {
+	var (
+		dnsErr     *net.DNSError
+		verifyErr  *tls.CertificateVerificationError
+		authErr    x509.UnknownAuthorityError
+		hostErr    x509.HostnameError
+		invalidErr x509.CertificateInvalidError
+		recordErr  tls.RecordHeaderError
+	)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return "timeout"
+	case errors.As(err, &dnsErr):
+		return "name_resolution_error"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection_refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection_reset"
+	case errors.As(err, &verifyErr), errors.As(err, &authErr), errors.As(err, &hostErr),
+		errors.As(err, &invalidErr), errors.As(err, &recordErr):
+		return "tls_error"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection_closed"
+	}
+	return semconv.ErrorType(err).Value.AsString()
+}

@@ -1,0 +1,224 @@
+package instrument
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// closedURL returns the URL of a local port nobody listens on.
+func closedURL(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String()
+	ln.Close()
+	return url
+}
+
+func TestTransportMarks(t *testing.T) {
+	slow := make(chan struct{})
+	t.Cleanup(func() { close(slow) })
+	tests := []struct {
+		name     string
+		url      func(t *testing.T) string // the server to call
+		ctx      func(t *testing.T) (context.Context, context.CancelFunc)
+		wantCode codes.Code
+		wantSpan marks
+	}{
+		{
+			name:     "success",
+			url:      answering(200, ""),
+			wantSpan: marks{},
+		},
+		{
+			name:     "connection refused",
+			url:      closedURL,
+			wantCode: codes.Error,
+			wantSpan: marks{origin: true, cause: CausePeerUnreachable, errorType: "connection_refused"},
+		},
+		{
+			name:     "unknown host",
+			url:      func(*testing.T) string { return "http://no-such-host.invalid" },
+			wantCode: codes.Error,
+			wantSpan: marks{origin: true, cause: CausePeerUnreachable, errorType: "name_resolution_error"},
+		},
+		{
+			name: "deadline passes",
+			url:  hanging(slow),
+			ctx: func(t *testing.T) (context.Context, context.CancelFunc) {
+				return context.WithTimeout(t.Context(), 50*time.Millisecond)
+			},
+			wantCode: codes.Error,
+			wantSpan: marks{origin: true, cause: CauseTimeout, errorType: "timeout"},
+		},
+		{
+			name: "caller cancels",
+			url:  hanging(slow),
+			ctx: func(t *testing.T) (context.Context, context.CancelFunc) {
+				ctx, cancel := context.WithCancel(t.Context())
+				time.AfterFunc(50*time.Millisecond, cancel)
+				return ctx, cancel
+			},
+			wantSpan: marks{cause: CauseCanceled},
+		},
+		{
+			name:     "5xx from a service without failhop",
+			url:      answering(503, ""),
+			wantCode: codes.Error,
+			wantSpan: marks{propagated: true, cause: CauseUpstreamError, errorType: "503"},
+		},
+		{
+			name:     "5xx reporting its origin",
+			url:      answering(500, "db_error; origin=00f067aa0ba902b7"),
+			wantCode: codes.Error,
+			wantSpan: marks{propagated: true, cause: CauseDBError, originSpanID: "00f067aa0ba902b7", errorType: "500"},
+		},
+		{
+			name:     "5xx with a malformed Failhop-Error",
+			url:      answering(500, "rm -rf; origin=zz"),
+			wantCode: codes.Error,
+			wantSpan: marks{propagated: true, cause: CauseUpstreamError, errorType: "500"},
+		},
+		{
+			name:     "4xx: our request was refused",
+			url:      answering(401, ""),
+			wantCode: codes.Error,
+			wantSpan: marks{origin: true, cause: CauseUpstreamRejected, errorType: "401"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := newRecorder(t)
+			ctx, cancel := context.WithCancel(t.Context())
+			if tt.ctx != nil {
+				ctx, cancel = tt.ctx(t)
+			}
+			defer cancel()
+			client := &http.Client{Transport: Transport(nil, rec.options()...)}
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, tt.url(t), nil)
+			if resp, err := client.Do(req); err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			span := rec.span(t, trace.SpanKindClient)
+			if span.Status().Code != tt.wantCode {
+				t.Errorf("span status = %v, want %v", span.Status(), tt.wantCode)
+			}
+			checkMarks(t, span, tt.wantSpan)
+		})
+	}
+}
+
+// answering returns a server that answers status with an optional
+// Failhop-Error header.
+func answering(status int, failhopError string) func(t *testing.T) string {
+	return func(t *testing.T) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if failhopError != "" {
+				w.Header().Set(ErrorHeader, failhopError)
+			}
+			w.WriteHeader(status)
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+}
+
+// hanging returns a server that answers only once release is closed.
+func hanging(release chan struct{}) func(t *testing.T) string {
+	return func(t *testing.T) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+}
+
+// TestOriginAcrossServices runs two instrumented servers: the front calls
+// the back through Transport, the back fails in a child span. The origin
+// must travel back to the front's client and server spans.
+func TestOriginAcrossServices(t *testing.T) {
+	tests := []struct {
+		name      string
+		back      func(rec *recorder) http.HandlerFunc
+		wantCause Cause
+		originIn  trace.SpanKind // the back's span where the error starts
+	}{
+		{
+			name: "child span error in the back",
+			back: func(rec *recorder) http.HandlerFunc {
+				return func(w http.ResponseWriter, r *http.Request) {
+					ctx, span := rec.tp.Tracer("back").Start(r.Context(), "SELECT stock")
+					RecordError(ctx, MarkCause(errors.New("no such column"), CauseDBError))
+					span.End()
+					w.WriteHeader(500)
+				}
+			},
+			wantCause: CauseDBError,
+			originIn:  trace.SpanKindInternal,
+		},
+		{
+			name: "panic in the back",
+			back: func(*recorder) http.HandlerFunc {
+				return func(http.ResponseWriter, *http.Request) { panic("index out of range") }
+			},
+			wantCause: CausePanic,
+			originIn:  trace.SpanKindServer,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			backRec, frontRec := newRecorder(t), newRecorder(t)
+			back := httptest.NewServer(Handler(tt.back(backRec), "back", backRec.options()...))
+			t.Cleanup(back.Close)
+			client := &http.Client{Transport: Transport(nil, frontRec.options()...)}
+			front := httptest.NewServer(Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, back.URL, nil)
+				resp, err := client.Do(req)
+				if err != nil {
+					w.WriteHeader(502)
+					return
+				}
+				resp.Body.Close()
+				w.WriteHeader(http.StatusBadGateway)
+			}), "front", frontRec.options(WithPublicEdge())...))
+			t.Cleanup(front.Close)
+
+			resp, err := http.Get(front.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.Header.Get(ErrorHeader) != "" {
+				t.Errorf("the public edge leaked %s: %q", ErrorHeader, resp.Header.Get(ErrorHeader))
+			}
+
+			var originID string
+			for _, s := range backRec.Ended() {
+				if s.SpanKind() == tt.originIn && attrs(s)[OriginKey].AsBool() {
+					originID = s.SpanContext().SpanID().String()
+				}
+			}
+			if originID == "" {
+				t.Fatalf("no origin span of kind %v in the back: %v", tt.originIn, spanNames(backRec.Ended()))
+			}
+			client502 := frontRec.span(t, trace.SpanKindClient)
+			checkMarks(t, client502, marks{propagated: true, cause: tt.wantCause, originSpanID: originID, errorType: "500"})
+			checkMarks(t, frontRec.span(t, trace.SpanKindServer), marks{propagated: true, cause: tt.wantCause, originSpanID: originID, errorType: "502"})
+		})
+	}
+}
