@@ -18,9 +18,13 @@ type recorder struct {
 
 func newRecorder(t testing.TB) *recorder {
 	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	tp := newTracerProvider(sr)
 	t.Cleanup(func() { _ = tp.Shutdown(t.Context()) })
 	return &recorder{SpanRecorder: sr, tp: tp}
+}
+
+func newTracerProvider(sr *tracetest.SpanRecorder) *sdktrace.TracerProvider {
+	return sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
 }
 
 // options are the options a test passes to the wrappers.

@@ -1,0 +1,33 @@
+# failhop: the two commands are `make demo` (main job) and `make test`.
+# Every target works on a fresh Debian machine with Go; see README.md.
+
+GO      ?= go
+# Modules of this repository: the library at the root, real-driver tests and
+# peer benchmarks in integration/ (kept apart so users never download them).
+MODULES := . integration
+
+.PHONY: test vet fmt-check fuzz bench help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+test: fmt-check vet ## run every test (starts a private PostgreSQL, see scripts/postgres.sh)
+	$(GO) test -count=1 ./...
+	dsn="$$(scripts/postgres.sh)" && cd integration && FAILHOP_TEST_POSTGRES_DSN="$$dsn" $(GO) test -count=1 ./...
+
+vet: ## go vet every module
+	@for m in $(MODULES); do echo "go vet $$m"; (cd $$m && $(GO) vet ./...) || exit 1; done
+
+fmt-check: ## fail if a Go file is not gofmt-formatted
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+FUZZTIME ?= 30s
+fuzz: ## run every fuzz target for FUZZTIME each
+	$(GO) test -run '^$$' -fuzz '^FuzzErrorHeader$$' -fuzztime $(FUZZTIME) ./instrument
+	$(GO) test -run '^$$' -fuzz '^FuzzAccept$$' -fuzztime $(FUZZTIME) ./instrument
+	$(GO) test -run '^$$' -fuzz '^FuzzSanitizeQuery$$' -fuzztime $(FUZZTIME) ./instrument
+
+BENCHCOUNT ?= 10
+bench: ## run the benchmarks against the peer libraries and print benchstat tables (see docs/performance.md)
+	scripts/bench.sh $(BENCHCOUNT)

@@ -1,0 +1,42 @@
+package instrument_test
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/failhop/failhop/instrument"
+)
+
+// A service wraps its mux with Handler and its outbound client with
+// Transport; the client must be called with the request's context so that
+// the client span joins the trace and reports failures to the server span.
+func ExampleHandler() {
+	payments := &http.Client{Transport: instrument.Transport(nil)}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /orders", func(w http.ResponseWriter, r *http.Request) {
+		req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, "http://payments:8080/charge", nil)
+		if err != nil {
+			instrument.RecordError(r.Context(), err)
+			w.WriteHeader(http.StatusInternalServerError) // answered with the safe error page
+			return
+		}
+		resp, err := payments.Do(req)
+		if err != nil {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		w.WriteHeader(resp.StatusCode)
+	})
+	_ = http.ListenAndServe(":8080", instrument.Handler(mux, "orders", instrument.WithPublicEdge()))
+}
+
+// MarkCause tells failhop what kind of failure an error is, where the code
+// knows better than a guess: here, a downstream answer that could not be used.
+func ExampleMarkCause() {
+	err := instrument.MarkCause(errors.New("payments: reply is not JSON"), instrument.CauseBadResponse)
+	fmt.Println(err)
+	// Output: payments: reply is not JSON
+}
