@@ -1,0 +1,81 @@
+// Package exporters sets up OpenTelemetry tracing for a failhop service in
+// one call: [Setup] builds a TracerProvider with a resource, an OTLP trace
+// exporter behind a bounded batch span processor, and installs it together
+// with the W3C propagators as the OpenTelemetry globals.
+//
+// # Configuration
+//
+// Code passes what it knows at build time ([WithServiceName],
+// [WithServiceVersion], [WithEnvironment]); operators adjust the rest with the
+// standard OpenTelemetry environment variables, read once by Setup:
+//
+//   - OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES: resource attributes. They
+//     override the options above: the options are defaults compiled into the
+//     binary, the environment describes the actual deployment (the same
+//     binary runs as "staging" and "production"), so the operator must win
+//     without a rebuild. This mirrors the Go SDK's [resource.Default], where
+//     the environment overrides what the SDK detects; note that it is the
+//     reverse of the order in the specification's wording ("user provided
+//     resource information has higher priority"). OTEL_SERVICE_NAME wins over
+//     service.name in OTEL_RESOURCE_ATTRIBUTES. Without any service name the
+//     SDK convention unknown_service:<executable> is used.
+//   - OTEL_TRACES_EXPORTER: comma-separated list of "otlp" (default),
+//     "console" (one JSON object per span on stdout, for local debugging) or
+//     "none". With "none" spans are still created, sampled and propagated, so
+//     trace IDs exist for log correlation, but nothing is exported. Any other
+//     value (zipkin, ...) makes Setup fail.
+//   - OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, then OTEL_EXPORTER_OTLP_PROTOCOL:
+//     "grpc" (default) or "http/protobuf". Any other value (including
+//     "http/json", which the Go exporters do not implement) makes Setup fail
+//     with an error naming the variable and the accepted values.
+//   - OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+//     *_HEADERS, *_TIMEOUT, *_INSECURE, *_CERTIFICATE, *_COMPRESSION, ...:
+//     read by the OTLP exporters themselves (otlptracegrpc, otlptracehttp);
+//     Setup does not re-parse them.
+//   - OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG: read by
+//     [sdktrace.NewTracerProvider], which Setup calls without a sampler so the
+//     variables take effect. The default, when unset, is parentbased_always_on
+//     and that is the recommended setting for failhop: the failhop collector
+//     does tail sampling, which needs every span; head sampling in the service
+//     would throw away the traces tail sampling wants to keep (errors, slow
+//     requests). An invalid value is reported through the OpenTelemetry error
+//     handler and the default is used.
+//   - OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_EXPORT_TIMEOUT, OTEL_BSP_MAX_QUEUE_SIZE,
+//     OTEL_BSP_MAX_EXPORT_BATCH_SIZE: read by [sdktrace.NewBatchSpanProcessor].
+//   - OTEL_PROPAGATORS: comma-separated list of "tracecontext", "baggage"
+//     (default: both) or "none". Other propagators (b3, jaeger, xray, ottrace)
+//     need extra modules and make Setup fail rather than being silently
+//     ignored.
+//   - OTEL_SDK_DISABLED=true: no TracerProvider is installed and nothing is
+//     exported (spans are no-ops), but the propagator is still installed, so
+//     incoming trace context keeps flowing to downstream services and into
+//     logs. Setup then returns a no-op shutdown function.
+//
+// [WithExporter] replaces the exporter chosen from the environment
+// (OTEL_TRACES_EXPORTER and the protocol variables are then ignored).
+//
+// # Failure behaviour
+//
+// Tracing must never take the service down or slow it. Setup does not
+// connect to the collector (gRPC connects lazily). Ended spans go to a batch
+// span processor whose queue is bounded (2048 spans unless
+// OTEL_BSP_MAX_QUEUE_SIZE says otherwise) and which never blocks: when the
+// collector is slow or down, spans that do not fit are dropped, so memory
+// stays bounded. Each exporter is wrapped so that failed exports are counted
+// and logged through the [slog.Logger] given with [WithLogger]: the first
+// failure immediately, then at most once a minute with the number of
+// failures and dropped spans since the previous report, plus a summary on
+// shutdown and a note when exports succeed again. (The SDK would otherwise
+// print every failed batch through the global error handler.) The shutdown
+// function returned by Setup flushes the queue, gives up at the caller's
+// context deadline, and returns an error when spans could not be delivered.
+//
+// # Why not autoexport
+//
+// go.opentelemetry.io/contrib/exporters/autoexport implements the same
+// environment variables, but it imports the metric and log exporters,
+// including the Prometheus exporter and client, into every program that uses
+// it. failhop only exports traces, and this package is linked into our
+// users' services, so it selects the two OTLP trace exporters (and the small
+// stdout one) itself and keeps their dependency graph small.
+package exporters
