@@ -1,0 +1,281 @@
+package instrument
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// OpenDB opens a database like [sql.Open], through a driver already
+// registered under driverName, and traces what the pool does with it: every
+// connect, ping, exec, query, prepare, begin, commit and rollback becomes a
+// client span following the OpenTelemetry database conventions. A failing
+// operation marks its span as the origin of the error (failhop.origin,
+// failhop.cause) and reports it to the request record of the Handler whose
+// context it ran in, so that a 500 can be traced back to the failed query.
+//
+// db.system.name is taken from [WithDBSystem], else guessed from driverName
+// ("pgx", "postgres" -> "postgresql", "sqlite", "sqlite3" -> "sqlite",
+// "mysql"). The data source name is never recorded: it may hold a password.
+//
+// OpenDB also reports the pool's connection counts as metrics
+// (db.client.connection.count and related) through the meter provider,
+// until the returned DB is closed.
+func OpenDB(driverName, dsn string, opts ...Option) (*sql.DB, error) {
+	// database/sql offers no other way to look a registered driver up:
+	// sql.Open only records the driver (and its connector), it does not
+	// connect.
+	probe, err := sql.Open(driverName, dsn)
+	if err != nil {
+		return nil, err
+	}
+	d := probe.Driver()
+	_ = probe.Close()
+
+	var c driver.Connector
+	if dc, ok := d.(driver.DriverContext); ok {
+		if c, err = dc.OpenConnector(dsn); err != nil {
+			return nil, err
+		}
+	} else {
+		c = dsnConnector{dsn: dsn, d: d}
+	}
+
+	cfg := newConfig(opts)
+	if cfg.dbSystem == "" {
+		cfg.dbSystem = guessDBSystem(driverName)
+	}
+	wc := newConnector(c, cfg)
+	db := sql.OpenDB(wc)
+	wc.metrics = registerPoolMetrics(db, driverName, cfg)
+	return db, nil
+}
+
+// WrapConnector returns a connector that traces the connections c makes, as
+// [OpenDB] does, for use with [sql.OpenDB] when the driver is configured in
+// code rather than by a data source name (pgx's stdlib.GetConnector, for
+// example). db.system.name is set only if given with [WithDBSystem]. It
+// reports no pool metrics, as it never sees the sql.DB.
+func WrapConnector(c driver.Connector, opts ...Option) driver.Connector {
+	return newConnector(c, newConfig(opts))
+}
+
+// guessDBSystem maps well-known driver names to db.system.name values.
+func guessDBSystem(driverName string) string {
+	switch strings.ToLower(driverName) {
+	case "pgx", "pgx/v4", "pgx/v5", "postgres", "postgresql", "pq", "cloudsqlpostgres":
+		return "postgresql"
+	case "sqlite", "sqlite3", "sqlite3_extended":
+		return "sqlite"
+	case "mysql":
+		return "mysql"
+	case "mariadb":
+		return "mariadb"
+	case "sqlserver", "mssql":
+		return "microsoft.sql_server"
+	case "oracle", "godror":
+		return "oracle.db"
+	case "clickhouse":
+		return "clickhouse"
+	}
+	return ""
+}
+
+// dsnConnector connects through a driver without DriverContext, as
+// database/sql does.
+type dsnConnector struct {
+	dsn string
+	d   driver.Driver
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.d.Open(c.dsn) }
+func (c dsnConnector) Driver() driver.Driver                        { return c.d }
+
+// dbState is shared by a connector and everything it creates.
+type dbState struct {
+	tracer    trace.Tracer
+	system    string
+	systemKV  attribute.KeyValue
+	dqIdent   bool // "..." quotes identifiers, not strings
+	queries   sync.Map
+	nQueries  atomic.Int32
+	spanStart []trace.SpanStartOption
+}
+
+// maxCachedQueries bounds the cache of analysed query texts, so that
+// queries with inlined values cannot grow it without limit.
+const maxCachedQueries = 2048
+
+func newState(cfg *config) *dbState {
+	st := &dbState{
+		tracer:    cfg.tracerProvider.Tracer(ScopeName),
+		system:    cfg.dbSystem,
+		spanStart: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)},
+	}
+	if st.system != "" {
+		st.systemKV = semconv.DBSystemNameKey.String(st.system)
+	}
+	switch st.system {
+	case "postgresql", "cockroachdb", "oracle.db", "ibm.db2":
+		st.dqIdent = true
+	}
+	return st
+}
+
+// info returns the analysis of query, from the cache when it is there.
+func (st *dbState) info(query string) *queryInfo {
+	if v, ok := st.queries.Load(query); ok {
+		return v.(*queryInfo)
+	}
+	qi := analyzeQuery(query, st.dqIdent, true)
+	if st.nQueries.Load() < maxCachedQueries {
+		if _, loaded := st.queries.LoadOrStore(query, &qi); !loaded {
+			st.nQueries.Add(1)
+		}
+	}
+	return &qi
+}
+
+// Operation names of the spans that run no statement.
+const (
+	opConnect  = "connect"
+	opPing     = "ping"
+	opBegin    = "begin"
+	opCommit   = "commit"
+	opRollback = "rollback"
+	opPrepare  = "prepare"
+)
+
+// startOp starts the span of an operation that runs no statement.
+func (st *dbState) startOp(ctx context.Context, op string) (context.Context, trace.Span) {
+	ctx, span := st.tracer.Start(ctx, op, st.spanStart...)
+	if span.IsRecording() {
+		if st.system != "" {
+			span.SetAttributes(st.systemKV, semconv.DBOperationName(op))
+		} else {
+			span.SetAttributes(semconv.DBOperationName(op))
+		}
+	}
+	return ctx, span
+}
+
+// startQuery starts the span of a statement. With args, the text is
+// recorded as written, since the values are elsewhere; without, its
+// literals are replaced by "?". If started is not zero, it is when the
+// operation began (the span is made after the fact).
+func (st *dbState) startQuery(ctx context.Context, query string, hasArgs bool, started time.Time) (context.Context, trace.Span) {
+	qi := st.info(query)
+	name := qi.summary
+	if name == "" {
+		name = qi.operation
+	}
+	if name == "" {
+		name = st.system
+	}
+	if name == "" {
+		name = "sql"
+	}
+	var span trace.Span
+	if started.IsZero() {
+		ctx, span = st.tracer.Start(ctx, name, st.spanStart...)
+	} else {
+		ctx, span = st.tracer.Start(ctx, name, st.spanStart[0], trace.WithTimestamp(started))
+	}
+	if !span.IsRecording() {
+		return ctx, span
+	}
+	var buf [4]attribute.KeyValue
+	attrs := buf[:0]
+	if st.system != "" {
+		attrs = append(attrs, st.systemKV)
+	}
+	if qi.operation != "" {
+		attrs = append(attrs, semconv.DBOperationName(qi.operation))
+	}
+	if qi.summary != "" {
+		attrs = append(attrs, semconv.DBQuerySummary(qi.summary))
+	}
+	if hasArgs {
+		attrs = append(attrs, semconv.DBQueryText(query))
+	} else {
+		attrs = append(attrs, semconv.DBQueryText(qi.sanitized))
+	}
+	span.SetAttributes(attrs...)
+	return ctx, span
+}
+
+// startPrepare starts the span of preparing a statement.
+func (st *dbState) startPrepare(ctx context.Context, query string) (context.Context, trace.Span) {
+	qi := st.info(query)
+	name := opPrepare
+	if qi.summary != "" {
+		name = opPrepare + " " + qi.summary
+	}
+	ctx, span := st.tracer.Start(ctx, name, st.spanStart...)
+	if span.IsRecording() {
+		var buf [4]attribute.KeyValue
+		attrs := buf[:0]
+		if st.system != "" {
+			attrs = append(attrs, st.systemKV)
+		}
+		attrs = append(attrs, semconv.DBOperationName(opPrepare))
+		if qi.summary != "" {
+			attrs = append(attrs, semconv.DBQuerySummary(qi.summary))
+		}
+		// The statement has placeholders or no values: either way the text
+		// is recorded sanitized, which keeps a placeholder as it is.
+		attrs = append(attrs, semconv.DBQueryText(qi.sanitized))
+		span.SetAttributes(attrs...)
+	}
+	return ctx, span
+}
+
+// end ends span, recording err on it if it is a failure. ctx is the
+// caller's context: its request record hears of the failure, and whether it
+// was canceled or timed out helps tell what happened.
+func (st *dbState) end(ctx context.Context, span trace.Span, err error) {
+	if err != nil {
+		st.fail(ctx, span, err)
+	}
+	span.End()
+}
+
+// fail records err on span if it is a failure (see classifyDB).
+func (st *dbState) fail(ctx context.Context, span trace.Span, err error) {
+	f, ok := classifyDB(ctx, err)
+	if !ok || !span.IsRecording() {
+		return
+	}
+	if f.cause == CauseCanceled {
+		// The caller gave up: not a fault of the database, so no Error
+		// status, but the marks say where it stopped.
+		failOrigin(ctx, span, f.cause, err)
+		return
+	}
+	if f.code != "" {
+		span.SetAttributes(semconv.ErrorTypeKey.String(f.code), semconv.DBResponseStatusCode(f.code))
+	} else {
+		span.SetAttributes(semconv.ErrorType(err))
+	}
+	span.RecordError(err)
+	span.SetStatus(codes.Error, err.Error())
+	failOrigin(ctx, span, f.cause, err)
+}
+
+// notFailure reports whether err is an outcome database/sql expects rather
+// than a failure: a skipped fast path, the end of rows, no rows.
+func notFailure(err error) bool {
+	return err == nil || err == driver.ErrSkip || err == io.EOF ||
+		err == driver.ErrRemoveArgument || errors.Is(err, sql.ErrNoRows)
+}

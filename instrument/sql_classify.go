@@ -1,0 +1,155 @@
+package instrument
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"syscall"
+)
+
+// dbFailure is what classifyDB makes of a failed database operation.
+type dbFailure struct {
+	cause Cause
+	// code is the status code the database or driver gave: a SQLSTATE
+	// ("42P01") or a driver's numeric code ("1" for SQLite's SQLITE_ERROR).
+	// It is db.response.status_code and error.type.
+	code string
+}
+
+// classifyDB says whether err, returned by a database operation run with
+// ctx, is a failure, and of which cause:
+//
+//   - not a failure: nil, driver.ErrSkip, io.EOF, driver.ErrRemoveArgument,
+//     sql.ErrNoRows;
+//   - the cause given by MarkCause, if any;
+//   - canceled: the caller's context was canceled;
+//   - timeout: a deadline passed (context or net timeout), or the database
+//     canceled the statement (SQLSTATE 57014: statement_timeout), or a lock
+//     wait ran out (55P03, SQLite BUSY);
+//   - resource_exhausted: SQLSTATE class 53 (too many connections, out of
+//     memory or disk), SQLite FULL and NOMEM;
+//   - db_unavailable: the connection could not be made or was lost:
+//     driver.ErrBadConn, network errors, SQLSTATE class 08, admin or crash
+//     shutdown (57P01, 57P02), cannot connect now (57P03), SQLite CANTOPEN;
+//   - db_error: anything else the database said (syntax, missing table,
+//     constraint violation...).
+//
+// The context is looked at before the error: a driver may report a
+// canceled context as a broken connection or as a canceled statement.
+func classifyDB(ctx context.Context, err error) (dbFailure, bool) {
+	if notFailure(err) {
+		return dbFailure{}, false
+	}
+	code, sqlstate := statusCode(err)
+	f := dbFailure{code: code}
+	if c, ok := markedCause(err); ok {
+		f.cause = c
+		return f, true
+	}
+	if ctx != nil {
+		switch ctx.Err() {
+		case context.Canceled:
+			f.cause = CauseCanceled
+			return f, true
+		case context.DeadlineExceeded:
+			f.cause = CauseTimeout
+			return f, true
+		}
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		f.cause = CauseCanceled
+	case errors.Is(err, context.DeadlineExceeded):
+		f.cause = CauseTimeout
+	case sqlstate:
+		f.cause = sqlstateCause(code)
+	case code != "":
+		f.cause = sqliteCause(code)
+	case isTimeout(err):
+		f.cause = CauseTimeout
+	case errors.Is(err, driver.ErrBadConn), isConnectionError(err):
+		f.cause = CauseDBUnavailable
+	default:
+		f.cause = CauseDBError
+	}
+	// A driver's connection error may carry a code of its own; a lost
+	// connection still wins over a generic code.
+	if f.cause == CauseDBError && (errors.Is(err, driver.ErrBadConn) || isConnectionError(err)) {
+		f.cause = CauseDBUnavailable
+	}
+	return f, true
+}
+
+// statusCode returns the SQLSTATE of err (sqlstate true) or the numeric
+// code of a driver such as SQLite's, as a decimal string.
+func statusCode(err error) (code string, sqlstate bool) {
+	var ss interface{ SQLState() string }
+	if errors.As(err, &ss) {
+		if s := ss.SQLState(); s != "" {
+			return s, true
+		}
+	}
+	var c interface{ Code() int }
+	if errors.As(err, &c) {
+		return strconv.Itoa(c.Code()), false
+	}
+	return "", false
+}
+
+// sqlstateCause maps a SQLSTATE to a cause.
+func sqlstateCause(s string) Cause {
+	switch s {
+	case "57014": // query_canceled: statement_timeout, or a cancel request
+		return CauseTimeout
+	case "55P03": // lock_not_available: lock_timeout
+		return CauseTimeout
+	case "57P01", "57P02", "57P03": // admin_shutdown, crash_shutdown, cannot_connect_now
+		return CauseDBUnavailable
+	}
+	if len(s) >= 2 {
+		switch s[:2] {
+		case "08": // connection exception
+			return CauseDBUnavailable
+		case "53": // insufficient resources: disk, memory, too many connections
+			return CauseResourceExhausted
+		}
+	}
+	return CauseDBError
+}
+
+// sqliteCause maps an SQLite result code (primary or extended) to a cause.
+func sqliteCause(code string) Cause {
+	n, err := strconv.Atoi(code)
+	if err != nil {
+		return CauseDBError
+	}
+	switch n & 0xff {
+	case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED: busy_timeout ran out
+		return CauseTimeout
+	case 7, 13: // SQLITE_NOMEM, SQLITE_FULL
+		return CauseResourceExhausted
+	case 14, 10: // SQLITE_CANTOPEN, SQLITE_IOERR
+		return CauseDBUnavailable
+	case 9: // SQLITE_INTERRUPT
+		return CauseCanceled
+	}
+	return CauseDBError
+}
+
+// isConnectionError reports whether err says the connection to the
+// database could not be made or was lost.
+func isConnectionError(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var op *net.OpError
+	var dns *net.DNSError
+	return errors.As(err, &op) || errors.As(err, &dns) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed)
+}

@@ -1,0 +1,12 @@
+// Package integration holds failhop's tests against real databases and
+// drivers. It is a module of its own so that the drivers stay out of the
+// dependencies of github.com/failhop/failhop.
+//
+// The PostgreSQL tests need a server: start one with scripts/postgres.sh and
+// pass its DSN in FAILHOP_TEST_POSTGRES_DSN:
+//
+//	export FAILHOP_TEST_POSTGRES_DSN="$(../scripts/postgres.sh)"
+//	go test ./...
+//
+// Without it they are skipped, except when CI=true, where they fail.
+package integration
