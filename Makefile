@@ -6,14 +6,18 @@ GO      ?= go
 # peer benchmarks in integration/ (kept apart so users never download them).
 MODULES := . integration
 
-.PHONY: test vet fmt-check fuzz bench help
+.PHONY: test vet fmt-check fuzz bench help jaeger
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-test: fmt-check vet ## run every test (starts a private PostgreSQL, see scripts/postgres.sh)
+test: fmt-check vet bin/jaeger ## run every test (starts a private PostgreSQL, see scripts/postgres.sh)
 	$(GO) test -count=1 ./...
 	dsn="$$(scripts/postgres.sh)" && cd integration && FAILHOP_TEST_POSTGRES_DSN="$$dsn" $(GO) test -count=1 ./...
+
+jaeger: bin/jaeger ## build bin/jaeger (Jaeger v2.13.0 from tools/go.mod; ~3 min the first time)
+bin/jaeger: tools/go.mod tools/go.sum
+	GO=$(GO) scripts/build-tool.sh
 
 vet: ## go vet every module
 	@for m in $(MODULES); do echo "go vet $$m"; (cd $$m && $(GO) vet ./...) || exit 1; done
@@ -27,6 +31,7 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	$(GO) test -run '^$$' -fuzz '^FuzzErrorHeader$$' -fuzztime $(FUZZTIME) ./instrument
 	$(GO) test -run '^$$' -fuzz '^FuzzAccept$$' -fuzztime $(FUZZTIME) ./instrument
 	$(GO) test -run '^$$' -fuzz '^FuzzSanitizeQuery$$' -fuzztime $(FUZZTIME) ./instrument
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./tracejson
 
 BENCHCOUNT ?= 10
 bench: ## run the benchmarks against the peer libraries and print benchstat tables (see docs/performance.md)

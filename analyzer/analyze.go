@@ -1,0 +1,589 @@
+package analyzer
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Attribute keys the analyzer reads: failhop's marks and the semantic
+// conventions (current and legacy names).
+const (
+	keyOrigin       = "failhop.origin"
+	keyOriginSpanID = "failhop.origin_span_id"
+	keyCause        = "failhop.cause"
+)
+
+// skewTolerance is how far a child may start before, or end after, its
+// parent in another service before the analyzer calls it clock skew.
+const skewTolerance = 5 * time.Millisecond
+
+// Analyze explains one trace. It never fails: a trace with missing spans or
+// odd timing still gets an answer, with notes and a lower confidence.
+//
+// It starts from the root span. When the root did not fail, the request
+// succeeded and every error in the trace is non-fatal. When it did, it walks
+// down through failed spans along synchronous calls only (asynchronous
+// children and links cannot explain a synchronous answer), skipping failed
+// attempts that a later retry recovered, to the spans where the errors
+// started. Each of those is a hop; fan-out gives several, ranked. A timeout
+// is followed into the callee's critical path to the slow span.
+func Analyze(t *Trace) Report {
+	a := newAnalysis(t)
+	r := Report{TraceID: t.TraceID, Notes: a.notes}
+	if a.root == nil {
+		r.Notes = append(r.Notes, "the trace has no spans")
+		return r
+	}
+	r.Root = step(a.root)
+	r.RootStatus = httpStatus(a.root)
+	r.Start = a.root.Start
+	r.Failed = failed(a.root)
+
+	var fatal []origin
+	if r.Failed {
+		fatal = a.explain(a.root, nil, map[*Span]bool{})
+		fatal = a.refineTimeouts(fatal)
+	}
+	onPath := map[*Span]bool{}
+	for _, o := range fatal {
+		for _, s := range o.path {
+			onPath[s] = true
+		}
+	}
+	r.Hops = a.hops(fatal)
+	r.NonFatal = a.hops(a.nonFatal(onPath))
+	r.Notes = a.notes
+	return r
+}
+
+// analysis is the index of one trace.
+type analysis struct {
+	byID       map[string]*Span
+	children   map[*Span][]*Span
+	root       *Span
+	incomplete string // why the trace is incomplete, "" if it is not
+	notes      []string
+}
+
+func newAnalysis(t *Trace) *analysis {
+	a := &analysis{byID: map[string]*Span{}, children: map[*Span][]*Span{}}
+	for _, s := range t.Spans {
+		if s != nil && a.byID[s.SpanID] == nil {
+			a.byID[s.SpanID] = s
+		}
+	}
+	var roots, orphans []*Span
+	for _, s := range a.byID {
+		parent := a.byID[s.ParentSpanID]
+		switch {
+		case s.ParentSpanID == "":
+			roots = append(roots, s)
+		case parent == nil:
+			orphans = append(orphans, s)
+		default:
+			a.children[parent] = append(a.children[parent], s)
+		}
+	}
+	for _, cs := range a.children {
+		slices.SortFunc(cs, byStart)
+	}
+	slices.SortFunc(roots, byStart)
+	slices.SortFunc(orphans, byStart)
+	switch {
+	case len(roots) > 0:
+		a.root = roots[0]
+	case len(orphans) > 0:
+		a.root = orphans[0]
+		orphans = orphans[1:]
+		a.incomplete = "the root span is missing"
+		a.notes = append(a.notes, fmt.Sprintf("the root span is missing; the analysis starts at %s %q, the earliest span whose parent is absent", a.root.Service, a.root.Name))
+	}
+	if len(orphans) > 0 {
+		if a.incomplete == "" {
+			a.incomplete = fmt.Sprintf("%d spans have no parent in the trace", len(orphans))
+		}
+		a.notes = append(a.notes, fmt.Sprintf("%d span(s) have a parent that is not in the trace: spans are missing (not sampled, not sent yet, or lost)", len(orphans)))
+	}
+	return a
+}
+
+func byStart(x, y *Span) int {
+	return cmp.Or(x.Start.Compare(y.Start), strings.Compare(x.SpanID, y.SpanID))
+}
+
+// origin is a span where an error started, with how it was found.
+type origin struct {
+	span       *Span
+	path       []*Span // from the root to span
+	cause      string
+	confidence Confidence
+	reason     string
+}
+
+// explain returns the spans where the failure of s started.
+func (a *analysis) explain(s *Span, path []*Span, seen map[*Span]bool) []origin {
+	if seen[s] {
+		return nil // a cycle in broken data
+	}
+	seen[s] = true
+	path = append(slices.Clip(path), s)
+	if s.Bool(keyOrigin) {
+		return []origin{a.newOrigin(s, path)}
+	}
+	var out []origin
+	for _, c := range a.failingChildren(s) {
+		out = append(out, a.explain(c, path, seen)...)
+	}
+	if len(out) > 0 {
+		return out
+	}
+	// The kit may name an origin that is not reachable through failed
+	// spans (an internal span in between that was not marked).
+	if o := a.byID[s.String(keyOriginSpanID)]; o != nil && o != s && !seen[o] {
+		if sub := a.pathBetween(s, o); sub != nil {
+			return []origin{a.newOrigin(o, append(path, sub...))}
+		}
+	}
+	return []origin{a.newOrigin(s, path)}
+}
+
+// pathBetween returns the spans below from down to to, or nil if to is not
+// under from.
+func (a *analysis) pathBetween(from, to *Span) []*Span {
+	var up []*Span
+	for s := to; s != nil && len(up) <= len(a.byID); s = a.byID[s.ParentSpanID] {
+		if s == from {
+			slices.Reverse(up)
+			return up
+		}
+		up = append(up, s)
+	}
+	return nil
+}
+
+func (a *analysis) newOrigin(s *Span, path []*Span) origin {
+	o := origin{span: s, path: path, cause: causeOf(s, a.syncChildren(s)), confidence: High}
+	switch {
+	case a.incomplete != "":
+		o.confidence, o.reason = Low, "the trace is incomplete: "+a.incomplete
+	case s.Kind == KindClient && httpStatus(s) >= 500 && !a.hasServerChild(s):
+		o.confidence, o.reason = Medium, "the called service sent no spans, so the failure inside it is not visible"
+	case s.String(keyCause) == "" && !s.Bool(keyOrigin):
+		o.confidence, o.reason = Medium, "inferred from status and attributes (the span has no failhop marks)"
+	}
+	if skew := a.skewOnPath(path); skew != "" {
+		a.notes = appendOnce(a.notes, skew)
+		if o.confidence == High {
+			o.confidence, o.reason = Medium, skew
+		}
+	}
+	return o
+}
+
+// syncChildren returns the children that the span waited for: not
+// FOLLOWS_FROM, not consumers, and not started after it ended (fire and
+// forget) within the same service.
+func (a *analysis) syncChildren(s *Span) []*Span {
+	var out []*Span
+	for _, c := range a.children[s] {
+		if c.FollowsFrom || c.Kind == KindConsumer {
+			continue
+		}
+		if c.Service == s.Service && !s.End.IsZero() && c.Start.After(s.End) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// failingChildren returns the synchronous children that failed and were not
+// recovered by a later retry of the same operation.
+func (a *analysis) failingChildren(s *Span) []*Span {
+	children := a.syncChildren(s)
+	var out []*Span
+	for i, c := range children {
+		if failed(c) && !recovered(c, children[i+1:]) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// recovered reports whether a later sibling retried c's operation and
+// succeeded.
+func recovered(c *Span, later []*Span) bool {
+	for _, l := range later {
+		if l.Name == c.Name && l.Kind == c.Kind && l.Service == c.Service && !failed(l) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *analysis) hasServerChild(s *Span) bool {
+	for _, c := range a.children[s] {
+		if c.Kind == KindServer {
+			return true
+		}
+	}
+	return false
+}
+
+// refineTimeouts follows a client timeout into the callee: the span on the
+// callee's critical path that took the time is the likely root cause.
+func (a *analysis) refineTimeouts(origins []origin) []origin {
+	for i, o := range origins {
+		if o.cause != "timeout" || o.span.Kind != KindClient {
+			continue
+		}
+		var callee *Span
+		for _, c := range a.syncChildren(o.span) {
+			if callee == nil || c.Duration() > callee.Duration() {
+				callee = c
+			}
+		}
+		if callee == nil {
+			o.confidence, o.reason = Medium, "the called service sent no spans, so what made it slow is not visible"
+			origins[i] = o
+			continue
+		}
+		slow, path := a.criticalPath(callee)
+		refined := origin{
+			span:       slow,
+			path:       append(slices.Clip(o.path), path...),
+			cause:      "timeout",
+			confidence: Medium,
+			reason: fmt.Sprintf("%s gave up after %s; on the critical path of %s, this span took %s",
+				o.span.Service, round(o.span.Duration()), callee.Service, round(slow.Duration())),
+		}
+		if !failed(slow) && !failed(callee) {
+			refined.confidence = Low
+			refined.reason += " and shows no error"
+		}
+		if a.incomplete != "" {
+			refined.confidence = Low
+		}
+		origins[i] = refined
+	}
+	return origins
+}
+
+// criticalPath descends from s into the child that took the longest, as
+// long as that child accounts for at least half of its parent's time, and
+// returns the span where the time was spent and the path to it.
+func (a *analysis) criticalPath(s *Span) (*Span, []*Span) {
+	path := []*Span{s}
+	for {
+		var next *Span
+		for _, c := range a.syncChildren(s) {
+			if next == nil || c.Duration() > next.Duration() {
+				next = c
+			}
+		}
+		if next == nil || next.Duration()*2 < s.Duration() {
+			return s, path
+		}
+		s = next
+		path = append(path, s)
+	}
+}
+
+// nonFatal returns the errors the request survived: failed spans without a
+// failed synchronous child, off the path of the fatal failure.
+func (a *analysis) nonFatal(onPath map[*Span]bool) []origin {
+	var spans []*Span
+	for _, s := range a.byID {
+		if !onPath[s] && failed(s) {
+			spans = append(spans, s)
+		}
+	}
+	slices.SortFunc(spans, byStart)
+	var out []origin
+	for _, s := range spans {
+		if len(a.failingChildren(s)) > 0 {
+			continue
+		}
+		o := origin{span: s, path: a.pathTo(s), cause: causeOf(s, a.syncChildren(s)), confidence: High}
+		if s.FollowsFrom || s.Kind == KindConsumer {
+			o.reason = "asynchronous: it cannot have failed the request"
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// pathTo returns the spans from the root (or the highest known ancestor)
+// down to s.
+func (a *analysis) pathTo(s *Span) []*Span {
+	var path []*Span
+	for p := s; p != nil && len(path) <= len(a.byID); p = a.byID[p.ParentSpanID] {
+		path = append(path, p)
+	}
+	slices.Reverse(path)
+	return path
+}
+
+// skewOnPath describes clock skew between two services on a path: a child
+// that starts before its parent starts or after it ended, beyond a
+// tolerance.
+func (a *analysis) skewOnPath(path []*Span) string {
+	for i := 1; i < len(path); i++ {
+		p, c := path[i-1], path[i]
+		if p.Service == c.Service || p.Start.IsZero() || c.Start.IsZero() || c.FollowsFrom {
+			continue
+		}
+		// A callee may end after its caller gave up (a timeout), so only
+		// the start tells skew.
+		if p.Start.Sub(c.Start) > skewTolerance || (!p.End.IsZero() && c.Start.Sub(p.End) > skewTolerance) {
+			return fmt.Sprintf("clock skew: %s's span %q lies outside its caller %s's span %q; timings across them are not reliable", c.Service, c.Name, p.Service, p.Name)
+		}
+	}
+	return ""
+}
+
+// hops turns origins into ranked hops, merging repeats of the same hop.
+func (a *analysis) hops(origins []origin) []Hop {
+	preferred := ""
+	if a.root != nil {
+		preferred = a.root.String(keyOriginSpanID)
+	}
+	slices.SortStableFunc(origins, func(x, y origin) int {
+		return cmp.Or(
+			boolRank(x.span.SpanID == preferred, y.span.SpanID == preferred),
+			boolRank(x.cause != "canceled", y.cause != "canceled"),
+			x.span.End.Compare(y.span.End),
+		)
+	})
+	var hops []Hop
+	index := map[string]int{}
+	for _, o := range origins {
+		h := a.hop(o)
+		key := h.Description + "\x00" + h.Cause
+		if i, ok := index[key]; ok {
+			hops[i].Count++
+			continue
+		}
+		index[key] = len(hops)
+		h.Rank = len(hops) + 1
+		hops = append(hops, h)
+	}
+	return hops
+}
+
+// boolRank orders true before false.
+func boolRank(x, y bool) int {
+	switch {
+	case x == y:
+		return 0
+	case x:
+		return -1
+	}
+	return 1
+}
+
+// hop describes an origin for people.
+func (a *analysis) hop(o origin) Hop {
+	s := o.span
+	h := Hop{
+		SpanID:         s.SpanID,
+		Service:        s.Service,
+		ServiceVersion: stringOf(s.Resource["service.version"]),
+		From:           s.Service,
+		Operation:      s.Name,
+		Cause:          o.cause,
+		Message:        message(s),
+		Stack:          a.stack(o),
+		Hint:           Hint(o.cause),
+		Count:          1,
+		Confidence:     o.confidence,
+		Reason:         o.reason,
+	}
+	for _, p := range o.path {
+		h.Path = append(h.Path, step(p))
+	}
+	if o.cause == "bad_response" && s.Kind != KindClient {
+		// The span that found the answer unusable is the origin; the hop
+		// is the call that brought the answer.
+		if c := a.lastCall(s); c != nil {
+			s = c
+		}
+	}
+	switch {
+	case isDB(s):
+		h.To = cmp.Or(s.String("db.system.name"), s.String("db.system"), "database")
+	case s.Kind == KindClient || s.Kind == KindProducer:
+		h.To = a.peer(s)
+		h.Operation = clientOperation(s)
+	case s.Kind == KindServer:
+		h.From, h.To = "", s.Service
+		if p := a.byID[s.ParentSpanID]; p != nil && p.Service != s.Service {
+			h.From = p.Service
+		}
+	}
+	switch {
+	case h.To == "":
+		h.Description = h.From + ": " + h.Operation
+	case h.From == "":
+		h.Description = h.To + " " + h.Operation
+	default:
+		h.Description = h.From + " → " + h.To + " " + h.Operation
+	}
+	return h
+}
+
+// lastCall returns the client span under s, in its service, that ended
+// last before s did.
+func (a *analysis) lastCall(s *Span) *Span {
+	var last *Span
+	var walk func(*Span)
+	walk = func(p *Span) {
+		for _, c := range a.syncChildren(p) {
+			if c.Service != s.Service {
+				continue
+			}
+			if c.Kind == KindClient && !isDB(c) && (last == nil || c.End.After(last.End)) {
+				last = c
+			}
+			walk(c)
+		}
+	}
+	walk(s)
+	return last
+}
+
+// peer names what a client span called: the service of its server child,
+// else the peer attributes, else the URL's host.
+func (a *analysis) peer(s *Span) string {
+	for _, c := range a.children[s] {
+		if c.Kind == KindServer || c.Kind == KindConsumer {
+			return c.Service
+		}
+	}
+	if p := cmp.Or(s.String("peer.service"), s.String("server.address"), s.String("net.peer.name")); p != "" {
+		return p
+	}
+	host, _ := urlParts(cmp.Or(s.String("url.full"), s.String("http.url")))
+	return cmp.Or(host, "unknown peer")
+}
+
+// clientOperation names an HTTP call by method and path (never the query,
+// which may hold secrets), and other calls by their span name.
+func clientOperation(s *Span) string {
+	method := cmp.Or(s.String("http.request.method"), s.String("http.method"))
+	_, path := urlParts(cmp.Or(s.String("url.full"), s.String("http.url")))
+	if method == "" || path == "" {
+		return s.Name
+	}
+	return method + " " + path
+}
+
+// urlParts returns the host and path of a URL, without parsing failures.
+func urlParts(u string) (host, path string) {
+	_, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return "", ""
+	}
+	rest, _, _ = strings.Cut(rest, "?")
+	rest, _, _ = strings.Cut(rest, "#")
+	host, path, _ = strings.Cut(rest, "/")
+	if i := strings.LastIndex(host, "@"); i >= 0 {
+		host = host[i+1:] // drop user:password
+	}
+	return host, "/" + path
+}
+
+// stack returns the stack trace recorded at the origin or, failing that,
+// on the nearest span above it in the same service (where RecordError put
+// the error the handler returned).
+func (a *analysis) stack(o origin) string {
+	for i := len(o.path) - 1; i >= 0; i-- {
+		s := o.path[i]
+		if s.Service != o.span.Service {
+			break
+		}
+		for _, e := range s.Events {
+			if st := stringOf(e.Attributes["exception.stacktrace"]); st != "" {
+				return st
+			}
+		}
+	}
+	return ""
+}
+
+func step(s *Span) Step {
+	return Step{SpanID: s.SpanID, Service: s.Service, Name: s.Name, Kind: s.Kind, Error: failed(s)}
+}
+
+// failed reports whether a span ended in error: its status, the legacy
+// error tag, or (when the status was left unset) a server-side HTTP or gRPC
+// status.
+func failed(s *Span) bool {
+	switch {
+	case s.Status == StatusError || s.Bool("error"):
+		return true
+	case s.Status == StatusOK:
+		return false
+	case s.Kind == KindServer && httpStatus(s) >= 500:
+		return true
+	}
+	code, ok := grpcStatus(s)
+	return ok && s.Kind == KindServer && grpcServerFault(code)
+}
+
+// httpStatus returns the HTTP response status code, or 0.
+func httpStatus(s *Span) int {
+	code, _ := s.int("http.response.status_code", "http.status_code")
+	return code
+}
+
+// grpcStatus returns the gRPC status code, if the span has one.
+func grpcStatus(s *Span) (int, bool) {
+	return s.int("rpc.grpc.status_code", "rpc.response.status_code")
+}
+
+// grpcServerFault reports whether a gRPC code is a server error by the
+// semantic conventions: UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED,
+// INTERNAL, UNAVAILABLE, DATA_LOSS.
+func grpcServerFault(code int) bool {
+	switch code {
+	case 2, 4, 12, 13, 14, 15:
+		return true
+	}
+	return false
+}
+
+func isDB(s *Span) bool {
+	return s.String("db.system.name") != "" || s.String("db.system") != ""
+}
+
+// message returns the error message of a span: its status description,
+// else its exception's message, else its error.type.
+func message(s *Span) string {
+	if s.StatusMessage != "" {
+		return s.StatusMessage
+	}
+	for _, e := range s.Events {
+		if m := stringOf(e.Attributes["exception.message"]); m != "" {
+			return m
+		}
+	}
+	return s.String("error.type")
+}
+
+func round(d time.Duration) time.Duration {
+	if d > time.Second {
+		return d.Round(10 * time.Millisecond)
+	}
+	return d.Round(100 * time.Microsecond)
+}
+
+func appendOnce(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}

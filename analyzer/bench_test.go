@@ -1,0 +1,57 @@
+package analyzer_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/failhop/failhop/analyzer"
+)
+
+// bigTrace builds a trace of n spans: a root fanning out to services, each
+// with a chain of calls and queries, and one failing branch deep inside,
+// plus scattered non-fatal errors.
+func bigTrace(n int) *analyzer.Trace {
+	t := &analyzer.Trace{TraceID: "4bf92f3577b34da6a3ce929d0e0e4736"}
+	start := fixtureEpoch
+	add := func(parent *analyzer.Span, svc, name string, kind analyzer.Kind, fail bool) *analyzer.Span {
+		s := &analyzer.Span{
+			SpanID: fmt.Sprintf("%016x", len(t.Spans)+1), Service: svc, Name: name, Kind: kind,
+			Start:      start.Add(time.Duration(len(t.Spans)) * time.Microsecond),
+			End:        start.Add(time.Duration(len(t.Spans)+1000) * time.Microsecond),
+			Attributes: map[string]any{"http.response.status_code": int64(200)},
+		}
+		if parent != nil {
+			s.ParentSpanID = parent.SpanID
+		}
+		if fail {
+			s.Status = analyzer.StatusError
+			s.Attributes["http.response.status_code"] = int64(500)
+		}
+		t.Spans = append(t.Spans, s)
+		return s
+	}
+	root := add(nil, "gateway", "GET /checkout", analyzer.KindServer, true)
+	for branch := 0; len(t.Spans) < n; branch++ {
+		failing := branch == 7
+		svc := fmt.Sprintf("svc-%d", branch%40)
+		c := add(root, "gateway", "GET", analyzer.KindClient, failing)
+		s := add(c, svc, "GET /work", analyzer.KindServer, failing)
+		for i := 0; i < 20 && len(t.Spans) < n; i++ {
+			q := add(s, svc, "SELECT things", analyzer.KindClient, failing && i == 19 || i == 3)
+			q.Attributes["db.system.name"] = "postgresql"
+		}
+	}
+	return t
+}
+
+func BenchmarkAnalyze10k(b *testing.B) {
+	tr := bigTrace(10000)
+	if r := analyzer.Analyze(tr); !r.Failed || len(r.Hops) != 1 {
+		b.Fatalf("unexpected report: failed=%v hops=%d", r.Failed, len(r.Hops))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		analyzer.Analyze(tr)
+	}
+}

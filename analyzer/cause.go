@@ -1,0 +1,119 @@
+package analyzer
+
+import (
+	"cmp"
+	"strings"
+)
+
+// causeOf returns the kind of failure of an origin span: failhop's
+// failhop.cause when the span has it, else what its status, attributes and
+// events say, by the same categories.
+func causeOf(s *Span, children []*Span) string {
+	if c := s.String(keyCause); c != "" {
+		return c
+	}
+	switch {
+	case isDB(s):
+		return dbCause(s)
+	case s.Kind == KindClient || s.Kind == KindProducer:
+		return clientCause(s, children)
+	case s.Kind == KindServer && panicked(s):
+		return "panic"
+	case timeoutish(s):
+		return "timeout"
+	case exhausted(s):
+		return "resource_exhausted"
+	case s.Kind == KindServer && httpStatus(s) == 504:
+		return "timeout"
+	case s.Kind == KindServer && httpStatus(s) == 502:
+		return "bad_response"
+	}
+	return "app_error"
+}
+
+// dbCause classifies a failed database span by its SQLSTATE (or driver
+// code) and error text.
+func dbCause(s *Span) string {
+	code := s.String("db.response.status_code")
+	switch {
+	case timeoutish(s) || code == "57014" || code == "55P03":
+		return "timeout"
+	case strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03" ||
+		containsAny(message(s), "connection refused", "no such host", "bad connection", "unable to open database"):
+		return "db_unavailable"
+	case strings.HasPrefix(code, "53") || exhausted(s):
+		return "resource_exhausted"
+	}
+	return "db_error"
+}
+
+// clientCause classifies a failed outbound call: no response is an
+// unreachable peer or a timeout, a 5xx an upstream error, a 4xx our own
+// request refused.
+func clientCause(s *Span, children []*Span) string {
+	if code, ok := grpcStatus(s); ok {
+		switch code {
+		case 4:
+			return "timeout"
+		case 14:
+			return "peer_unreachable"
+		case 8:
+			return "resource_exhausted"
+		case 3, 5, 6, 7, 9, 11, 16:
+			return "upstream_rejected"
+		}
+		return "upstream_error"
+	}
+	code := httpStatus(s)
+	switch {
+	case code >= 500:
+		return "upstream_error"
+	case code >= 400:
+		return "upstream_rejected"
+	case timeoutish(s):
+		return "timeout"
+	case code == 0 && len(children) == 0:
+		return "peer_unreachable"
+	}
+	return "app_error"
+}
+
+// timeoutish reports whether the span's error says a deadline passed.
+func timeoutish(s *Span) bool {
+	return containsAny(strings.ToLower(cmp.Or(s.String("error.type"), "")+" "+message(s)),
+		"timeout", "deadline exceeded", "timed out")
+}
+
+// exhausted reports whether the span's error says a resource ran out.
+func exhausted(s *Span) bool {
+	return containsAny(strings.ToLower(message(s)), "too many connections", "pool exhausted",
+		"out of memory", "resource exhausted", "too many open files", "no space left")
+}
+
+// panicked reports whether the span recorded a panic (an exception whose
+// type or message says so).
+func panicked(s *Span) bool {
+	if s.String("error.type") == "panic" {
+		return true
+	}
+	for _, e := range s.Events {
+		if e.Name != "exception" {
+			continue
+		}
+		t, m := stringOf(e.Attributes["exception.type"]), stringOf(e.Attributes["exception.message"])
+		if strings.Contains(strings.ToLower(t), "panic") || strings.HasPrefix(m, "panic") ||
+			strings.HasPrefix(t, "runtime.") {
+			return true
+		}
+	}
+	return false
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}

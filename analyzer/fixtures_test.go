@@ -1,0 +1,99 @@
+package analyzer_test
+
+import (
+	"flag"
+
+	"github.com/failhop/failhop/analyzer"
+)
+
+// The trace fixtures live in ../testdata/traces as Jaeger JSON (what the
+// Jaeger UI's "Download JSON" saves), each with its expected answer in
+// NAME.want.json. This file is their source: `go test ./analyzer -update`
+// writes them from the specs below. The CLI's tests read the same files.
+
+var update = flag.Bool("update", false, "rewrite the trace fixtures in ../testdata/traces from the specs")
+
+// fs is a span of a fixture, by short names: IDs are derived from them.
+type fs struct {
+	id, parent  string
+	svc, name   string
+	kind        analyzer.Kind
+	start, end  int // milliseconds from the trace start
+	err         bool
+	attrs       map[string]any
+	exception   string // an exception event with this message and a stack
+	followsFrom bool
+	version     string
+}
+
+// Want is the expected answer of a fixture, as NAME.want.json holds it.
+type Want struct {
+	Failed     bool                `json:"failed"`
+	Hops       []WantHop           `json:"hops"`
+	NonFatal   int                 `json:"non_fatal"`
+	Confidence analyzer.Confidence `json:"confidence,omitempty"` // of the first hop
+	Notes      int                 `json:"notes"`
+}
+
+// WantHop is what a fixture expects of a hop.
+type WantHop struct {
+	Description    string `json:"description"`
+	Cause          string `json:"cause"`
+	ServiceVersion string `json:"service_version,omitempty"`
+	Count          int    `json:"count,omitempty"`
+	Stack          bool   `json:"stack,omitempty"`
+}
+
+type fixture struct {
+	name  string
+	about string
+	spans []fs
+	want  Want
+}
+
+// Attribute helpers for the specs.
+func httpServer(route string, code int) map[string]any {
+	return map[string]any{"http.request.method": "GET", "http.route": route, "http.response.status_code": int64(code)}
+}
+
+func httpClient(method, url string, code int) map[string]any {
+	m := map[string]any{"http.request.method": method, "url.full": url}
+	if code > 0 {
+		m["http.response.status_code"] = int64(code)
+	}
+	return m
+}
+
+func with(m map[string]any, kv ...any) map[string]any {
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i].(string)] = kv[i+1]
+	}
+	return m
+}
+
+func sqlSpan(system, op, query string) map[string]any {
+	return map[string]any{"db.system.name": system, "db.operation.name": op, "db.query.text": query}
+}
+
+var (
+	origin     = []any{"failhop.origin", true}
+	propagated = []any{"failhop.propagated", true}
+)
+
+func cause(c string) []any { return []any{"failhop.cause", c} }
+
+func marks(parts ...[]any) []any {
+	var out []any
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+const (
+	server   = analyzer.KindServer
+	client   = analyzer.KindClient
+	internal = analyzer.KindInternal
+	consumer = analyzer.KindConsumer
+	producer = analyzer.KindProducer
+)

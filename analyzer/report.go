@@ -1,0 +1,79 @@
+package analyzer
+
+import "time"
+
+// Report is the answer for one trace: did the request fail, and if so which
+// hop made it fail and why.
+type Report struct {
+	TraceID string `json:"trace_id"`
+	// Failed says whether the root request failed.
+	Failed bool `json:"failed"`
+	// Root is the request the trace is about.
+	Root Step `json:"root"`
+	// RootStatus is the root's HTTP status code, or 0 when it has none.
+	RootStatus int `json:"root_status,omitempty"`
+	// Start is when the root span started.
+	Start time.Time `json:"start"`
+	// Hops are the failing hops that explain the root's failure, the most
+	// likely first. Empty when Failed is false.
+	Hops []Hop `json:"hops"`
+	// NonFatal are errors the request survived: retried and recovered,
+	// swallowed, or in a request that succeeded.
+	NonFatal []Hop `json:"non_fatal"`
+	// Notes say what was odd about the trace (missing spans, clock skew).
+	Notes []string `json:"notes"`
+}
+
+// Confidence says how sure the analyzer is of a hop.
+type Confidence string
+
+// The confidence levels.
+const (
+	High   Confidence = "high"
+	Medium Confidence = "medium"
+	Low    Confidence = "low"
+)
+
+// Hop is one failing hop: the span where an error started, in words.
+type Hop struct {
+	// Rank is 1 for the most likely hop.
+	Rank int `json:"rank"`
+	// SpanID is the origin span: where the error started.
+	SpanID string `json:"span_id"`
+	// Service is the service that recorded the origin span.
+	Service        string `json:"service"`
+	ServiceVersion string `json:"service_version,omitempty"`
+	// From and To are the two ends of the hop: the calling service and the
+	// service, database or peer it called. To is empty for a failure inside
+	// a service (a panic in a handler).
+	From string `json:"from"`
+	To   string `json:"to,omitempty"`
+	// Operation is the span name of the failing call or handler.
+	Operation string `json:"operation"`
+	// Description is the hop in words: "orders → payments POST /charge".
+	Description string `json:"description"`
+	// Cause is the kind of failure (failhop's causes: panic, db_error...).
+	Cause string `json:"cause"`
+	// Message is the error message, when the spans have one.
+	Message string `json:"message,omitempty"`
+	// Stack is a stack trace recorded at or above the origin in its service.
+	Stack string `json:"stack,omitempty"`
+	// Hint says what to check first, from the cause.
+	Hint string `json:"hint"`
+	// Path is the chain of spans from the root to the origin.
+	Path []Step `json:"path"`
+	// Count is how many spans failed the same way on this hop (retries).
+	Count int `json:"count"`
+	// Confidence and, when not high, the reason.
+	Confidence Confidence `json:"confidence"`
+	Reason     string     `json:"reason,omitempty"`
+}
+
+// Step is a span on a path, named for people.
+type Step struct {
+	SpanID  string `json:"span_id"`
+	Service string `json:"service"`
+	Name    string `json:"name"`
+	Kind    Kind   `json:"kind"`
+	Error   bool   `json:"error"`
+}

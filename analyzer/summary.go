@@ -1,0 +1,68 @@
+package analyzer
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Group is one failing hop seen across many traces: how often, when, and
+// in which versions of the service it is in.
+type Group struct {
+	Description string `json:"description"`
+	Cause       string `json:"cause"`
+	Service     string `json:"service"`
+	// Count is the number of failed traces whose first hop this is.
+	Count int `json:"count"`
+	// Versions counts the traces by the service.version of the hop's
+	// service, so that a bad deploy stands out.
+	Versions  map[string]int `json:"versions"`
+	FirstSeen time.Time      `json:"first_seen"`
+	LastSeen  time.Time      `json:"last_seen"`
+	// TraceIDs are examples, the most recent first (at most three).
+	TraceIDs []string `json:"trace_ids"`
+	Hint     string   `json:"hint"`
+}
+
+// maxExamples is how many trace IDs a Group keeps.
+const maxExamples = 3
+
+// Summarize groups the failed reports by their first failing hop and cause,
+// the most frequent first. Reports of requests that succeeded are skipped.
+func Summarize(reports []Report) []Group {
+	byKey := map[string]*Group{}
+	sorted := slices.Clone(reports)
+	slices.SortStableFunc(sorted, func(x, y Report) int { return y.Start.Compare(x.Start) })
+	for _, r := range sorted {
+		if !r.Failed || len(r.Hops) == 0 {
+			continue
+		}
+		h := r.Hops[0]
+		key := h.Description + "\x00" + h.Cause
+		g := byKey[key]
+		if g == nil {
+			g = &Group{Description: h.Description, Cause: h.Cause, Service: h.Service,
+				Versions: map[string]int{}, FirstSeen: r.Start, LastSeen: r.Start, Hint: h.Hint}
+			byKey[key] = g
+		}
+		g.Count++
+		g.Versions[cmp.Or(h.ServiceVersion, "unknown")]++
+		if r.Start.Before(g.FirstSeen) {
+			g.FirstSeen = r.Start
+		}
+		if r.Start.After(g.LastSeen) {
+			g.LastSeen = r.Start
+		}
+		if len(g.TraceIDs) < maxExamples {
+			g.TraceIDs = append(g.TraceIDs, r.TraceID)
+		}
+	}
+	groups := make([]Group, 0, len(byKey))
+	for _, g := range byKey {
+		groups = append(groups, *g)
+	}
+	slices.SortFunc(groups, func(x, y Group) int {
+		return cmp.Or(y.Count-x.Count, y.LastSeen.Compare(x.LastSeen), cmp.Compare(x.Description, y.Description))
+	})
+	return groups
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/jaeger"
+	"github.com/failhop/failhop/tracejson"
+)
+
+// pollInterval is how often `why --wait` asks Jaeger again.
+const pollInterval = time.Second
+
+func runWhy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var (
+		c    commonFlags
+		file string
+		wait time.Duration
+	)
+	fs := newFlagSet("why", "failhop why [flags] <trace-id>\n       failhop why [flags] --file FILE", &c)
+	fs.StringVar(&file, "file", "", "analyze the traces in `FILE`: Jaeger JSON (the UI's \"Download JSON\") or OTLP JSON; - for standard input")
+	fs.DurationVar(&wait, "wait", 0, "while Jaeger does not have the trace, ask again for up to `DURATION` (it may still be in the collector)")
+	operands, err := parse(fs, args, stdout)
+	if err != nil {
+		return err
+	}
+
+	var traces []*analyzer.Trace
+	switch {
+	case file != "" && len(operands) > 0:
+		return usageError{"give a trace ID or --file, not both"}
+	case file != "":
+		if traces, err = readTraces(file); err != nil {
+			return err
+		}
+	case len(operands) == 0:
+		return usageError{"missing trace ID (or --file)"}
+	case len(operands) > 1:
+		return usageError{"one trace ID at a time"}
+	default:
+		id, err := jaeger.TraceID(operands[0])
+		if err != nil {
+			return usageError{fmt.Sprintf("%q is not a trace ID: want 1 to 32 hex digits", operands[0])}
+		}
+		t, err := fetchTrace(ctx, jaeger.New(c.jaeger), id, wait, stderr)
+		if err != nil {
+			return err
+		}
+		traces = []*analyzer.Trace{t}
+	}
+
+	out := newPrinter(stdout, c.jaeger)
+	enc := json.NewEncoder(stdout)
+	for i, t := range traces {
+		r := analyzer.Analyze(t)
+		if c.json {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+			continue
+		}
+		if i > 0 {
+			out.line("")
+		}
+		out.report(r)
+	}
+	return out.err
+}
+
+// readTraces reads a trace file, or standard input for "-".
+func readTraces(name string) ([]*analyzer.Trace, error) {
+	var (
+		data []byte
+		err  error
+	)
+	if name == "-" {
+		data, err = io.ReadAll(os.Stdin)
+	} else {
+		data, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	traces, err := tracejson.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return traces, nil
+}
+
+// fetchTrace gets a trace from Jaeger, asking again while it is not found
+// until wait has passed.
+func fetchTrace(ctx context.Context, c *jaeger.Client, id string, wait time.Duration, stderr io.Writer) (*analyzer.Trace, error) {
+	deadline := time.Now().Add(wait)
+	told := false
+	for {
+		t, err := c.Trace(ctx, id)
+		if !errors.Is(err, jaeger.ErrNotFound) || time.Now().After(deadline) {
+			return t, err
+		}
+		if !told {
+			fmt.Fprintf(stderr, "failhop: trace %s is not in Jaeger yet; waiting up to %s...\n", id, wait)
+			told = true
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pollInterval):
+		}
+	}
+}

@@ -1,0 +1,208 @@
+package jaeger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// Tests of the client against fake servers; jaeger_test.go has those
+// against a real Jaeger.
+
+const v3Body = `{"result":{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"api"}}]},"scopeSpans":[{"spans":[{"traceId":"0000000000000000000000000000abcd","spanId":"0000000000000001","name":"GET /","kind":2,"startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}}`
+
+const v1Body = `{"data":[{"traceID":"abcd","spans":[{"traceID":"abcd","spanID":"1","operationName":"GET /","references":[],"startTime":1,"duration":1,"tags":[{"key":"span.kind","type":"string","value":"server"}],"logs":[],"processID":"p1"}],"processes":{"p1":{"serviceName":"api","tags":[]}}}],"total":0,"limit":0,"offset":0,"errors":null}`
+
+func TestTraceFake(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		wantErr error  // nil: the trace is found
+		errText string // in the error message
+	}{
+		{
+			name: "v3",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/api/v3/traces/0000000000000000000000000000abcd" {
+					t.Errorf("unexpected request %s", r.URL)
+				}
+				fmt.Fprint(w, v3Body)
+			},
+		},
+		{
+			name: "v3 not found",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				http.Error(w, `{"error":{"httpCode":404,"message":"No traces found"}}`, http.StatusNotFound)
+			},
+			wantErr: ErrNotFound,
+			errText: "trace 0000000000000000000000000000abcd: trace not found (yet)",
+		},
+		{
+			name: "no v3 route: fallback to v1",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasPrefix(r.URL.Path, "/api/v3/") {
+					http.NotFound(w, r)
+					return
+				}
+				fmt.Fprint(w, v1Body)
+			},
+		},
+		{
+			name: "old Jaeger answers /api/v3 with the UI page",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasPrefix(r.URL.Path, "/api/v3/") {
+					fmt.Fprint(w, "<!doctype html><html>Jaeger UI</html>")
+					return
+				}
+				fmt.Fprint(w, v1Body)
+			},
+		},
+		{
+			name: "v1 not found",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasPrefix(r.URL.Path, "/api/v3/") {
+					http.NotFound(w, r)
+					return
+				}
+				http.Error(w, `{"data":null,"total":0,"limit":0,"offset":0,"errors":[{"code":404,"msg":"trace not found"}]}`, http.StatusNotFound)
+			},
+			wantErr: ErrNotFound,
+		},
+		{
+			name: "v3 answers another trace",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprint(w, strings.ReplaceAll(v3Body, "abcd", "abce"))
+			},
+			wantErr: ErrNotFound,
+		},
+		{
+			name: "server error",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				http.Error(w, `{"error":{"httpCode":500,"message":"storage down"}}`, http.StatusInternalServerError)
+			},
+			wantErr: ErrBadResponse,
+			errText: "500 Internal Server Error: storage down",
+		},
+		{
+			name: "proxy error page",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				http.Error(w, "<html>bad gateway</html>", http.StatusBadGateway)
+			},
+			wantErr: ErrBadResponse,
+			errText: "502 Bad Gateway: <html>bad gateway</html>",
+		},
+		{
+			name: "garbage with 200",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprint(w, `{"hello":"world"}`)
+			},
+			wantErr: ErrBadResponse,
+			errText: "neither Jaeger JSON",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(tt.handler)
+			defer srv.Close()
+			tr, err := New(srv.URL+"/").Trace(context.Background(), "ABCD")
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tr.TraceID != "0000000000000000000000000000abcd" || len(tr.Spans) != 1 ||
+					tr.Spans[0].Name != "GET /" || tr.Spans[0].Service != "api" || tr.Spans[0].Kind != "server" {
+					t.Errorf("got %+v", tr.Spans[0])
+				}
+				return
+			}
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("error %v is not %v", err, tt.wantErr)
+			}
+			if !strings.Contains(err.Error(), tt.errText) {
+				t.Errorf("error %q does not contain %q", err, tt.errText)
+			}
+		})
+	}
+}
+
+func TestTraceBadID(t *testing.T) {
+	c := New("http://127.0.0.1:1")
+	for _, id := range []string{"", "xyz", strings.Repeat("a", 33), "12 34", "-1"} {
+		_, err := c.Trace(context.Background(), id)
+		if err == nil || !strings.Contains(err.Error(), "bad trace ID") {
+			t.Errorf("Trace(%q): error %v, want a bad trace ID", id, err)
+		}
+	}
+}
+
+func TestTraceID(t *testing.T) {
+	for in, want := range map[string]string{
+		"1":                                "00000000000000000000000000000001",
+		"4BF92F3577B34DA6A3CE929D0E0E4736": "4bf92f3577b34da6a3ce929d0e0e4736",
+		" 00f067aa0ba902b7 ":               "000000000000000000f067aa0ba902b7",
+	} {
+		if got, err := TraceID(in); err != nil || got != want {
+			t.Errorf("TraceID(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()      // nothing listens there now
+	c := New(addr) // without a scheme: http:// is assumed
+	_, err = c.Trace(context.Background(), "abcd")
+	if !errors.Is(err, ErrUnreachable) {
+		t.Fatalf("Trace: error %v is not ErrUnreachable", err)
+	}
+	if want := "Jaeger not reachable at http://" + addr + ": "; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %q does not start with %q", err, want)
+	}
+	_, err = c.FindTraces(context.Background(), Query{Service: "x"})
+	if !errors.Is(err, ErrUnreachable) {
+		t.Fatalf("FindTraces: error %v is not ErrUnreachable", err)
+	}
+}
+
+func TestCanceled(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := New(srv.URL).Trace(ctx, "abcd")
+	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrUnreachable) {
+		t.Fatalf("error %v: want context.Canceled, not ErrUnreachable", err)
+	}
+}
+
+func TestFindTracesQuery(t *testing.T) {
+	var got *http.Request
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r
+		fmt.Fprint(w, `{"data":[],"total":0,"limit":0,"offset":0,"errors":null}`)
+	}))
+	defer srv.Close()
+	ts, err := New(srv.URL).FindTraces(context.Background(), Query{
+		Service: "api", Operation: "GET /", Tags: map[string]string{"error": "true"}, Limit: 5,
+	})
+	if err != nil || len(ts) != 0 {
+		t.Fatalf("FindTraces = %d traces, %v; want none, nil", len(ts), err)
+	}
+	q := got.URL.Query()
+	if got.URL.Path != "/api/traces" || q.Get("service") != "api" || q.Get("operation") != "GET /" ||
+		q.Get("limit") != "5" || q.Get("tags") != `{"error":"true"}` || q.Get("start") == "" || q.Get("end") == "" {
+		t.Errorf("request %s", got.URL)
+	}
+	if _, err := New(srv.URL).FindTraces(context.Background(), Query{}); err == nil {
+		t.Error("FindTraces without a service: no error")
+	}
+}
