@@ -115,7 +115,7 @@ func (p *printer) hop(traceID string, h analyzer.Hop, of int) {
 	p.field("message", h.Message)
 	p.field("path", p.path(h.Path))
 	p.field("hint", h.Hint)
-	p.field("stack", firstLines(h.Stack, maxStackLines))
+	p.field("stack", firstLines(trimRecorderFrames(h.Stack), maxStackLines))
 	p.field("jaeger", fmt.Sprintf("%s/trace/%s?uiFind=%s", p.jaeger, traceID, h.SpanID))
 }
 
@@ -145,6 +145,24 @@ func kindName(k analyzer.Kind) string {
 		return "span"
 	}
 	return string(k)
+}
+
+// recorderFrames are the packages that record a stack, not cause it: their
+// frames at the top of a stack are noise to the reader.
+var recorderFrames = []string{"go.opentelemetry.io/otel/sdk/trace.", "github.com/failhop/failhop/instrument.", "runtime/debug.", "panic("}
+
+// trimRecorderFrames drops the frames of recorderFrames from the top of a
+// Go stack trace (each frame is a function line and a file line).
+func trimRecorderFrames(stack string) string {
+	lines := strings.Split(stack, "\n")
+	if len(lines) < 3 || !strings.HasPrefix(lines[0], "goroutine ") {
+		return stack
+	}
+	i := 1
+	for i+1 < len(lines) && slices.ContainsFunc(recorderFrames, func(p string) bool { return strings.HasPrefix(lines[i], p) }) {
+		i += 2
+	}
+	return strings.Join(append(lines[:1:1], lines[i:]...), "\n")
 }
 
 func firstLines(s string, n int) string {

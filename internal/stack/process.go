@@ -1,0 +1,191 @@
+// Package stack runs failhop's local pipeline without Docker: Jaeger
+// (bin/jaeger) and the failhop collector (bin/failhop-collector) on
+// loopback, with the configs of collector-config/. Tests, the demo and
+// `make stack` use it.
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// ReadyTimeout bounds how long a process may take to become ready.
+var ReadyTimeout = 30 * time.Second
+
+// stopTimeout is how long a process may take to stop after SIGTERM.
+const stopTimeout = 10 * time.Second
+
+// process is a child process with a log file and a readiness check.
+type process struct {
+	name    string
+	bin     string
+	args    []string
+	env     []string
+	logFile string
+	ready   []string // URLs that answer 200 once the process is ready
+
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the process has exited
+}
+
+// start starts the process and waits until every ready URL answers 200.
+func (p *process) start(ctx context.Context) error {
+	logf, err := os.OpenFile(p.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logf.Close() // the child has its own descriptor
+	p.cmd = exec.Command(p.bin, p.args...)
+	p.cmd.Env = append(os.Environ(), p.env...)
+	p.cmd.Stdout, p.cmd.Stderr = logf, logf
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // Ctrl-C reaches us, and we stop it
+	if err := p.cmd.Start(); err != nil {
+		return fmt.Errorf("starting %s: %w", p.name, err)
+	}
+	p.done = make(chan struct{})
+	go func() {
+		_ = p.cmd.Wait()
+		close(p.done)
+	}()
+	if err := p.waitReady(ctx); err != nil {
+		p.stop()
+		return fmt.Errorf("%w\n%s's log (%s):\n%s", err, p.name, p.logFile, p.LogTail(40))
+	}
+	return nil
+}
+
+func (p *process) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, ReadyTimeout)
+	defer cancel()
+	client := &http.Client{Timeout: time.Second}
+	ok := func(url string) bool {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ready := true
+		for _, u := range p.ready {
+			ready = ready && ok(u)
+		}
+		if ready {
+			return nil
+		}
+		select {
+		case <-p.done:
+			return fmt.Errorf("%s exited while starting (%v)", p.name, p.cmd.ProcessState)
+		case <-ctx.Done():
+			return fmt.Errorf("%s not ready after %v (waited for %s)", p.name, ReadyTimeout, strings.Join(p.ready, ", "))
+		case <-tick.C:
+		}
+	}
+}
+
+// running reports whether the process was started and has not exited.
+func (p *process) running() bool {
+	if p.done == nil {
+		return false
+	}
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// stop sends SIGTERM, waits, then kills; it is a no-op if not running.
+func (p *process) stop() {
+	if !p.running() {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(stopTimeout):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// kill stops the process at once, as a crash would.
+func (p *process) kill() {
+	if p.running() {
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// LogTail returns the last lines of the process's log.
+func (p *process) LogTail(lines int) string {
+	b, _ := os.ReadFile(p.logFile)
+	l := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(l) > lines {
+		l = append([]string{"..."}, l[len(l)-lines:]...)
+	}
+	return strings.Join(l, "\n")
+}
+
+// FreePorts returns n distinct free TCP ports on 127.0.0.1.
+func FreePorts(n int) ([]int, error) {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("finding a free port: %w", err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// RepoRoot returns the directory of failhop's root module (the go.mod of
+// module github.com/failhop/failhop), found by walking up from the working
+// directory.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; {
+		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && isRootModule(b) {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", errors.New("no go.mod of module github.com/failhop/failhop above " + dir)
+		}
+		d = parent
+	}
+}
+
+func isRootModule(gomod []byte) bool {
+	for line := range strings.SplitSeq(string(gomod), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "module" {
+			return strings.Trim(f[1], `"`) == "github.com/failhop/failhop"
+		}
+	}
+	return false
+}

@@ -1,0 +1,202 @@
+package stack
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// Ports are the loopback ports of a stack. A zero port asks for a free one
+// (see WithFreePorts); DefaultPorts are the well-known ones a user expects.
+type Ports struct {
+	JaegerQuery, JaegerQueryGRPC, JaegerOTLPGRPC, JaegerOTLPHTTP, JaegerHealth int
+	CollectorOTLPGRPC, CollectorOTLPHTTP, CollectorHealth                      int
+}
+
+// DefaultPorts: Jaeger's UI and API on 16686, the collector on the standard
+// OTLP ports, so that services need no configuration.
+var DefaultPorts = Ports{
+	JaegerQuery: 16686, JaegerQueryGRPC: 16685, JaegerOTLPGRPC: 14317, JaegerOTLPHTTP: 14318, JaegerHealth: 14269,
+	CollectorOTLPGRPC: 4317, CollectorOTLPHTTP: 4318, CollectorHealth: 13133,
+}
+
+// WithFreePorts returns p with every zero port replaced by a free one.
+func (p Ports) WithFreePorts() (Ports, error) {
+	fields := []*int{&p.JaegerQuery, &p.JaegerQueryGRPC, &p.JaegerOTLPGRPC, &p.JaegerOTLPHTTP, &p.JaegerHealth,
+		&p.CollectorOTLPGRPC, &p.CollectorOTLPHTTP, &p.CollectorHealth}
+	free, err := FreePorts(len(fields))
+	if err != nil {
+		return p, err
+	}
+	for i, f := range fields {
+		if *f == 0 {
+			*f = free[i]
+		}
+	}
+	return p, nil
+}
+
+// Config says how to run a stack.
+type Config struct {
+	// Root is the repository root (bin/ and collector-config/); empty means
+	// found from the working directory.
+	Root string
+	// Dir holds the logs and the collector's persistent queue; it is
+	// created if needed.
+	Dir string
+	// Ports; zero ones are chosen free.
+	Ports Ports
+	// CollectorConfig is the collector's config file, relative to
+	// collector-config/; empty means otelcol.yaml.
+	CollectorConfig string
+	// CollectorEnv adds settings to the collector's environment, such as
+	// FAILHOP_SAMPLE_PERCENT=100 or FAILHOP_DECISION_WAIT=1s.
+	CollectorEnv []string
+	// Progress receives one line per step; nil means silence.
+	Progress io.Writer
+}
+
+// Stack is a running Jaeger and collector.
+type Stack struct {
+	Jaeger    *Service
+	Collector *Service
+
+	// JaegerURL is the query API and UI.
+	JaegerURL string
+	// OTLPGRPCEndpoint and OTLPHTTPEndpoint are where services send
+	// traces (host:port): the collector.
+	OTLPGRPCEndpoint, OTLPHTTPEndpoint string
+
+	progress io.Writer
+}
+
+// Service is one process of the stack.
+type Service struct {
+	process
+}
+
+// Stop stops the service gracefully (it flushes what it holds).
+func (s *Service) Stop() { s.stop() }
+
+// Kill stops the service at once, as a crash would.
+func (s *Service) Kill() { s.kill() }
+
+// Start starts the service again, with the same ports and settings.
+func (s *Service) Start(ctx context.Context) error { return s.start(ctx) }
+
+// Running reports whether the service is up.
+func (s *Service) Running() bool { return s.running() }
+
+// LogFile is where the service's output goes.
+func (s *Service) LogFile() string { return s.logFile }
+
+// Start starts Jaeger, then the collector exporting to it, and waits until
+// both are ready. On error, whatever was started is stopped.
+func Start(ctx context.Context, cfg Config) (*Stack, error) {
+	root := cfg.Root
+	if root == "" {
+		var err error
+		if root, err = RepoRoot(); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	ports, err := cfg.Ports.WithFreePorts()
+	if err != nil {
+		return nil, err
+	}
+	s := &Stack{
+		JaegerURL:        "http://" + addr(ports.JaegerQuery),
+		OTLPGRPCEndpoint: addr(ports.CollectorOTLPGRPC),
+		OTLPHTTPEndpoint: addr(ports.CollectorOTLPHTTP),
+		progress:         cfg.Progress,
+	}
+	for _, bin := range []string{"jaeger", "failhop-collector"} {
+		if _, err := os.Stat(filepath.Join(root, "bin", bin)); err != nil {
+			return nil, fmt.Errorf("bin/%s is missing: run `make bin/%s` first", bin, bin)
+		}
+	}
+	s.Jaeger = JaegerService(root, cfg.Dir, ports)
+	s.Collector = CollectorService(root, cfg.Dir, cfg.CollectorConfig, ports, cfg.CollectorEnv)
+
+	s.say("starting Jaeger (query API and UI on %s, log %s)...", s.JaegerURL, s.Jaeger.logFile)
+	if err := s.Jaeger.start(ctx); err != nil {
+		return nil, err
+	}
+	s.say("starting failhop-collector (OTLP on %s gRPC and %s HTTP, log %s)...", s.OTLPGRPCEndpoint, s.OTLPHTTPEndpoint, s.Collector.logFile)
+	if err := s.Collector.start(ctx); err != nil {
+		s.Jaeger.stop()
+		return nil, err
+	}
+	s.say("stack ready")
+	return s, nil
+}
+
+func addr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
+
+// JaegerService describes bin/jaeger with collector-config/jaeger.yaml on
+// the given ports (none may be zero), logging into dir.
+func JaegerService(root, dir string, p Ports) *Service {
+	return &Service{process{
+		name:    "jaeger",
+		bin:     filepath.Join(root, "bin", "jaeger"),
+		args:    []string{"--config", filepath.Join(root, "collector-config", "jaeger.yaml")},
+		logFile: filepath.Join(dir, "jaeger.log"),
+		ready:   []string{"http://" + addr(p.JaegerHealth) + "/", "http://" + addr(p.JaegerQuery) + "/api/services"},
+		env: []string{
+			"JAEGER_HOST=127.0.0.1",
+			"JAEGER_OTLP_GRPC_PORT=" + strconv.Itoa(p.JaegerOTLPGRPC),
+			"JAEGER_OTLP_HTTP_PORT=" + strconv.Itoa(p.JaegerOTLPHTTP),
+			"JAEGER_QUERY_PORT=" + strconv.Itoa(p.JaegerQuery),
+			"JAEGER_QUERY_GRPC_PORT=" + strconv.Itoa(p.JaegerQueryGRPC),
+			"JAEGER_HEALTH_PORT=" + strconv.Itoa(p.JaegerHealth),
+			// No SDK inside Jaeger exports its own spans, whatever the
+			// caller's environment says.
+			"OTEL_TRACES_EXPORTER=none", "OTEL_METRICS_EXPORTER=none", "OTEL_LOGS_EXPORTER=none",
+		},
+	}}
+}
+
+// CollectorService describes bin/failhop-collector with the config file
+// collector-config/config (otelcol.yaml if empty), receiving on the
+// collector ports of p and exporting to Jaeger's OTLP/gRPC port of p, with
+// its persistent queue and log in dir. env adds settings.
+func CollectorService(root, dir, config string, p Ports, env []string) *Service {
+	if config == "" {
+		config = "otelcol.yaml"
+	}
+	return &Service{process{
+		name:    "failhop-collector",
+		bin:     filepath.Join(root, "bin", "failhop-collector"),
+		args:    []string{"--config", filepath.Join(root, "collector-config", config)},
+		logFile: filepath.Join(dir, "collector.log"),
+		ready:   []string{"http://" + addr(p.CollectorHealth) + "/"},
+		env: append([]string{
+			"COLLECTOR_OTLP_GRPC_ENDPOINT=" + addr(p.CollectorOTLPGRPC),
+			"COLLECTOR_OTLP_HTTP_ENDPOINT=" + addr(p.CollectorOTLPHTTP),
+			"COLLECTOR_HEALTH_ENDPOINT=" + addr(p.CollectorHealth),
+			"JAEGER_OTLP_ENDPOINT=" + addr(p.JaegerOTLPGRPC),
+			"FAILHOP_STORAGE_DIR=" + filepath.Join(dir, "collector-queue"),
+			"OTEL_TRACES_EXPORTER=none", "OTEL_METRICS_EXPORTER=none", "OTEL_LOGS_EXPORTER=none",
+		}, env...),
+	}}
+}
+
+// Close stops the collector first (it flushes to Jaeger), then Jaeger.
+func (s *Stack) Close() {
+	s.say("stopping failhop-collector...")
+	s.Collector.stop()
+	s.say("stopping Jaeger...")
+	s.Jaeger.stop()
+}
+
+func (s *Stack) say(format string, args ...any) {
+	if s.progress != nil {
+		fmt.Fprintf(s.progress, "stack: "+format+"\n", args...)
+	}
+}
