@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/codes"
@@ -73,6 +74,11 @@ func (h *failureHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		// Let otelhttp and net/http see what the handler did with its copy.
 		r.Pattern, r.MultipartForm = inner.Pattern, inner.MultipartForm
+		if inner.Pattern != "" && span.IsRecording() {
+			// otelhttp names the span from the route a ServeMux matched,
+			// but sets http.route only from what was known at the start.
+			span.SetAttributes(semconv.HTTPRoute(route(inner.Pattern)))
+		}
 		if v := recover(); v != nil {
 			s.recoverPanic(v, r)
 		}
@@ -264,4 +270,16 @@ func (s *exchange) recoverPanic(v any, r *http.Request) {
 	}
 	s.status, s.held = http.StatusInternalServerError, true
 	s.writeSafePage()
+}
+
+// route returns the path template of a ServeMux pattern such as
+// "GET example.com/items/{id}": "/items/{id}".
+func route(pattern string) string {
+	if _, after, ok := strings.Cut(pattern, " "); ok {
+		pattern = after
+	}
+	if i := strings.IndexByte(pattern, '/'); i > 0 {
+		pattern = pattern[i:]
+	}
+	return pattern
 }

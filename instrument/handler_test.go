@@ -280,3 +280,36 @@ func TestHandlerChildFailure(t *testing.T) {
 		})
 	}
 }
+
+// TestHandlerRoute checks that the route a ServeMux matched reaches the
+// server span, although the handler runs on a copy of the request.
+func TestHandlerRoute(t *testing.T) {
+	rec := newRecorder(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) })
+	srv := httptest.NewServer(Handler(mux, "inventory", rec.options()...))
+	t.Cleanup(srv.Close)
+	resp, err := http.Get(srv.URL + "/items/7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	span := rec.span(t, trace.SpanKindServer)
+	if span.Name() != "GET /items/{id}" || attrs(span)["http.route"].AsString() != "/items/{id}" {
+		t.Errorf("span %q, http.route %q; want the mux's route", span.Name(), attrs(span)["http.route"].AsString())
+	}
+}
+
+func TestRoute(t *testing.T) {
+	for pattern, want := range map[string]string{
+		"/items/{id}":                  "/items/{id}",
+		"GET /items/{id}":              "/items/{id}",
+		"POST shop.example/orders/{$}": "/orders/{$}",
+		"shop.example/":                "/",
+		"GET  /spaces":                 "/spaces",
+	} {
+		if got := route(pattern); got != want {
+			t.Errorf("route(%q) = %q, want %q", pattern, got, want)
+		}
+	}
+}
