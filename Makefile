@@ -4,7 +4,7 @@
 GO      ?= go
 # Modules of this repository: the library at the root, real-driver tests and
 # peer benchmarks in integration/ (kept apart so users never download them).
-MODULES := . integration
+MODULES := . integration examples
 
 .PHONY: test vet fmt-check fuzz bench help jaeger
 
@@ -14,6 +14,7 @@ help: ## list the targets
 test: fmt-check vet bin/jaeger ## run every test (starts a private PostgreSQL, see scripts/postgres.sh)
 	$(GO) test -count=1 ./...
 	dsn="$$(scripts/postgres.sh)" && cd integration && FAILHOP_TEST_POSTGRES_DSN="$$dsn" $(GO) test -count=1 ./...
+	dsn="$$(scripts/postgres.sh)" && cd examples && FAILHOP_TEST_POSTGRES_DSN="$$dsn" $(GO) test -count=1 ./...
 
 jaeger: bin/jaeger ## build bin/jaeger (Jaeger v2.13.0 from tools/go.mod; ~3 min the first time)
 bin/jaeger: tools/go.mod tools/go.sum

@@ -463,7 +463,7 @@ func (a *analysis) peer(s *Span) string {
 			return c.Service
 		}
 	}
-	if p := cmp.Or(s.String("peer.service"), s.String("server.address"), s.String("net.peer.name")); p != "" {
+	if p := cmp.Or(s.String("service.peer.name"), s.String("peer.service"), s.String("server.address"), s.String("net.peer.name")); p != "" {
 		return p
 	}
 	host, _ := urlParts(cmp.Or(s.String("url.full"), s.String("http.url")))

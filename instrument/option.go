@@ -31,6 +31,7 @@ type config struct {
 	filters        []func(*http.Request) bool
 	publicEdge     bool
 	dbSystem       string
+	peerService    string
 }
 
 func newConfig(opts []Option) *config {
@@ -90,4 +91,12 @@ func WithPublicEdge() Option {
 // WrapConnector. OpenDB and WrapConnector only.
 func WithDBSystem(name string) Option {
 	return optionFunc(func(c *config) { c.dbSystem = name })
+}
+
+// WithPeerService names the service a Transport calls, as
+// service.peer.name on its client spans. When the call gets no answer there
+// is no server span to say who was called, so without it the failing hop is
+// named by host and port only. Transport only.
+func WithPeerService(name string) Option {
+	return optionFunc(func(c *config) { c.peerService = name })
 }

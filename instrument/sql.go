@@ -133,18 +133,62 @@ func newState(cfg *config) *dbState {
 	return st
 }
 
+// cachedQuery is what a connector keeps of a query text: its analysis,
+// and the name and attributes of the spans of the statement, made once
+// rather than on every call.
+type cachedQuery struct {
+	queryInfo
+	name string // span name
+	// kv holds the span attributes: db.query.text as written,
+	// db.system.name, db.operation.name, db.query.summary (those known),
+	// db.query.text sanitized. A statement run with arguments records
+	// kv[:len(kv)-1], one without kv[1:] (see startQuery). Never modified
+	// once made: it is shared by every span of the query.
+	kv []attribute.KeyValue
+}
+
 // info returns the analysis of query, from the cache when it is there.
-func (st *dbState) info(query string) *queryInfo {
+func (st *dbState) info(query string) *cachedQuery {
 	if v, ok := st.queries.Load(query); ok {
-		return v.(*queryInfo)
+		return v.(*cachedQuery)
 	}
-	qi := analyzeQuery(query, st.dqIdent, true)
+	q := st.analyze(query)
 	if st.nQueries.Load() < maxCachedQueries {
-		if _, loaded := st.queries.LoadOrStore(query, &qi); !loaded {
+		if v, loaded := st.queries.LoadOrStore(query, q); loaded {
+			q = v.(*cachedQuery)
+		} else {
 			st.nQueries.Add(1)
 		}
 	}
-	return &qi
+	return q
+}
+
+// analyze analyses query and makes the name and attributes of its spans.
+func (st *dbState) analyze(query string) *cachedQuery {
+	q := &cachedQuery{queryInfo: analyzeQuery(query, st.dqIdent, true)}
+	switch {
+	case q.summary != "":
+		q.name = q.summary
+	case q.operation != "":
+		q.name = q.operation
+	case st.system != "":
+		q.name = st.system
+	default:
+		q.name = "sql"
+	}
+	kv := make([]attribute.KeyValue, 0, 5)
+	kv = append(kv, semconv.DBQueryText(query))
+	if st.system != "" {
+		kv = append(kv, st.systemKV)
+	}
+	if q.operation != "" {
+		kv = append(kv, semconv.DBOperationName(q.operation))
+	}
+	if q.summary != "" {
+		kv = append(kv, semconv.DBQuerySummary(q.summary))
+	}
+	q.kv = append(kv, semconv.DBQueryText(q.sanitized))
+	return q
 }
 
 // Operation names of the spans that run no statement.
@@ -175,43 +219,23 @@ func (st *dbState) startOp(ctx context.Context, op string) (context.Context, tra
 // literals are replaced by "?". If started is not zero, it is when the
 // operation began (the span is made after the fact).
 func (st *dbState) startQuery(ctx context.Context, query string, hasArgs bool, started time.Time) (context.Context, trace.Span) {
-	qi := st.info(query)
-	name := qi.summary
-	if name == "" {
-		name = qi.operation
-	}
-	if name == "" {
-		name = st.system
-	}
-	if name == "" {
-		name = "sql"
-	}
+	q := st.info(query)
 	var span trace.Span
 	if started.IsZero() {
-		ctx, span = st.tracer.Start(ctx, name, st.spanStart...)
+		ctx, span = st.tracer.Start(ctx, q.name, st.spanStart...)
 	} else {
-		ctx, span = st.tracer.Start(ctx, name, st.spanStart[0], trace.WithTimestamp(started))
+		ctx, span = st.tracer.Start(ctx, q.name, st.spanStart[0], trace.WithTimestamp(started))
 	}
 	if !span.IsRecording() {
 		return ctx, span
 	}
-	var buf [4]attribute.KeyValue
-	attrs := buf[:0]
-	if st.system != "" {
-		attrs = append(attrs, st.systemKV)
-	}
-	if qi.operation != "" {
-		attrs = append(attrs, semconv.DBOperationName(qi.operation))
-	}
-	if qi.summary != "" {
-		attrs = append(attrs, semconv.DBQuerySummary(qi.summary))
-	}
+	// db.system.name, db.operation.name, db.query.summary, and
+	// db.query.text as written or sanitized: see cachedQuery.
 	if hasArgs {
-		attrs = append(attrs, semconv.DBQueryText(query))
+		span.SetAttributes(q.kv[:len(q.kv)-1]...)
 	} else {
-		attrs = append(attrs, semconv.DBQueryText(qi.sanitized))
+		span.SetAttributes(q.kv[1:]...)
 	}
-	span.SetAttributes(attrs...)
 	return ctx, span
 }
 

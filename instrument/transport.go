@@ -38,7 +38,11 @@ func Transport(base http.RoundTripper, opts ...Option) http.RoundTripper {
 		base = http.DefaultTransport
 	}
 	c := newConfig(opts)
-	return otelhttp.NewTransport(failureTransport{base: base}, c.otelhttpOptions()...)
+	hopts := c.otelhttpOptions()
+	if c.peerService != "" {
+		hopts = append(hopts, otelhttp.WithSpanOptions(trace.WithAttributes(semconv.ServicePeerName(c.peerService))))
+	}
+	return otelhttp.NewTransport(failureTransport{base: base}, hopts...)
 }
 
 // failureTransport runs inside the otelhttp client span.

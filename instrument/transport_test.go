@@ -222,3 +222,14 @@ func TestOriginAcrossServices(t *testing.T) {
 		})
 	}
 }
+
+func TestTransportPeerService(t *testing.T) {
+	rec := newRecorder(t)
+	client := &http.Client{Transport: Transport(nil, rec.options(WithPeerService("payments"))...)}
+	if resp, err := client.Get(closedURL(t)); err == nil {
+		resp.Body.Close()
+	}
+	if got := attrs(rec.span(t, trace.SpanKindClient))["service.peer.name"].AsString(); got != "payments" {
+		t.Errorf("service.peer.name = %q, want payments", got)
+	}
+}

@@ -1,0 +1,97 @@
+// Package demo holds the little plumbing the demo shop's services share and
+// that has nothing to do with tracing: reading settings from the environment
+// and choosing the database. Everything about instrumentation stays in each
+// service's main.go, which is meant to be read and copied.
+package demo
+
+import (
+	"database/sql/driver"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"modernc.org/sqlite"               // registers the "sqlite" driver
+)
+
+// Getenv returns the environment variable name, or def when it is unset or
+// empty.
+func Getenv(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// Duration returns the environment variable name as a duration ("500ms",
+// "2s"), or def when it is unset; a malformed value is an error.
+func Duration(name string, def time.Duration) (time.Duration, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", name, err)
+	}
+	return d, nil
+}
+
+// Database says which database a service uses.
+type Database struct {
+	Driver string // "pgx" or "sqlite", for instrument.OpenDB
+	DSN    string
+	// Schema is the PostgreSQL schema that holds the service's tables
+	// (services can share one PostgreSQL database); empty for SQLite.
+	Schema string
+}
+
+// DatabaseFor picks the database of service: PostgreSQL when DATABASE_URL
+// is a postgres:// URL (the tables go to the schema DATABASE_SCHEMA, by
+// default the service's name), an SQLite DSN when DATABASE_URL is anything
+// else, and otherwise the SQLite file <dataDir>/<service>.db.
+func DatabaseFor(service, dataDir string) (Database, error) {
+	raw := os.Getenv("DATABASE_URL")
+	switch {
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		u, err := url.Parse(raw)
+		if err != nil {
+			return Database{}, fmt.Errorf("DATABASE_URL is not a valid URL") // never print it: it may hold a password
+		}
+		schema := Getenv("DATABASE_SCHEMA", service)
+		q := u.Query()
+		q.Set("search_path", schema) // pgx sends it as a run-time parameter
+		u.RawQuery = q.Encode()
+		return Database{Driver: "pgx", DSN: u.String(), Schema: schema}, nil
+	case raw != "":
+		return Database{Driver: "sqlite", DSN: raw}, nil
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return Database{}, err
+	}
+	// WAL and a busy timeout let concurrent requests share the file.
+	dsn := "file:" + filepath.Join(dataDir, service+".db") +
+		"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)"
+	return Database{Driver: "sqlite", DSN: dsn}, nil
+}
+
+func init() {
+	// SQLite has no pg_sleep: give it one, so that the slow-query fault
+	// switch can use the same SQL on both databases. It blocks the query
+	// for the given number of seconds, as PostgreSQL's does, and returns a
+	// non-NULL value, as PostgreSQL's void does.
+	sqlite.MustRegisterScalarFunction("pg_sleep", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		var secs float64
+		switch v := args[0].(type) {
+		case float64:
+			secs = v
+		case int64:
+			secs = float64(v)
+		}
+		time.Sleep(time.Duration(secs * float64(time.Second)))
+		return int64(1), nil
+	})
+}
