@@ -1,0 +1,188 @@
+package integration
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/failhop/failhop/internal/stack"
+)
+
+// No Docker engine runs here, so docker-compose.yml is checked by loading it
+// as Docker Compose does (compose-go) and comparing it with the configs it
+// mounts and the local stack: the same services, ports and settings.
+
+func loadCompose(t *testing.T) (*types.Project, string) {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := cli.NewProjectOptions([]string{filepath.Join(root, "docker-compose.yml")},
+		cli.WithWorkingDirectory(root), cli.WithName("failhop"), cli.WithResolvedPaths(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := opts.LoadProject(context.Background())
+	if err != nil {
+		t.Fatalf("docker-compose.yml does not load: %v", err)
+	}
+	return p, root
+}
+
+func env(s types.ServiceConfig, key string) string {
+	if v := s.Environment[key]; v != nil {
+		return *v
+	}
+	return ""
+}
+
+func published(s types.ServiceConfig) []int {
+	var ports []int
+	for _, p := range s.Ports {
+		n, _ := strconv.Atoi(p.Published)
+		ports = append(ports, n)
+	}
+	slices.Sort(ports)
+	return ports
+}
+
+// configEnv returns the ${env:NAME...} variables a config file reads.
+func configEnv(t *testing.T, path string) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, m := range regexp.MustCompile(`\$\{env:([A-Z0-9_]+)`).FindAllStringSubmatch(string(b), -1) {
+		names[m[1]] = true
+	}
+	return names
+}
+
+func TestComposeServices(t *testing.T) {
+	p, root := loadCompose(t)
+	want := []string{"collector", "gateway", "inventory", "jaeger", "orders", "payments"}
+	if got := p.ServiceNames(); !slices.Equal(sortedCopy(got), want) {
+		t.Fatalf("services %v, want %v", got, want)
+	}
+	jaeger, collector := p.Services["jaeger"], p.Services["collector"]
+
+	t.Run("jaeger", func(t *testing.T) {
+		if jaeger.Image != "jaegertracing/jaeger:2.13.0" {
+			t.Errorf("image %q, want the official Jaeger 2.13.0", jaeger.Image)
+		}
+		if got := published(jaeger); !slices.Equal(got, []int{stack.DefaultPorts.JaegerQuery}) {
+			t.Errorf("published ports %v, want the UI on %d as the local stack", got, stack.DefaultPorts.JaegerQuery)
+		}
+		checkMountedConfig(t, jaeger, root, "jaeger.yaml")
+	})
+
+	t.Run("collector", func(t *testing.T) {
+		if collector.Build == nil || collector.Build.Dockerfile != "collector/Dockerfile" {
+			t.Fatalf("collector must be built from collector/Dockerfile: %+v", collector.Build)
+		}
+		if _, err := os.Stat(filepath.Join(root, collector.Build.Dockerfile)); err != nil {
+			t.Error(err)
+		}
+		want := []int{stack.DefaultPorts.CollectorOTLPGRPC, stack.DefaultPorts.CollectorOTLPHTTP}
+		if got := published(collector); !slices.Equal(got, want) {
+			t.Errorf("published ports %v, want OTLP %v as the local stack", got, want)
+		}
+		checkMountedConfig(t, collector, root, "otelcol.yaml")
+		if target := env(collector, "JAEGER_OTLP_ENDPOINT"); target != "jaeger:"+env(jaeger, "JAEGER_OTLP_GRPC_PORT") {
+			t.Errorf("collector exports to %q, not to Jaeger's OTLP/gRPC port", target)
+		}
+		if _, ok := collector.DependsOn["jaeger"]; !ok {
+			t.Error("collector does not depend on jaeger")
+		}
+		storage := env(collector, "FAILHOP_STORAGE_DIR")
+		if !slices.ContainsFunc(collector.Volumes, func(v types.ServiceVolumeConfig) bool {
+			return v.Type == types.VolumeTypeVolume && strings.HasPrefix(storage, v.Target)
+		}) {
+			t.Errorf("the persistent queue %q is not on a named volume: a restart would lose it", storage)
+		}
+	})
+
+	for _, name := range []string{"gateway", "orders", "inventory", "payments"} {
+		t.Run(name, func(t *testing.T) {
+			s := p.Services[name]
+			if s.Build == nil || s.Build.Dockerfile != "examples/Dockerfile" || s.Build.Args["SERVICE"] == nil || *s.Build.Args["SERVICE"] != name {
+				t.Fatalf("must be built from examples/Dockerfile with SERVICE=%s: %+v", name, s.Build)
+			}
+			if _, err := os.Stat(filepath.Join(root, "examples", name, "main.go")); err != nil {
+				t.Error(err)
+			}
+			if got := env(s, "OTEL_EXPORTER_OTLP_ENDPOINT"); got != "http://collector:"+strconv.Itoa(stack.DefaultPorts.CollectorOTLPGRPC) {
+				t.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT = %q, want the collector", got)
+			}
+			if _, ok := s.DependsOn["collector"]; !ok {
+				t.Error("does not depend on collector")
+			}
+			// Every peer URL names a service of the file, on the port it listens on.
+			for _, key := range []string{"INVENTORY_URL", "ORDERS_URL", "PAYMENTS_URL"} {
+				u := env(s, key)
+				if u == "" {
+					continue
+				}
+				peer := strings.ToLower(strings.TrimSuffix(key, "_URL"))
+				if want := "http://" + peer + env(p.Services[peer], "ADDR"); u != want {
+					t.Errorf("%s = %q, want %q", key, u, want)
+				}
+				if _, ok := s.DependsOn[peer]; !ok {
+					t.Errorf("does not depend on %s, which it calls", peer)
+				}
+			}
+		})
+	}
+	if env(p.Services["orders"], "PAYMENTS_API_KEY") != env(p.Services["payments"], "PAYMENTS_API_KEY") {
+		t.Error("orders and payments disagree on PAYMENTS_API_KEY: every order would fail")
+	}
+}
+
+// checkMountedConfig checks that a service mounts collector-config/ (or one
+// file of it), that its command names the config file inside the mount, and
+// that every setting in its environment is one the config reads.
+func checkMountedConfig(t *testing.T, s types.ServiceConfig, root, file string) {
+	t.Helper()
+	dir := filepath.Join(root, "collector-config")
+	var inContainer string
+	for _, v := range s.Volumes {
+		switch v.Source {
+		case dir:
+			inContainer = filepath.Join(v.Target, file)
+		case filepath.Join(dir, file):
+			inContainer = v.Target
+		}
+		if v.Type == types.VolumeTypeBind && !v.ReadOnly {
+			t.Errorf("config mount %s is writable", v.Source)
+		}
+	}
+	if inContainer == "" {
+		t.Fatalf("%s is not mounted from collector-config/", file)
+	}
+	if !slices.Contains(s.Command, inContainer) {
+		t.Errorf("command %v does not use the mounted %s", s.Command, inContainer)
+	}
+	reads := configEnv(t, filepath.Join(dir, file))
+	for key := range s.Environment {
+		if !reads[key] {
+			t.Errorf("%s sets %s, which %s does not read", s.Name, key, file)
+		}
+	}
+}
+
+func sortedCopy(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}
