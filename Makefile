@@ -6,12 +6,18 @@ GO      ?= go
 # peer benchmarks in integration/ (kept apart so users never download them).
 MODULES := . integration examples
 
-.PHONY: test vet fmt-check fuzz bench help jaeger
+.PHONY: demo stack test vet fmt-check fuzz bench help jaeger collector bin/failhop-collector
+
+demo: bin/jaeger bin/failhop-collector ## the main job: local pipeline + demo shop, every failure scenario pinpointed (DEMO_ONCE=1 exits after the table)
+	cd examples && $(GO) run ./cmd/demo all
+
+stack: bin/jaeger bin/failhop-collector ## run Jaeger and the failhop collector on this machine until Ctrl-C (no Docker)
+	$(GO) run ./internal/cmd/stack
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-test: fmt-check vet bin/jaeger ## run every test (starts a private PostgreSQL, see scripts/postgres.sh)
+test: fmt-check vet bin/jaeger bin/failhop-collector ## run every test (starts a private PostgreSQL, see scripts/postgres.sh)
 	$(GO) test -count=1 ./...
 	dsn="$$(scripts/postgres.sh)" && cd integration && FAILHOP_TEST_POSTGRES_DSN="$$dsn" $(GO) test -count=1 ./...
 	dsn="$$(scripts/postgres.sh)" && cd examples && FAILHOP_TEST_POSTGRES_DSN="$$dsn" $(GO) test -count=1 ./...
@@ -19,6 +25,10 @@ test: fmt-check vet bin/jaeger ## run every test (starts a private PostgreSQL, s
 jaeger: bin/jaeger ## build bin/jaeger (Jaeger v2.13.0 from tools/go.mod; ~3 min the first time)
 bin/jaeger: tools/go.mod tools/go.sum
 	GO=$(GO) scripts/build-tool.sh
+
+collector: bin/failhop-collector ## build bin/failhop-collector (Collector Builder v0.160.0 + failhop processor; ~2 min the first time)
+bin/failhop-collector: # always asks the script, which knows when the binary is up to date
+	GO=$(GO) scripts/build-collector.sh
 
 vet: ## go vet every module
 	@for m in $(MODULES); do echo "go vet $$m"; (cd $$m && $(GO) vet ./...) || exit 1; done

@@ -1,16 +1,19 @@
 // Command demo runs the demo shop's failure scenarios end to end: for each
 // one it breaks the shop, sends a checkout through the gateway, fetches the
 // request's trace from Jaeger, asks the failhop analyzer which hop broke and
-// why, checks the answer, and repairs the shop.
+// why, checks the answer, and repairs the shop. `make demo` runs it.
 //
 //	demo list              the scenarios
 //	demo run NAME...       run some
-//	demo all               run all of them (exit status 1 if one fails)
+//	demo all               run all of them
 //
-// It starts the shop itself (see internal/shop); Jaeger, or the failhop
-// collector in front of it, must be running:
-//
-//	bin/jaeger --config collector-config/jaeger.yaml
+// By default it starts the local pipeline itself (Jaeger and the failhop
+// collector, see internal/stack) and the shop, prints a table of the
+// results, checks that Jaeger's search for failhop.root_cause=true finds
+// exactly the failing hops, and keeps everything up until Ctrl-C so that
+// you can look around. With --once (or DEMO_ONCE=1) it exits after the
+// table instead, with status 1 if a scenario's answer was wrong. With
+// --jaeger URL it uses a pipeline that is already running.
 package main
 
 import (
@@ -24,7 +27,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,14 +38,16 @@ import (
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/examples/internal/shop"
+	"github.com/failhop/failhop/internal/stack"
 	"github.com/failhop/failhop/jaeger"
 )
 
 func main() {
-	jaegerURL := flag.String("jaeger", envOr("JAEGER_URL", "http://127.0.0.1:16686"), "Jaeger query API (env JAEGER_URL)")
-	otlp := flag.String("otlp", envOr("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317"), "where the services send traces")
+	jaegerURL := flag.String("jaeger", os.Getenv("JAEGER_URL"), "Jaeger query API of a running pipeline (env JAEGER_URL); empty starts the local one")
+	otlp := flag.String("otlp", envOr("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317"), "with --jaeger: where the services send traces")
 	dbURL := flag.String("database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL; empty for SQLite (env DATABASE_URL)")
-	freePorts := flag.Bool("free-ports", false, "listen on free ports instead of 8080-8083")
+	freePorts := flag.Bool("free-ports", false, "listen on free ports instead of the usual ones (8080-8083, 16686, 4317)")
+	once := flag.Bool("once", os.Getenv("DEMO_ONCE") == "1", "exit after the results instead of keeping the stack up (env DEMO_ONCE=1)")
 	verbose := flag.Bool("v", false, "show the services' logs")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: demo [flags] list | run NAME... | all\n")
@@ -78,6 +85,15 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+
+	if *jaegerURL == "" {
+		st, err := startStack(ctx, *freePorts)
+		if err != nil {
+			fatalf("%v", err)
+		}
+		defer st.Close()
+		*jaegerURL, *otlp = st.JaegerURL, "http://"+st.OTLPGRPCEndpoint
+	}
 	cfg := shop.Config{
 		OTLPEndpoint: *otlp, DatabaseURL: *dbURL, SchemaPrefix: "demo_",
 		FreePorts: *freePorts, Progress: os.Stderr,
@@ -92,24 +108,167 @@ func main() {
 	defer s.Close()
 
 	r := &runner{shop: s, jaeger: jaeger.New(*jaegerURL), jaegerURL: strings.TrimRight(*jaegerURL, "/")}
-	failed := 0
+	results := r.runAll(ctx, names)
+	printTable(os.Stdout, results)
+	searchErr := r.checkRootCauseSearch(ctx, results)
+	if searchErr != nil {
+		fmt.Printf("Jaeger search failhop.root_cause=true: %v\n", searchErr)
+	} else {
+		fmt.Printf("Jaeger search failhop.root_cause=true: finds exactly the %d failing hops above.\n", countHops(results))
+	}
+	wrong := slices.IndexFunc(results, func(res result) bool { return res.err != nil }) >= 0 || searchErr != nil
+	if *once || ctx.Err() != nil {
+		if wrong {
+			s.Close()
+			os.Exit(1)
+		}
+		return
+	}
+	fmt.Printf(`
+Everything is still running. Look around:
+  Jaeger:      %[1]s  (search the tag failhop.root_cause=true; this Jaeger
+               build serves the API only: use failhop why, or docker compose
+               up for the full UI)
+  failhop:     go run ../cmd/failhop why --jaeger %[1]s <trace-id>
+               go run ../cmd/failhop errors --jaeger %[1]s --service orders
+  the shop:    curl -i '%[2]s/checkout?item=1'
+Press Ctrl-C to stop.
+`, r.jaegerURL, s.URL("gateway"))
+	<-ctx.Done()
+}
+
+// startStack starts Jaeger and the failhop collector, keeping every trace
+// (a demo wants to show the healthy ones too). The decision wait must
+// outlast the slowest scenario's trace (slow-db's query takes 1s after the
+// caller gave up): the collector marks the trace it has at decision time.
+func startStack(ctx context.Context, freePorts bool) (*stack.Stack, error) {
+	root, err := stack.RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	cfg := stack.Config{
+		Root: root, Dir: filepath.Join(root, ".cache", "demo"), Ports: stack.DefaultPorts, Progress: os.Stderr,
+		CollectorEnv: []string{"FAILHOP_SAMPLE_PERCENT=100", "FAILHOP_DECISION_WAIT=3s"},
+	}
+	if freePorts {
+		cfg.Ports = stack.Ports{}
+	}
+	return stack.Start(ctx, cfg)
+}
+
+// result is the outcome of one scenario.
+type result struct {
+	scenario string
+	status   int
+	traceID  string
+	hop      *analyzer.Hop // nil when the analyzer found none
+	err      error         // why the answer was wrong, nil if right
+}
+
+// runAll plays the scenarios in order, printing each one's details.
+func (r *runner) runAll(ctx context.Context, names []string) []result {
+	var results []result
 	for _, n := range names {
 		sc, _ := shop.ScenarioByName(n)
-		if err := r.run(ctx, sc); err != nil {
-			failed++
-			fmt.Printf("  FAIL: %v\n\n", err)
+		res := r.run(ctx, sc)
+		if res.err != nil {
+			fmt.Printf("  FAIL: %v\n\n", res.err)
 		} else {
 			fmt.Printf("  ok\n\n")
 		}
+		results = append(results, res)
 		if ctx.Err() != nil {
 			break
 		}
 	}
-	fmt.Printf("%d of %d scenarios as expected\n", len(names)-failed, len(names))
-	if failed > 0 {
-		s.Close()
-		os.Exit(1)
+	return results
+}
+
+func printTable(w io.Writer, results []result) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "SCENARIO\tHTTP\tFAILING HOP\tCAUSE\tVERSION\tRESULT\n")
+	right := 0
+	for _, res := range results {
+		hop, cause, version := "none", "-", "-"
+		if res.hop != nil {
+			hop, cause, version = res.hop.Description, res.hop.Cause, cmpOr(res.hop.ServiceVersion, "-")
+		}
+		verdict := "as expected"
+		if res.err != nil {
+			verdict = "WRONG"
+		} else {
+			right++
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", res.scenario, res.status, hop, cause, version, verdict)
 	}
+	tw.Flush()
+	fmt.Fprintf(w, "%d of %d scenarios as expected\n", right, len(results))
+}
+
+// checkRootCauseSearch asks Jaeger for the spans tagged
+// failhop.root_cause=true, as a user would in its search form, and checks
+// that they are exactly the failing hops the scenarios found.
+func (r *runner) checkRootCauseSearch(ctx context.Context, results []result) error {
+	want := map[string]bool{}
+	traces := map[string]bool{}
+	for _, res := range results {
+		if res.hop != nil {
+			want[res.hop.SpanID] = true
+			traces[res.traceID] = true
+		}
+	}
+	got := map[string]string{} // span ID → where, for the error
+	for _, service := range shop.Services {
+		found, err := r.jaeger.FindTraces(ctx, jaeger.Query{
+			Service: service, Since: time.Hour, Limit: 1000,
+			Tags: map[string]string{"failhop.root_cause": "true"},
+		})
+		if err != nil {
+			return err
+		}
+		for _, t := range found {
+			if !traces[t.TraceID] {
+				continue // an earlier run's
+			}
+			for _, sp := range t.Spans {
+				if sp.Bool("failhop.root_cause") {
+					got[sp.SpanID] = fmt.Sprintf("%s %q in trace %s", sp.Service, sp.Name, t.TraceID)
+				}
+			}
+		}
+	}
+	var problems []string
+	for id := range want {
+		if got[id] == "" {
+			problems = append(problems, fmt.Sprintf("span %s, a failing hop, is not marked", id))
+		}
+	}
+	for id, where := range got {
+		if !want[id] {
+			problems = append(problems, fmt.Sprintf("span %s (%s) is marked but is no failing hop", id, where))
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func countHops(results []result) int {
+	n := 0
+	for _, res := range results {
+		if res.hop != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 type runner struct {
@@ -119,7 +278,15 @@ type runner struct {
 }
 
 // run plays one scenario and checks the analyzer's answer.
-func (r *runner) run(ctx context.Context, sc shop.Scenario) (err error) {
+func (r *runner) run(ctx context.Context, sc shop.Scenario) (res result) {
+	res.scenario = sc.Name
+	res.err = r.play(ctx, sc, &res)
+	return res
+}
+
+// play breaks the shop as sc says, sends the request, analyzes its trace
+// into res, and repairs the shop. It returns why the answer was wrong.
+func (r *runner) play(ctx context.Context, sc shop.Scenario, res *result) (err error) {
 	fmt.Printf("== %s: %s\n", sc.Name, sc.Summary)
 	if sc.Break != nil {
 		if err := sc.Break(ctx, r.shop); err != nil {
@@ -138,6 +305,7 @@ func (r *runner) run(ctx context.Context, sc shop.Scenario) (err error) {
 	if err != nil {
 		return err
 	}
+	res.status, res.traceID = status, traceID
 	fmt.Printf("  HTTP status:  %d\n", status)
 	fmt.Printf("  trace:        %s/trace/%s\n", r.jaegerURL, traceID)
 	tr, err := r.fetch(ctx, traceID)
@@ -154,6 +322,7 @@ func (r *runner) run(ctx context.Context, sc shop.Scenario) (err error) {
 		fmt.Printf("  failing hop:  none (the request %s)\n", map[bool]string{true: "failed", false: "succeeded"}[rep.Failed])
 	} else {
 		h := rep.Hops[0]
+		res.hop = &h
 		fmt.Printf("  failing hop:  %s\n", h.Description)
 		fmt.Printf("  cause:        %s\n", h.Cause)
 		if h.ServiceVersion != "" {

@@ -74,7 +74,7 @@ var Scenarios = []Scenario{
 	{
 		Name: "slow-db", Summary: "inventory's stock query takes 2s: orders gives up after 500ms",
 		Item: 1, WantStatus: 504,
-		Break: restart("inventory", "INVENTORY_SLOW_QUERY=2s"), Fix: restart("inventory"),
+		Break: restart("inventory", "INVENTORY_SLOW_QUERY=1s"), Fix: restart("inventory"),
 		WantHop: "inventory → DB", WantCause: "timeout",
 	},
 	{
