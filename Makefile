@@ -6,9 +6,9 @@ GO      ?= go
 # peer benchmarks in integration/ (kept apart so users never download them).
 MODULES := . integration examples
 
-.PHONY: demo stack test vet fmt-check fuzz bench help jaeger collector bin/failhop-collector
+.PHONY: bin/failhop demo stack test vet fmt-check fuzz bench help jaeger collector bin/failhop-collector
 
-demo: bin/jaeger bin/failhop-collector ## the main job: local pipeline + demo shop, every failure scenario pinpointed (DEMO_ONCE=1 exits after the table)
+demo: bin/jaeger bin/failhop-collector bin/failhop ## the main job: local pipeline + demo shop, every failure scenario pinpointed (DEMO_ONCE=1 exits after the table)
 	cd examples && $(GO) run ./cmd/demo all
 
 stack: bin/jaeger bin/failhop-collector ## run Jaeger and the failhop collector on this machine until Ctrl-C (no Docker)
@@ -25,6 +25,9 @@ test: fmt-check vet bin/jaeger bin/failhop-collector ## run every test (starts a
 jaeger: bin/jaeger ## build bin/jaeger (Jaeger v2.13.0 from tools/go.mod; ~3 min the first time)
 bin/jaeger: tools/go.mod tools/go.sum
 	GO=$(GO) scripts/build-tool.sh
+
+bin/failhop: # the CLI; go build knows when it is up to date
+	$(GO) build -o bin/failhop ./cmd/failhop
 
 collector: bin/failhop-collector ## build bin/failhop-collector (Collector Builder v0.160.0 + failhop processor; ~2 min the first time)
 bin/failhop-collector: # always asks the script, which knows when the binary is up to date

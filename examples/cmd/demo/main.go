@@ -129,8 +129,8 @@ Everything is still running. Look around:
   Jaeger:      %[1]s  (search the tag failhop.root_cause=true; this Jaeger
                build serves the API only: use failhop why, or docker compose
                up for the full UI)
-  failhop:     go run ../cmd/failhop why --jaeger %[1]s <trace-id>
-               go run ../cmd/failhop errors --jaeger %[1]s --service orders
+  failhop:     bin/failhop why --jaeger %[1]s <trace-id>     (from the repository root)
+               bin/failhop errors --jaeger %[1]s --service inventory
   the shop:    curl -i '%[2]s/checkout?item=1'
 Press Ctrl-C to stop.
 `, r.jaegerURL, s.URL("gateway"))
