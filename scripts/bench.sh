@@ -13,11 +13,21 @@ out=bench-out
 mkdir -p "$out"
 benchstat=(go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da)
 
-echo "bench.sh: HTTP benchmarks, $count runs each (about a minute)..." >&2
-go test -run '^$' -bench '^Benchmark(Handler|Transport)$' -benchmem -count "$count" ./instrument > "$out/http.txt"
-
-echo "bench.sh: SQL benchmarks against XSAM/otelsql, $count runs each..." >&2
-(cd integration && go test -run '^$' -bench '^BenchmarkSQL' -benchmem -count "$count" ./...) > "$out/sql.txt"
+# The test binaries are built once and run COUNT times, one run of every
+# benchmark at a time, rather than with -count COUNT (which runs the COUNT
+# runs of lib=bare, then those of the next library...): on a shared machine
+# the load drifts, and interleaving spreads the drift over all libraries
+# alike instead of favouring whichever ran in a quiet minute.
+go test -c -o "$out/instrument.test" ./instrument
+(cd integration && go test -c -o "../$out/integration.test" .)
+: > "$out/http.txt"
+: > "$out/sql.txt"
+echo "bench.sh: HTTP and SQL (against XSAM/otelsql) benchmarks, $count rounds (about 3 minutes)..." >&2
+for i in $(seq "$count"); do
+	echo "bench.sh: round $i/$count" >&2
+	(cd instrument && "../$out/instrument.test" -test.run '^$' -test.bench '^Benchmark(Handler|Transport)$' -test.benchmem) >> "$out/http.txt"
+	(cd integration && "../$out/integration.test" -test.run '^$' -test.bench '^BenchmarkSQL' -test.benchmem) >> "$out/sql.txt"
+done
 
 for f in http sql; do
 	echo
