@@ -72,7 +72,7 @@ var Scenarios = []Scenario{
 		WantHop: "inventory → DB", WantCause: "db_unavailable",
 	},
 	{
-		Name: "slow-db", Summary: "inventory's stock query takes 2s: orders gives up after 500ms",
+		Name: "slow-db", Summary: "inventory's stock query takes 1s: orders gives up after 500ms",
 		Item: 1, WantStatus: 504,
 		Break: restart("inventory", "INVENTORY_SLOW_QUERY=1s"), Fix: restart("inventory"),
 		WantHop: "inventory → DB", WantCause: "timeout",
