@@ -2,9 +2,11 @@
 # Every target works on a fresh Debian machine with Go; see README.md.
 
 GO      ?= go
-# Modules of this repository: the library at the root, real-driver tests and
-# peer benchmarks in integration/ (kept apart so users never download them).
-MODULES := . integration examples
+# Modules of this repository: the library at the root; real-driver tests,
+# peer benchmarks and the compose check in integration/; the collector build
+# with its processor in collector/; the demo shop in examples/. Kept apart so
+# that users who import the library never download their dependencies.
+MODULES := . integration collector examples
 
 .PHONY: bin/failhop demo stack test vet fmt-check fuzz bench help jaeger collector bin/failhop-collector
 
@@ -19,6 +21,7 @@ help: ## list the targets
 
 test: fmt-check vet bin/jaeger bin/failhop-collector ## run every test (starts a private PostgreSQL, see scripts/postgres.sh)
 	$(GO) test -count=1 ./...
+	cd collector && $(GO) test -count=1 ./...
 	dsn="$$(scripts/postgres.sh)" && cd integration && FAILHOP_TEST_POSTGRES_DSN="$$dsn" $(GO) test -count=1 ./...
 	dsn="$$(scripts/postgres.sh)" && cd examples && FAILHOP_TEST_POSTGRES_DSN="$$dsn" $(GO) test -count=1 ./...
 

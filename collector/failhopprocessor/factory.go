@@ -1,0 +1,35 @@
+package failhopprocessor
+
+import (
+	"context"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processorhelper"
+)
+
+// typeStr is the processor's type in collector configurations.
+const typeStr = "failhop"
+
+// Type is the component type of the processor: "failhop".
+var Type = component.MustNewType(typeStr)
+
+// Config is the processor's configuration. It has no settings: the
+// processor is configured by where it sits in a pipeline.
+type Config struct{}
+
+// NewFactory returns the factory of the failhop processor.
+func NewFactory() processor.Factory {
+	return processor.NewFactory(
+		Type,
+		func() component.Config { return &Config{} },
+		processor.WithTraces(createTraces, component.StabilityLevelBeta),
+	)
+}
+
+func createTraces(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Traces) (processor.Traces, error) {
+	p := &failhop{}
+	return processorhelper.NewTraces(ctx, set, cfg, next, p.processTraces,
+		processorhelper.WithCapabilities(consumer.Capabilities{MutatesData: true}))
+}

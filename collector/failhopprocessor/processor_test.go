@@ -1,0 +1,476 @@
+package failhopprocessor
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/tracejson"
+)
+
+// tspan is a span of a test trace, by short names.
+type tspan struct {
+	trace      string // short trace name; "" = "t1"
+	id, parent string
+	svc, name  string
+	kind       ptrace.SpanKind
+	start, end int // ms from the trace start
+	status     ptrace.StatusCode
+	attrs      map[string]any
+}
+
+var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// shortID derives a stable ID of n bytes from a short name.
+func shortID(name string, n int) []byte {
+	b := make([]byte, n)
+	copy(b, name)
+	b[n-1] ^= 0x5a // never all zero
+	return b
+}
+
+func spanID(name string) pcommon.SpanID {
+	var id pcommon.SpanID
+	copy(id[:], shortID(name, 8))
+	return id
+}
+
+func traceID(name string) pcommon.TraceID {
+	if name == "" {
+		name = "t1"
+	}
+	var id pcommon.TraceID
+	copy(id[:], shortID(name, 16))
+	return id
+}
+
+// build makes pdata with one ResourceSpans per service, in the order the
+// services first appear, like the services' exporters would send them.
+func build(spans ...tspan) ptrace.Traces {
+	td := ptrace.NewTraces()
+	bySvc := map[string]ptrace.SpanSlice{}
+	for _, s := range spans {
+		ss, ok := bySvc[s.svc]
+		if !ok {
+			rs := td.ResourceSpans().AppendEmpty()
+			rs.Resource().Attributes().PutStr("service.name", s.svc)
+			rs.Resource().Attributes().PutStr("service.version", "1.0.0")
+			ss = rs.ScopeSpans().AppendEmpty().Spans()
+			bySvc[s.svc] = ss
+		}
+		p := ss.AppendEmpty()
+		p.SetTraceID(traceID(s.trace))
+		p.SetSpanID(spanID(s.id))
+		if s.parent != "" {
+			p.SetParentSpanID(spanID(s.parent))
+		}
+		p.SetName(s.name)
+		p.SetKind(s.kind)
+		p.SetStartTimestamp(pcommon.NewTimestampFromTime(t0.Add(time.Duration(s.start) * time.Millisecond)))
+		p.SetEndTimestamp(pcommon.NewTimestampFromTime(t0.Add(time.Duration(s.end) * time.Millisecond)))
+		p.Status().SetCode(s.status)
+		if err := p.Attributes().FromRaw(s.attrs); err != nil {
+			panic(err)
+		}
+	}
+	return td
+}
+
+// marksOf lists the marks of every span: "id: key=value ...".
+func marksOf(td ptrace.Traces, names ...string) map[string]string {
+	byID := map[pcommon.SpanID]string{}
+	for _, n := range names {
+		byID[spanID(n)] = n
+	}
+	out := map[string]string{}
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				s := spans.At(k)
+				var parts []string
+				for _, key := range []string{KeyRootCause, KeyRootCauseRank, KeyFailingHop, KeyFailingHopCause} {
+					if v, ok := s.Attributes().Get(key); ok {
+						parts = append(parts, fmt.Sprintf("%s=%s(%s)", key, v.AsString(), v.Type()))
+					}
+				}
+				if len(parts) > 0 {
+					out[byID[s.SpanID()]] = strings.Join(parts, " ")
+				}
+			}
+		}
+	}
+	return out
+}
+
+var (
+	errS  = ptrace.StatusCodeError
+	unset = ptrace.StatusCodeUnset
+	stOK  = ptrace.StatusCodeOk
+	srv   = ptrace.SpanKindServer
+	cli   = ptrace.SpanKindClient
+	intl  = ptrace.SpanKindInternal
+)
+
+func rootMarks(hop, cause string) string {
+	return fmt.Sprintf("%s=%s(Str) %s=%s(Str)", KeyFailingHop, hop, KeyFailingHopCause, cause)
+}
+
+func originMarks(rank int) string {
+	return fmt.Sprintf("%s=true(Bool) %s=%d(Int)", KeyRootCause, KeyRootCauseRank, rank)
+}
+
+// dbError is the README's example: gateway → inventory → sqlite, with
+// failhop's marks, as the kit sends it.
+func dbError(trace string) []tspan {
+	return []tspan{
+		{trace: trace, id: "root", svc: "gateway", name: "GET /items/{id}", kind: srv, end: 50, status: errS,
+			attrs: map[string]any{"http.route": "/items/{id}", "http.response.status_code": 502, "failhop.propagated": true, "failhop.cause": "db_error"}},
+		{trace: trace, id: "c1", parent: "root", svc: "gateway", name: "GET", kind: cli, start: 2, end: 45, status: errS,
+			attrs: map[string]any{"http.request.method": "GET", "url.full": "http://inventory:8080/items/7", "http.response.status_code": 500, "failhop.propagated": true}},
+		{trace: trace, id: "s1", parent: "c1", svc: "inventory", name: "GET /items/{id}", kind: srv, start: 3, end: 44, status: errS,
+			attrs: map[string]any{"http.response.status_code": 500, "failhop.propagated": true, "failhop.cause": "db_error"}},
+		{trace: trace, id: "db", parent: "s1", svc: "inventory", name: "SELECT stock", kind: cli, start: 5, end: 8, status: errS,
+			attrs: map[string]any{"db.system.name": "sqlite", "db.operation.name": "SELECT", "failhop.origin": true, "failhop.cause": "db_error"}},
+	}
+}
+
+func TestMark(t *testing.T) {
+	tests := []struct {
+		name   string
+		spans  []tspan
+		marked int
+		want   map[string]string // span name → marks
+	}{
+		{
+			name:   "db error with failhop marks",
+			spans:  dbError(""),
+			marked: 1,
+			want: map[string]string{
+				"root": rootMarks("inventory → sqlite SELECT stock", "db_error"),
+				"db":   originMarks(1),
+			},
+		},
+		{
+			name: "healthy",
+			spans: []tspan{
+				{id: "root", svc: "gateway", name: "GET /", kind: srv, end: 10, attrs: map[string]any{"http.response.status_code": 200}},
+				{id: "c1", parent: "root", svc: "gateway", name: "GET", kind: cli, start: 1, end: 9, attrs: map[string]any{"http.response.status_code": 200}},
+			},
+			want: map[string]string{},
+		},
+		{
+			name: "an error the request survived",
+			spans: []tspan{
+				{id: "root", svc: "gateway", name: "GET /", kind: srv, end: 10, status: stOK, attrs: map[string]any{"http.response.status_code": 200}},
+				{id: "c1", parent: "root", svc: "gateway", name: "GET", kind: cli, start: 1, end: 3, status: errS, attrs: map[string]any{"http.response.status_code": 503, "url.full": "http://cache:80/x"}},
+			},
+			want: map[string]string{},
+		},
+		{
+			name: "marks planted by a service are removed",
+			spans: []tspan{
+				{id: "root", svc: "gateway", name: "GET /", kind: srv, end: 10, attrs: map[string]any{KeyFailingHop: "fake", KeyFailingHopCause: "fake"}},
+				{id: "c1", parent: "root", svc: "gateway", name: "GET", kind: cli, start: 1, end: 9, attrs: map[string]any{KeyRootCause: true, KeyRootCauseRank: 1, "failhop.cause": "kept"}},
+			},
+			want: map[string]string{},
+		},
+		{
+			name: "no failhop marks: plain OpenTelemetry spans, root status unset with a 500",
+			spans: []tspan{
+				{id: "root", svc: "shop", name: "POST /cart", kind: srv, end: 40, status: unset, attrs: map[string]any{"http.response.status_code": 500}},
+				{id: "c1", parent: "root", svc: "shop", name: "POST", kind: cli, start: 2, end: 30, status: errS, attrs: map[string]any{"http.request.method": "POST", "url.full": "http://pricing:9000/quote", "http.response.status_code": 500}},
+				{id: "s1", parent: "c1", svc: "pricing", name: "POST /quote", kind: srv, start: 3, end: 29, status: errS, attrs: map[string]any{"http.response.status_code": 500}},
+				{id: "q", parent: "s1", svc: "pricing", name: "SELECT prices", kind: cli, start: 4, end: 6, status: errS, attrs: map[string]any{"db.system": "postgresql", "db.statement": "SELECT 1"}},
+			},
+			marked: 1,
+			want: map[string]string{
+				"root": rootMarks("pricing → postgresql SELECT prices", "db_error"),
+				"q":    originMarks(1),
+			},
+		},
+		{
+			name:  "late spans of a decided trace: no root, no marks",
+			spans: dbError("")[2:],
+			want:  map[string]string{},
+		},
+		{
+			name: "fan-out: two fatal hops, ranked",
+			spans: []tspan{
+				{id: "root", svc: "gateway", name: "GET /page", kind: srv, end: 40, status: errS, attrs: map[string]any{"http.response.status_code": 500}},
+				{id: "a", parent: "root", svc: "gateway", name: "GET", kind: cli, start: 1, end: 10, status: errS, attrs: map[string]any{"url.full": "http://users:80/u", "http.request.method": "GET"}},
+				{id: "b", parent: "root", svc: "gateway", name: "GET", kind: cli, start: 1, end: 20, status: errS, attrs: map[string]any{"url.full": "http://ads:80/a", "http.request.method": "GET"}},
+			},
+			marked: 1,
+			want: map[string]string{
+				"root": rootMarks("gateway → users:80 GET /u", "peer_unreachable"),
+				"a":    originMarks(1),
+				"b":    originMarks(2),
+			},
+		},
+		{
+			name:   "two failed traces in one batch, spans interleaved",
+			spans:  interleave(dbError("t1"), dbError("t2")),
+			marked: 2,
+			want: map[string]string{
+				// Both traces use the same span IDs; marksOf merges them.
+				"root": rootMarks("inventory → sqlite SELECT stock", "db_error"),
+				"db":   originMarks(1),
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			td := build(tt.spans...)
+			if got := Mark(td); got != tt.marked {
+				t.Errorf("Mark marked %d traces, want %d", got, tt.marked)
+			}
+			var names []string
+			for _, s := range tt.spans {
+				names = append(names, s.id)
+			}
+			got := marksOf(td, names...)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("marks:\n got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func interleave(a, b []tspan) []tspan {
+	var out []tspan
+	for i := range a {
+		out = append(out, a[i], b[len(b)-1-i])
+	}
+	return out
+}
+
+// TestSpanFailed checks the processor's pre-filter against the analyzer:
+// a one-span trace failed exactly when spanFailed says its span did.
+func TestSpanFailed(t *testing.T) {
+	attrSets := []map[string]any{
+		nil,
+		{"error": true}, {"error": "true"}, {"error": false}, {"error": "yes"},
+		{"http.response.status_code": 500}, {"http.response.status_code": 404}, {"http.response.status_code": "503"},
+		{"http.response.status_code": 599.0}, {"http.response.status_code": "x", "http.status_code": 500},
+		{"http.response.status_code": true, "http.status_code": 500}, {"http.status_code": 502},
+		{"rpc.grpc.status_code": 14}, {"rpc.grpc.status_code": 5}, {"rpc.response.status_code": "13"}, {"rpc.grpc.status_code": 0},
+	}
+	for _, kind := range []ptrace.SpanKind{srv, cli, intl, ptrace.SpanKindUnspecified} {
+		for _, status := range []ptrace.StatusCode{unset, stOK, errS} {
+			for _, attrs := range attrSets {
+				td := build(tspan{id: "root", svc: "s", name: "n", kind: kind, end: 1, status: status, attrs: attrs})
+				span := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+				tr := &analyzer.Trace{TraceID: traceID("").String(), Spans: []*analyzer.Span{convert(span, newResource(td.ResourceSpans().At(0).Resource().Attributes()))}}
+				if got, want := spanFailed(span), analyzer.Analyze(tr).Failed; got != want {
+					t.Errorf("kind %v status %v attrs %v: spanFailed = %v, analyzer says %v", kind, status, attrs, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestFixtures runs every trace fixture of the analyzer (testdata/traces)
+// through pdata: the conversion must give the analyzer the same trace as
+// the Jaeger JSON reader, and the marks must be the report's.
+func TestFixtures(t *testing.T) {
+	files, err := filepath.Glob("../../testdata/traces/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, ".want.json") {
+			continue
+		}
+		n++
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			traces, err := tracejson.Decode(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tr := range traces {
+				// OTLP has no FOLLOWS_FROM: what a collector sees of an
+				// asynchronous child is a plain child.
+				for _, s := range tr.Spans {
+					s.FollowsFrom = false
+				}
+				want := analyzer.Analyze(tr)
+				td := fromAnalyzer(tr)
+
+				got := analyzer.Analyze(convertAll(td))
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("report from pdata differs from the report from JSON:\n got %+v\nwant %+v", got, want)
+				}
+
+				Mark(td)
+				wantMarks := map[string]map[string]any{}
+				hasRoot := slices.ContainsFunc(tr.Spans, func(s *analyzer.Span) bool { return s.ParentSpanID == "" })
+				if want.Failed && len(want.Hops) > 0 && hasRoot {
+					for _, h := range want.Hops {
+						if wantMarks[h.SpanID] == nil {
+							wantMarks[h.SpanID] = map[string]any{KeyRootCause: true, KeyRootCauseRank: int64(h.Rank)}
+						}
+					}
+					m := wantMarks[want.Root.SpanID]
+					if m == nil {
+						m = map[string]any{}
+						wantMarks[want.Root.SpanID] = m
+					}
+					m[KeyFailingHop] = want.Hops[0].Description
+					m[KeyFailingHopCause] = want.Hops[0].Cause
+				}
+				gotMarks := map[string]map[string]any{}
+				forSpans(td, func(s ptrace.Span) {
+					m := map[string]any{}
+					for k, v := range s.Attributes().AsRaw() {
+						if isMark(k) {
+							m[k] = v
+						}
+					}
+					if len(m) > 0 {
+						gotMarks[s.SpanID().String()] = m
+					}
+				})
+				if !reflect.DeepEqual(gotMarks, wantMarks) {
+					t.Errorf("marks:\n got %v\nwant %v", gotMarks, wantMarks)
+				}
+			}
+		})
+	}
+	if n == 0 {
+		t.Fatal("no fixtures found")
+	}
+}
+
+func forSpans(td ptrace.Traces, f func(ptrace.Span)) {
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				f(spans.At(k))
+			}
+		}
+	}
+}
+
+// convertAll converts all of td (one trace) as Mark does.
+func convertAll(td ptrace.Traces) *analyzer.Trace {
+	tr := &analyzer.Trace{}
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		res := newResource(rss.At(i).Resource().Attributes())
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				tr.TraceID = spans.At(k).TraceID().String()
+				tr.Spans = append(tr.Spans, convert(spans.At(k), res))
+			}
+		}
+	}
+	return tr
+}
+
+// fromAnalyzer builds pdata from an analyzer trace: one ResourceSpans per
+// resource.
+func fromAnalyzer(tr *analyzer.Trace) ptrace.Traces {
+	td := ptrace.NewTraces()
+	type key struct {
+		svc string
+		res string
+	}
+	byRes := map[key]ptrace.SpanSlice{}
+	for _, s := range tr.Spans {
+		k := key{s.Service, fmt.Sprint(s.Resource)}
+		ss, ok := byRes[k]
+		if !ok {
+			rs := td.ResourceSpans().AppendEmpty()
+			must(rs.Resource().Attributes().FromRaw(s.Resource))
+			rs.Resource().Attributes().PutStr("service.name", s.Service)
+			ss = rs.ScopeSpans().AppendEmpty().Spans()
+			byRes[k] = ss
+		}
+		p := ss.AppendEmpty()
+		p.SetTraceID(pcommon.TraceID(hexBytes(tr.TraceID, 16)))
+		p.SetSpanID(pcommon.SpanID(hexBytes(s.SpanID, 8)))
+		if s.ParentSpanID != "" {
+			p.SetParentSpanID(pcommon.SpanID(hexBytes(s.ParentSpanID, 8)))
+		}
+		p.SetName(s.Name)
+		p.SetKind(map[analyzer.Kind]ptrace.SpanKind{
+			analyzer.KindServer: srv, analyzer.KindClient: cli, analyzer.KindInternal: intl,
+			analyzer.KindProducer: ptrace.SpanKindProducer, analyzer.KindConsumer: ptrace.SpanKindConsumer,
+		}[s.Kind])
+		if !s.Start.IsZero() {
+			p.SetStartTimestamp(pcommon.NewTimestampFromTime(s.Start))
+		}
+		if !s.End.IsZero() {
+			p.SetEndTimestamp(pcommon.NewTimestampFromTime(s.End))
+		}
+		switch s.Status {
+		case analyzer.StatusError:
+			p.Status().SetCode(errS)
+		case analyzer.StatusOK:
+			p.Status().SetCode(stOK)
+		}
+		p.Status().SetMessage(s.StatusMessage)
+		must(p.Attributes().FromRaw(s.Attributes))
+		for _, e := range s.Events {
+			pe := p.Events().AppendEmpty()
+			pe.SetName(e.Name)
+			pe.SetTimestamp(pcommon.NewTimestampFromTime(e.Time))
+			must(pe.Attributes().FromRaw(e.Attributes))
+		}
+		for _, l := range s.Links {
+			pl := p.Links().AppendEmpty()
+			pl.SetTraceID(pcommon.TraceID(hexBytes(l.TraceID, 16)))
+			pl.SetSpanID(pcommon.SpanID(hexBytes(l.SpanID, 8)))
+		}
+	}
+	return td
+}
+
+func hexBytes(s string, n int) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != n {
+		panic(fmt.Sprintf("bad ID %q", s))
+	}
+	return b
+}
+
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+func TestProcessTraces(t *testing.T) {
+	td := build(dbError("")...)
+	out, err := (&failhop{}).processTraces(context.Background(), td)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := marksOf(out, "root", "db"); len(got) != 2 {
+		t.Errorf("marks = %v", got)
+	}
+}
