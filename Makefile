@@ -2,6 +2,7 @@
 # Every target works on a fresh Debian machine with Go; see README.md.
 
 GO      ?= go
+SHELL   := /bin/bash
 # Modules of this repository: the library at the root; real-driver tests,
 # peer benchmarks and the compose check in integration/; the collector build
 # with its processor in collector/; the demo shop in examples/. Kept apart so
@@ -23,7 +24,8 @@ test: fmt-check vet bin/jaeger bin/failhop-collector ## run every test (starts a
 	$(GO) test -count=1 ./...
 	cd collector && $(GO) test -count=1 ./failhopprocessor
 	@echo "pipeline tests against the real collector and Jaeger (their figures: sent, arrived, lost, latency):"
-	cd collector && $(GO) test -count=1 -v ./pipelinetest 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'; exit $${PIPESTATUS[0]}
+	set -o pipefail; cd collector && $(GO) test -count=1 -v ./pipelinetest 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'
+
 	dsn="$$(scripts/postgres.sh)" && cd integration && FAILHOP_TEST_POSTGRES_DSN="$$dsn" $(GO) test -count=1 ./...
 	dsn="$$(scripts/postgres.sh)" && cd examples && FAILHOP_TEST_POSTGRES_DSN="$$dsn" $(GO) test -count=1 ./...
 

@@ -26,10 +26,12 @@ const (
 	KeyFailingHopCause = "failhop.failing_hop.cause"
 )
 
-type failhop struct{}
+type failhop struct {
+	seen *recentTraces
+}
 
 func (p *failhop) processTraces(_ context.Context, td ptrace.Traces) (ptrace.Traces, error) {
-	Mark(td)
+	mark(td, p.seen)
 	return td, nil
 }
 
@@ -37,10 +39,18 @@ func (p *failhop) processTraces(_ context.Context, td ptrace.Traces) (ptrace.Tra
 // spans, in place. It returns how many traces it marked. td should hold
 // whole traces (see the package doc); spans of several traces may be
 // mixed, in any order.
-func Mark(td ptrace.Traces) int {
+func Mark(td ptrace.Traces) int { return mark(td, nil) }
+
+// mark is Mark, skipping the traces that seen says were already processed:
+// their spans in td came after the trace was released (tail sampling
+// forwards late spans one batch at a time), and a part of a trace cannot
+// tell what broke the whole request. A nil seen skips nothing.
+func mark(td ptrace.Traces, seen *recentTraces) int {
 	// Pass 1: clear marks a service may have set, and find the traces that
 	// have a failed span. Without one, the root cannot have failed.
 	var failing map[pcommon.TraceID]*group
+	var batch []pcommon.TraceID // every trace of td, to remember after
+	defer func() { seen.add(batch) }()
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		sss := rss.At(i).ScopeSpans()
@@ -49,6 +59,9 @@ func Mark(td ptrace.Traces) int {
 			for k := 0; k < spans.Len(); k++ {
 				s := spans.At(k)
 				clearMarks(s.Attributes())
+				if n := len(batch); n == 0 || batch[n-1] != s.TraceID() {
+					batch = append(batch, s.TraceID()) // a trace's spans mostly come together
+				}
 				if spanFailed(s) {
 					if failing == nil {
 						failing = make(map[pcommon.TraceID]*group, 1)
@@ -92,9 +105,12 @@ func Mark(td ptrace.Traces) int {
 		}
 	}
 
-	// Analyze and mark.
+	// Analyze and mark the traces seen for the first time.
 	marked := 0
-	for _, g := range failing {
+	for tid, g := range failing {
+		if seen.contains(tid) {
+			continue
+		}
 		if g.mark(analyzer.Analyze(&g.trace)) {
 			marked++
 		}
@@ -109,22 +125,9 @@ type group struct {
 	spans []ptrace.Span
 }
 
-// hasRoot reports whether the group holds a span without a parent.
-func (g *group) hasRoot() bool {
-	for _, s := range g.trace.Spans {
-		if s.ParentSpanID == "" {
-			return true
-		}
-	}
-	return false
-}
-
-// mark writes the report's marks onto the trace's spans. A fragment
-// without its root span is left alone: those are spans that came after the
-// trace was decided (tail sampling forwards them one by one), and a part of
-// a trace cannot tell what broke the whole request.
+// mark writes the report's marks onto the trace's spans.
 func (g *group) mark(r analyzer.Report) bool {
-	if !r.Failed || len(r.Hops) == 0 || !g.hasRoot() {
+	if !r.Failed || len(r.Hops) == 0 {
 		return false
 	}
 	for _, h := range r.Hops {
@@ -408,4 +411,55 @@ func valueOf(v pcommon.Value) any {
 		return v.AsString()
 	}
 	return nil
+}
+
+// recentTraces remembers the IDs of the last traces the processor saw, at
+// most a fixed number, the oldest forgotten first. It is safe for
+// concurrent use; a nil *recentTraces remembers nothing.
+type recentTraces struct {
+	mu   sync.Mutex
+	ids  map[pcommon.TraceID]struct{}
+	ring []pcommon.TraceID // insertion order, to forget the oldest
+	next int
+}
+
+// rememberedTraces is how many trace IDs the processor remembers: as many
+// as tail sampling holds by default (num_traces), so that a trace's late
+// spans are recognised while they can still come.
+const rememberedTraces = 100_000
+
+func newRecentTraces(n int) *recentTraces {
+	return &recentTraces{ids: make(map[pcommon.TraceID]struct{}, n), ring: make([]pcommon.TraceID, 0, n)}
+}
+
+func (r *recentTraces) contains(id pcommon.TraceID) bool {
+	if r == nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.ids[id]
+	return ok
+}
+
+// add remembers ids (repeats are fine).
+func (r *recentTraces) add(ids []pcommon.TraceID) {
+	if r == nil || len(ids) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range ids {
+		if _, ok := r.ids[id]; ok {
+			continue
+		}
+		if len(r.ring) < cap(r.ring) {
+			r.ring = append(r.ring, id)
+		} else {
+			delete(r.ids, r.ring[r.next])
+			r.ring[r.next] = id
+			r.next = (r.next + 1) % len(r.ring)
+		}
+		r.ids[id] = struct{}{}
+	}
 }

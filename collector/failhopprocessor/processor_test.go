@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -203,11 +202,6 @@ func TestMark(t *testing.T) {
 			},
 		},
 		{
-			name:  "late spans of a decided trace: no root, no marks",
-			spans: dbError("")[2:],
-			want:  map[string]string{},
-		},
-		{
 			name: "fan-out: two fatal hops, ranked",
 			spans: []tspan{
 				{id: "root", svc: "gateway", name: "GET /page", kind: srv, end: 40, status: errS, attrs: map[string]any{"http.response.status_code": 500}},
@@ -322,8 +316,7 @@ func TestFixtures(t *testing.T) {
 
 				Mark(td)
 				wantMarks := map[string]map[string]any{}
-				hasRoot := slices.ContainsFunc(tr.Spans, func(s *analyzer.Span) bool { return s.ParentSpanID == "" })
-				if want.Failed && len(want.Hops) > 0 && hasRoot {
+				if want.Failed && len(want.Hops) > 0 {
 					for _, h := range want.Hops {
 						if wantMarks[h.SpanID] == nil {
 							wantMarks[h.SpanID] = map[string]any{KeyRootCause: true, KeyRootCauseRank: int64(h.Rank)}
@@ -472,5 +465,43 @@ func TestProcessTraces(t *testing.T) {
 	}
 	if got := marksOf(out, "root", "db"); len(got) != 2 {
 		t.Errorf("marks = %v", got)
+	}
+}
+
+// TestLateSpans: spans of a trace that was already processed (tail
+// sampling forwards a decided trace's late spans on their own) are not
+// analyzed again: a part of a trace would name the wrong hop.
+func TestLateSpans(t *testing.T) {
+	p := &failhop{seen: newRecentTraces(10)}
+	spans := dbError("")
+	first := build(spans[:2]...) // the gateway's spans, decided without inventory's
+	if _, err := p.processTraces(context.Background(), first); err != nil {
+		t.Fatal(err)
+	}
+	late := build(spans[2:]...) // inventory's, after the decision
+	if _, err := p.processTraces(context.Background(), late); err != nil {
+		t.Fatal(err)
+	}
+	if got := marksOf(late, "s1", "db"); len(got) != 0 {
+		t.Errorf("late spans marked: %v", got)
+	}
+	// A new trace is still analyzed.
+	other := build(dbError("t2")...)
+	if _, err := p.processTraces(context.Background(), other); err != nil {
+		t.Fatal(err)
+	}
+	if got := marksOf(other, "db"); got["db"] != originMarks(1) {
+		t.Errorf("a new trace was not marked: %v", got)
+	}
+}
+
+func TestRecentTracesForgetsTheOldest(t *testing.T) {
+	r := newRecentTraces(2)
+	r.add([]pcommon.TraceID{traceID("a"), traceID("b"), traceID("a")})
+	r.add([]pcommon.TraceID{traceID("c")})
+	for name, want := range map[string]bool{"a": false, "b": true, "c": true, "d": false} {
+		if got := r.contains(traceID(name)); got != want {
+			t.Errorf("contains(%s) = %v, want %v", name, got, want)
+		}
 	}
 }

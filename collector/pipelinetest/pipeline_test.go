@@ -22,16 +22,26 @@ import (
 func TestValidate(t *testing.T) {
 	col, jg := collectorBin(t), jaegerBin(t)
 	dir := filepath.Join(root(t), "collector-config")
-	for _, c := range []struct{ bin, config string }{
-		{col, "otelcol.yaml"},
-		{col, "agent.yaml"},
-		{col, "gateway.yaml"},
-		{jg, "jaeger.yaml"},
+	for _, c := range []struct {
+		bin     string
+		configs []string // merged in order
+	}{
+		{col, []string{"otelcol.yaml"}},
+		{col, []string{"agent.yaml"}},
+		{col, []string{"gateway.yaml"}},
+		{jg, []string{"jaeger.yaml"}},
+		{jg, []string{"jaeger.yaml", "jaeger-badger.yaml"}},
 	} {
-		t.Run(c.config, func(t *testing.T) {
-			out, err := exec.Command(c.bin, "validate", "--config", filepath.Join(dir, c.config)).CombinedOutput()
+		t.Run(strings.Join(c.configs, "+"), func(t *testing.T) {
+			args := []string{"validate"}
+			for _, f := range c.configs {
+				args = append(args, "--config", filepath.Join(dir, f))
+			}
+			cmd := exec.Command(c.bin, args...)
+			cmd.Env = append(cmd.Environ(), "JAEGER_BADGER_DIR="+t.TempDir())
+			out, err := cmd.CombinedOutput()
 			if err != nil {
-				t.Fatalf("%s validate --config %s: %v\n%s", filepath.Base(c.bin), c.config, err, out)
+				t.Fatalf("%s %s: %v\n%s", filepath.Base(c.bin), strings.Join(args, " "), err, out)
 			}
 		})
 	}

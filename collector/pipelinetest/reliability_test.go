@@ -35,13 +35,19 @@ import (
 // figures (sent, arrived, lost, latencies) with t.Log: run with -v to see
 // them (make test does).
 
-// startPipeline starts Jaeger and the collector on free ports.
+// startPipeline starts Jaeger (on memory storage) and the collector on
+// free ports.
 func startPipeline(t *testing.T, env ...string) *stack.Stack {
+	return startPipelineWith(t, stack.Config{CollectorEnv: env})
+}
+
+// startPipelineWith starts Jaeger and the collector as cfg says, on free
+// ports, in a temporary directory, deciding traces after 1s.
+func startPipelineWith(t *testing.T, cfg stack.Config) *stack.Stack {
 	t.Helper()
-	st, err := stack.Start(context.Background(), stack.Config{
-		Root: root(t), Dir: t.TempDir(),
-		CollectorEnv: append([]string{"FAILHOP_DECISION_WAIT=1s"}, env...),
-	})
+	cfg.Root, cfg.Dir = root(t), t.TempDir()
+	cfg.CollectorEnv = append([]string{"FAILHOP_DECISION_WAIT=1s"}, cfg.CollectorEnv...)
+	st, err := stack.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +75,9 @@ func newService(t *testing.T, st *stack.Stack) *service {
 		t.Fatal(err)
 	}
 	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithBatcher(exp, sdktrace.WithBatchTimeout(100*time.Millisecond)),
+		// A queue large enough for TestLoad's bursts: the SDK drops spans
+		// that find it full.
+		sdktrace.WithBatcher(exp, sdktrace.WithBatchTimeout(100*time.Millisecond), sdktrace.WithMaxQueueSize(20000)),
 		sdktrace.WithResource(resource.NewSchemaless(semconv.ServiceName("checkout"), semconv.ServiceVersion("1.0.0"))),
 	)
 	mux := http.NewServeMux()
@@ -114,9 +122,10 @@ func (s *service) call(t *testing.T, path string) (traceID string, latency time.
 	return traceID, latency
 }
 
-// flush pushes the service's queued spans to the collector.
-func (s *service) flush(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+// flush pushes the service's queued spans to the collector, waiting at most
+// timeout (the exporter may be between retries).
+func (s *service) flush(t *testing.T, timeout time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if err := s.tp.ForceFlush(ctx); err != nil {
 		t.Logf("flush: %v", err)
@@ -196,12 +205,17 @@ func TestCollectorDown(t *testing.T) {
 	if err := st.Collector.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	// The SDK's exporter retries with backoff; once it delivers again, the
+	// queue (spans of the outage, as many as it could hold) drains.
+	back := time.Now()
+	svc.flush(t, 90*time.Second)
+	t.Logf("the service's queue drained %v after the collector came back", time.Since(back).Round(100*time.Millisecond))
 	var ids []string
 	for range 20 {
 		id, _ := svc.call(t, "/fail")
 		ids = append(ids, id)
 	}
-	svc.flush(t)
+	svc.flush(t, 10*time.Second)
 	missing := arrived(t, st, ids, 30*time.Second)
 	t.Logf("after the collector came back: %d error traces sent, %d arrived marked, %d lost", len(ids), len(ids)-len(missing), len(missing))
 	if len(missing) > 0 {
@@ -210,25 +224,52 @@ func TestCollectorDown(t *testing.T) {
 }
 
 // TestJaegerRestart: Jaeger is down for a while, then restarted. With the
-// collector's persistent queue no error trace sent meanwhile is lost.
+// collector's persistent queue no error trace sent meanwhile is lost. On
+// Badger, the traces stored before the restart are still there too.
 func TestJaegerRestart(t *testing.T) {
-	st := startPipeline(t)
-	svc := newService(t, st)
-	st.Jaeger.Stop()
-	var ids []string
-	for range 50 {
-		id, _ := svc.call(t, "/fail")
-		ids = append(ids, id)
-	}
-	svc.flush(t)
-	time.Sleep(3 * time.Second) // past the decision: the traces wait in the export queue
-	if err := st.Jaeger.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	missing := arrived(t, st, ids, 60*time.Second)
-	t.Logf("Jaeger down then restarted: %d error traces sent, %d arrived marked, %d lost", len(ids), len(ids)-len(missing), len(missing))
-	if len(missing) > 0 {
-		t.Errorf("lost error traces: %v", missing)
+	for _, store := range []struct {
+		name     string
+		overlays []string
+	}{
+		{"memory", nil},
+		{"badger", []string{"jaeger-badger.yaml"}},
+	} {
+		t.Run(store.name, func(t *testing.T) {
+			st := startPipelineWith(t, stack.Config{JaegerOverlays: store.overlays})
+			svc := newService(t, st)
+			var before []string
+			for range 10 {
+				id, _ := svc.call(t, "/fail")
+				before = append(before, id)
+			}
+			svc.flush(t, 10*time.Second)
+			if missing := arrived(t, st, before, 30*time.Second); len(missing) > 0 {
+				t.Fatalf("traces sent before the outage did not arrive: %v", missing)
+			}
+
+			st.Jaeger.Stop()
+			var during []string
+			for range 50 {
+				id, _ := svc.call(t, "/fail")
+				during = append(during, id)
+			}
+			svc.flush(t, 10*time.Second)
+			time.Sleep(3 * time.Second) // past the decision: the traces wait in the export queue
+			if err := st.Jaeger.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			missing := arrived(t, st, during, 60*time.Second)
+			t.Logf("%s: Jaeger down then restarted: %d error traces sent meanwhile, %d arrived marked, %d lost",
+				store.name, len(during), len(during)-len(missing), len(missing))
+			if len(missing) > 0 {
+				t.Errorf("lost error traces: %v", missing)
+			}
+			if store.name == "badger" {
+				if lost := arrived(t, st, before, 5*time.Second); len(lost) > 0 {
+					t.Errorf("Badger lost %d traces stored before the restart", len(lost))
+				}
+			}
+		})
 	}
 }
 
@@ -244,7 +285,7 @@ func TestCollectorRestartKeepsQueue(t *testing.T) {
 		id, _ := svc.call(t, "/fail")
 		ids = append(ids, id)
 	}
-	svc.flush(t)
+	svc.flush(t, 10*time.Second)
 	time.Sleep(3 * time.Second) // decided and queued on disk
 	st.Collector.Stop()
 	if err := st.Jaeger.Start(context.Background()); err != nil {
@@ -296,7 +337,7 @@ func TestLoad(t *testing.T) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	svc.flush(t)
+	svc.flush(t, 10*time.Second)
 
 	missing := arrived(t, st, failedIDs, 60*time.Second)
 	c := jaegerapi.New(st.JaegerURL)
@@ -354,7 +395,7 @@ func TestMalformedOTLP(t *testing.T) {
 		})
 	}
 	id, _ := svc.call(t, "/fail")
-	svc.flush(t)
+	svc.flush(t, 10*time.Second)
 	if missing := arrived(t, st, []string{id}, 30*time.Second); len(missing) > 0 {
 		t.Errorf("a valid error trace sent after the bad payloads did not arrive")
 	}

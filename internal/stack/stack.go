@@ -52,6 +52,10 @@ type Config struct {
 	// CollectorConfig is the collector's config file, relative to
 	// collector-config/; empty means otelcol.yaml.
 	CollectorConfig string
+	// JaegerOverlays are config files of collector-config/ merged over
+	// jaeger.yaml, such as "jaeger-badger.yaml" for a store that survives
+	// restarts.
+	JaegerOverlays []string
 	// CollectorEnv adds settings to the collector's environment, such as
 	// FAILHOP_SAMPLE_PERCENT=100 or FAILHOP_DECISION_WAIT=1s.
 	CollectorEnv []string
@@ -121,7 +125,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 			return nil, fmt.Errorf("bin/%s is missing: run `make bin/%s` first", bin, bin)
 		}
 	}
-	s.Jaeger = JaegerService(root, cfg.Dir, ports)
+	s.Jaeger = JaegerService(root, cfg.Dir, ports, cfg.JaegerOverlays...)
 	s.Collector = CollectorService(root, cfg.Dir, cfg.CollectorConfig, ports, cfg.CollectorEnv)
 
 	s.say("starting Jaeger (query API and UI on %s, log %s)...", s.JaegerURL, s.Jaeger.logFile)
@@ -139,13 +143,18 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 
 func addr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
 
-// JaegerService describes bin/jaeger with collector-config/jaeger.yaml on
-// the given ports (none may be zero), logging into dir.
-func JaegerService(root, dir string, p Ports) *Service {
+// JaegerService describes bin/jaeger with collector-config/jaeger.yaml,
+// merged with the overlays named (such as "jaeger-badger.yaml"), on the
+// given ports (none may be zero), logging into dir (Badger's files too).
+func JaegerService(root, dir string, p Ports, overlays ...string) *Service {
+	var args []string
+	for _, c := range append([]string{"jaeger.yaml"}, overlays...) {
+		args = append(args, "--config", filepath.Join(root, "collector-config", c))
+	}
 	return &Service{process{
 		name:    "jaeger",
 		bin:     filepath.Join(root, "bin", "jaeger"),
-		args:    []string{"--config", filepath.Join(root, "collector-config", "jaeger.yaml")},
+		args:    args,
 		logFile: filepath.Join(dir, "jaeger.log"),
 		ready:   []string{"http://" + addr(p.JaegerHealth) + "/", "http://" + addr(p.JaegerQuery) + "/api/services"},
 		env: []string{
@@ -155,6 +164,7 @@ func JaegerService(root, dir string, p Ports) *Service {
 			"JAEGER_QUERY_PORT=" + strconv.Itoa(p.JaegerQuery),
 			"JAEGER_QUERY_GRPC_PORT=" + strconv.Itoa(p.JaegerQueryGRPC),
 			"JAEGER_HEALTH_PORT=" + strconv.Itoa(p.JaegerHealth),
+			"JAEGER_BADGER_DIR=" + filepath.Join(dir, "jaeger-badger"),
 			// No SDK inside Jaeger exports its own spans, whatever the
 			// caller's environment says.
 			"OTEL_TRACES_EXPORTER=none", "OTEL_METRICS_EXPORTER=none", "OTEL_LOGS_EXPORTER=none",
