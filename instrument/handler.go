@@ -68,7 +68,7 @@ func (h *failureHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		requestRecord:  requestRecord{serverSpanID: span.SpanContext().SpanID()},
 		span:           span,
 		publicEdge:     h.publicEdge,
-		accept:         r.Header.Get("Accept"),
+		header:         r.Header,
 	}
 	inner := r.WithContext(s)
 	defer func() {
@@ -97,7 +97,7 @@ type exchange struct {
 
 	span       trace.Span
 	publicEdge bool
-	accept     string
+	header     http.Header // the request's, read only for an error page
 
 	status int  // the status the handler chose; 0 until it chooses
 	held   bool // a 5xx status is held back until we know if a body follows
@@ -219,7 +219,7 @@ func (s *exchange) writeSafePage() {
 	if sc := s.span.SpanContext(); sc.HasTraceID() {
 		ref = sc.TraceID().String()
 	}
-	newErrorPage(s.status, ref).write(s.ResponseWriter, s.accept)
+	newErrorPage(s.status, ref).write(s.ResponseWriter, s.header.Get("Accept"))
 }
 
 // markServerSpan writes error.type and the failhop marks of a failed
