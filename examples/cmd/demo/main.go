@@ -139,8 +139,8 @@ Press Ctrl-C to stop.
 
 // startStack starts Jaeger and the failhop collector, keeping every trace
 // (a demo wants to show the healthy ones too). The decision wait must
-// outlast the slowest scenario's trace (slow-db's query takes 1s after the
-// caller gave up): the collector marks the trace it has at decision time.
+// outlast the slowest scenario's trace (slow-db's lasts 1.5s) with room for
+// a busy machine: the collector marks the trace it has at decision time.
 func startStack(ctx context.Context, freePorts bool) (*stack.Stack, error) {
 	root, err := stack.RepoRoot()
 	if err != nil {
@@ -148,7 +148,7 @@ func startStack(ctx context.Context, freePorts bool) (*stack.Stack, error) {
 	}
 	cfg := stack.Config{
 		Root: root, Dir: filepath.Join(root, ".cache", "demo"), Ports: stack.DefaultPorts, Progress: os.Stderr,
-		CollectorEnv: []string{"FAILHOP_SAMPLE_PERCENT=100", "FAILHOP_DECISION_WAIT=3s"},
+		CollectorEnv: []string{"FAILHOP_SAMPLE_PERCENT=100", "FAILHOP_DECISION_WAIT=5s"},
 	}
 	if freePorts {
 		cfg.Ports = stack.Ports{}
@@ -209,11 +209,11 @@ func printTable(w io.Writer, results []result) {
 // failhop.root_cause=true, as a user would in its search form, and checks
 // that they are exactly the failing hops the scenarios found.
 func (r *runner) checkRootCauseSearch(ctx context.Context, results []result) error {
-	want := map[string]bool{}
+	want := map[string]string{} // span ID → scenario
 	traces := map[string]bool{}
 	for _, res := range results {
 		if res.hop != nil {
-			want[res.hop.SpanID] = true
+			want[res.hop.SpanID] = res.scenario
 			traces[res.traceID] = true
 		}
 	}
@@ -238,13 +238,13 @@ func (r *runner) checkRootCauseSearch(ctx context.Context, results []result) err
 		}
 	}
 	var problems []string
-	for id := range want {
+	for id, scenario := range want {
 		if got[id] == "" {
-			problems = append(problems, fmt.Sprintf("span %s, a failing hop, is not marked", id))
+			problems = append(problems, fmt.Sprintf("span %s, the failing hop of %s, is not marked", id, scenario))
 		}
 	}
 	for id, where := range got {
-		if !want[id] {
+		if want[id] == "" {
 			problems = append(problems, fmt.Sprintf("span %s (%s) is marked but is no failing hop", id, where))
 		}
 	}

@@ -1,0 +1,481 @@
+// Command load measures what failhop's tracing costs the healthy demo shop
+// under load. It starts the local pipeline (Jaeger and the failhop
+// collector, see internal/stack, on free ports, keeping 10% of the healthy
+// traces as in production: FAILHOP_SAMPLE_PERCENT=10,
+// FAILHOP_DECISION_WAIT=2s) and two copies of the shop on free ports with
+// SQLite, one in each mode:
+//
+//   - traced: the shop as it is, every request traced and its spans
+//     exported to the collector;
+//   - untraced: the same binaries with OTEL_SDK_DISABLED=true, so that
+//     exporters.Setup installs no SDK. failhop's wrappers (Handler,
+//     Transport, OpenDB) stay in place but create no recording spans and
+//     nothing is exported. This is not "no wrappers at all": the in-process
+//     benchmarks in docs/performance.md give that floor.
+//
+// Then it drives GET /checkout?item=1 (the healthy checkout) through each
+// shop's gateway with -c concurrent workers, each sending its next request
+// as soon as the previous one is answered: -warmup unrecorded, then -d
+// recorded. The modes alternate over -rounds rounds, so that drift in the
+// machine's load spreads over both alike. It prints each round, then a
+// summary: requests/s (median of the rounds), latency percentiles (over
+// all the rounds' requests), errors, the ratio traced/untraced, and the CPU
+// time each process spent per request (Linux).
+//
+//	cd examples && go run ./cmd/load
+//	go run ./cmd/load -c 16 -d 30s -rounds 5
+//
+// It exits with status 1 when more than -max-errors of a mode's requests
+// failed (a transport error or a status other than 200). Every process it
+// started is stopped at the end, on Ctrl-C too.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/failhop/failhop/examples/internal/shop"
+	"github.com/failhop/failhop/internal/stack"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+type options struct {
+	workers        int
+	warmup, window time.Duration
+	rounds         int
+	item           int
+	pause          time.Duration
+	maxErrors      float64
+}
+
+func run() int {
+	var o options
+	flag.IntVar(&o.workers, "c", 8, "concurrent workers (closed loop: one request in flight each)")
+	flag.DurationVar(&o.window, "d", 15*time.Second, "measured duration of each round")
+	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unrecorded load before each round's measurement")
+	flag.IntVar(&o.rounds, "rounds", 3, "rounds; each runs both modes, alternating which goes first")
+	flag.IntVar(&o.item, "item", 1, "the item to check out (1 is the healthy checkout)")
+	flag.DurationVar(&o.pause, "pause", 3*time.Second, "idle time before each run, so the collector finishes the previous one's traces (> its 2s decision wait)")
+	flag.Float64Var(&o.maxErrors, "max-errors", 0.001, "highest tolerated share of failed requests per mode")
+	flag.Parse()
+	if o.workers < 1 || o.rounds < 1 || o.window <= 0 || o.warmup < 0 {
+		fmt.Fprintln(os.Stderr, "load: -c, -rounds and -d must be positive")
+		return 2
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	dir, err := os.MkdirTemp("", "failhop-load-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		return 1
+	}
+	code := measure(ctx, o, dir)
+	if code == 0 {
+		os.RemoveAll(dir)
+	} else {
+		fmt.Fprintf(os.Stderr, "load: logs kept in %s\n", dir)
+	}
+	if ctx.Err() != nil {
+		return 130
+	}
+	return code
+}
+
+// mode is one copy of the shop.
+type mode struct {
+	name string
+	shop *shop.Shop
+	pids map[int]string // its processes: pid → name
+}
+
+// measure starts everything, runs the rounds, prints the results and
+// stops everything again.
+func measure(ctx context.Context, o options, dir string) int {
+	fail := func(err error) int { fmt.Fprintln(os.Stderr, "load:", err); return 1 }
+
+	root, err := stack.RepoRoot()
+	if err != nil {
+		return fail(err)
+	}
+	before := children()
+	st, err := stack.Start(ctx, stack.Config{
+		Root: root, Dir: filepath.Join(dir, "stack"), Progress: os.Stderr,
+		CollectorEnv: []string{"FAILHOP_SAMPLE_PERCENT=10", "FAILHOP_DECISION_WAIT=2s"},
+	})
+	if err != nil {
+		return fail(err)
+	}
+	defer st.Close()
+	pipeline := newChildren(before)
+
+	var modes []*mode
+	defer func() {
+		for _, m := range modes {
+			m.shop.Close()
+		}
+	}()
+	for _, name := range []string{"traced", "untraced"} {
+		cfg := shop.Config{
+			FreePorts: true, DataDir: filepath.Join(dir, name), Progress: os.Stderr,
+			OTLPEndpoint: "http://" + st.OTLPGRPCEndpoint,
+		}
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return fail(err)
+		}
+		if name == "untraced" {
+			cfg.Env = map[string][]string{}
+			for _, svc := range shop.Services {
+				cfg.Env[svc] = []string{"OTEL_SDK_DISABLED=true"}
+			}
+		}
+		before := children()
+		s, err := shop.Start(ctx, cfg)
+		if err != nil {
+			return fail(err)
+		}
+		modes = append(modes, &mode{name: name, shop: s, pids: newChildren(before)})
+	}
+
+	fmt.Printf("load: %d workers, GET /checkout?item=%d, %d rounds of %v (after %v warm-up) per mode; load average %s\n",
+		o.workers, o.item, o.rounds, o.window, o.warmup, loadAvg())
+	results := map[string][]result{}
+	for r := range o.rounds {
+		order := modes
+		if r%2 == 1 {
+			order = []*mode{modes[1], modes[0]}
+		}
+		for _, m := range order {
+			if err := sleep(ctx, o.pause); err != nil {
+				return 1
+			}
+			res := drive(ctx, o, m.shop.URL("gateway"), m.pids, pipeline)
+			if ctx.Err() != nil {
+				return 1
+			}
+			fmt.Printf("round %d %-8s  %7.1f req/s  p50 %-8v p99 %-8v errors %d/%d  other processes' CPU %.2f cores\n",
+				r+1, m.name, res.rate(), round(res.percentile(0.50)), round(res.percentile(0.99)),
+				res.errors, res.requests(), max(0, res.others.Seconds()/o.window.Seconds()))
+			if res.firstErr != "" {
+				fmt.Printf("  first error: %s\n", res.firstErr)
+			}
+			results[m.name] = append(results[m.name], res)
+		}
+	}
+	return summarize(os.Stdout, o, results)
+}
+
+// result is what one round of one mode measured.
+type result struct {
+	window    time.Duration
+	latencies []time.Duration // of the requests started in the window, sorted
+	errors    int
+	firstErr  string
+	cpu       map[string]time.Duration // CPU time per process in the window
+	others    time.Duration            // CPU time of the machine's other processes in the window
+}
+
+func (r result) requests() int { return len(r.latencies) }
+func (r result) rate() float64 { return float64(len(r.latencies)) / r.window.Seconds() }
+
+func (r result) percentile(p float64) time.Duration { return percentile(r.latencies, p) }
+
+// percentile returns the nearest-rank percentile of sorted latencies.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p*float64(len(sorted)))) - 1
+	return sorted[max(i, 0)]
+}
+
+// drive runs one round against a gateway: o.workers closed-loop workers for
+// o.warmup + o.window. Requests started in the window are recorded, with
+// their latency whether they succeeded or not; the CPU time of the shop's
+// processes, the pipeline's and this one is taken over the window.
+func drive(ctx context.Context, o options, gateway string, shopPids, pipelinePids map[int]string) result {
+	client := &http.Client{
+		Timeout:   15 * time.Second, // the gateway gives a checkout 10s
+		Transport: &http.Transport{MaxIdleConnsPerHost: o.workers, DisableCompression: true},
+	}
+	defer client.CloseIdleConnections()
+	url := gateway + "/checkout?item=" + strconv.Itoa(o.item)
+	pids := maps.Clone(shopPids)
+	maps.Copy(pids, pipelinePids)
+	pids[os.Getpid()] = "load generator"
+
+	start := time.Now()
+	from, to := start.Add(o.warmup), start.Add(o.warmup+o.window)
+
+	var mu sync.Mutex
+	res := result{window: o.window}
+	var wg sync.WaitGroup
+	for range o.workers {
+		wg.Go(func() {
+			var lat []time.Duration
+			var errs int
+			var firstErr string
+			for {
+				t := time.Now()
+				if !t.Before(to) || ctx.Err() != nil {
+					break
+				}
+				err := checkout(ctx, client, url)
+				if t.Before(from) {
+					continue
+				}
+				lat = append(lat, time.Since(t))
+				if err != nil {
+					errs++
+					if firstErr == "" {
+						firstErr = err.Error()
+					}
+				}
+			}
+			mu.Lock()
+			res.latencies = append(res.latencies, lat...)
+			res.errors += errs
+			if res.firstErr == "" {
+				res.firstErr = firstErr
+			}
+			mu.Unlock()
+		})
+	}
+	// The CPU times over the window, not until the last worker stops.
+	if sleep(ctx, time.Until(from)) == nil {
+		cpu0, busy0 := cpuTimes(pids), machineBusy()
+		if sleep(ctx, time.Until(to)) == nil {
+			res.cpu = map[string]time.Duration{}
+			res.others = machineBusy() - busy0
+			for name, t := range cpuTimes(pids) {
+				res.cpu[name] = t - cpu0[name]
+				res.others -= res.cpu[name]
+			}
+		}
+	}
+	wg.Wait()
+	slices.Sort(res.latencies)
+	return res
+}
+
+// checkout sends one request and reads the whole answer; any status but
+// 200 is an error.
+func checkout(ctx context.Context, client *http.Client, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return errors.New(resp.Status)
+	}
+	return nil
+}
+
+// summarize prints the summary table and returns the exit status.
+func summarize(w io.Writer, o options, results map[string][]result) int {
+	type row struct {
+		rate             float64
+		p50, p90, p99    time.Duration
+		requests, errors int
+		cpuPerReq        map[string]time.Duration
+		rates            []string
+	}
+	rows := map[string]row{}
+	code := 0
+	for name, rs := range results {
+		var rates []float64
+		var all []time.Duration
+		var rw row
+		cpu := map[string]time.Duration{}
+		for _, r := range rs {
+			rates = append(rates, r.rate())
+			rw.rates = append(rw.rates, fmt.Sprintf("%.0f", r.rate()))
+			all = append(all, r.latencies...)
+			rw.errors += r.errors
+			for p, t := range r.cpu {
+				cpu[p] += t
+			}
+		}
+		slices.Sort(rates)
+		slices.Sort(all)
+		rw.rate = rates[len(rates)/2]
+		if len(rates)%2 == 0 {
+			rw.rate = (rates[len(rates)/2-1] + rates[len(rates)/2]) / 2
+		}
+		rw.requests = len(all)
+		rw.p50, rw.p90, rw.p99 = percentile(all, 0.50), percentile(all, 0.90), percentile(all, 0.99)
+		rw.cpuPerReq = map[string]time.Duration{}
+		for p, t := range cpu {
+			rw.cpuPerReq[p] = t / time.Duration(max(1, rw.requests))
+		}
+		rows[name] = rw
+		if float64(rw.errors) > o.maxErrors*float64(rw.requests) {
+			code = 1
+		}
+	}
+
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "mode\treq/s (median)\trounds\tp50\tp90\tp99\trequests\terrors\t\n")
+	for _, name := range []string{"untraced", "traced"} {
+		r := rows[name]
+		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%v\t%v\t%v\t%d\t%d\t\n", name, r.rate, strings.Join(r.rates, " "),
+			round(r.p50), round(r.p90), round(r.p99), r.requests, r.errors)
+	}
+	tw.Flush()
+	t, u := rows["traced"], rows["untraced"]
+	fmt.Fprintf(w, "\nthroughput traced/untraced: %.3f (target >= 0.90: %s); p50 %.2fx, p99 %.2fx\n",
+		t.rate/u.rate, map[bool]string{true: "met", false: "NOT met"}[t.rate/u.rate >= 0.90],
+		float64(t.p50)/float64(u.p50), float64(t.p99)/float64(u.p99))
+
+	fmt.Fprintf(w, "\nCPU time per request (µs), over all rounds:\n")
+	procs := slices.Sorted(maps.Keys(t.cpuPerReq))
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "process\tuntraced\ttraced\t\n")
+	var sumU, sumT time.Duration
+	for _, p := range procs {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t\n", p, u.cpuPerReq[p].Microseconds(), t.cpuPerReq[p].Microseconds())
+		sumU += u.cpuPerReq[p]
+		sumT += t.cpuPerReq[p]
+	}
+	fmt.Fprintf(tw, "all\t%d\t%d\t\n", sumU.Microseconds(), sumT.Microseconds())
+	tw.Flush()
+	if code != 0 {
+		fmt.Fprintf(w, "\nmore than %.2f%% of a mode's requests failed\n", 100*o.maxErrors)
+	}
+	return code
+}
+
+func round(d time.Duration) time.Duration {
+	if d >= 10*time.Millisecond {
+		return d.Round(100 * time.Microsecond)
+	}
+	return d.Round(10 * time.Microsecond)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
+// loadAvg returns the 1-minute load average, or "?".
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	return f[0]
+}
+
+// children returns this process's child processes, pid → name, from
+// /proc (empty elsewhere than on Linux).
+func children() map[int]string {
+	m := map[int]string{}
+	ents, _ := os.ReadDir("/proc")
+	me := os.Getpid()
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if name, ppid, _, ok := procStat(pid); ok && ppid == me {
+			m[pid] = name
+		}
+	}
+	return m
+}
+
+// newChildren returns the children that were not in before.
+func newChildren(before map[int]string) map[int]string {
+	m := children()
+	maps.DeleteFunc(m, func(pid int, _ string) bool { _, ok := before[pid]; return ok })
+	return m
+}
+
+// cpuTimes returns the CPU time (user + system) of the processes, by name.
+func cpuTimes(pids map[int]string) map[string]time.Duration {
+	m := map[string]time.Duration{}
+	for pid, name := range pids {
+		if _, _, t, ok := procStat(pid); ok {
+			m[name] += t
+		}
+	}
+	return m
+}
+
+// procStat reads a process's name, parent and CPU time from
+// /proc/PID/stat.
+func procStat(pid int) (name string, ppid int, cpu time.Duration, ok bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return "", 0, 0, false
+	}
+	s := string(b)
+	open, closing := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+	if open < 0 || closing < open {
+		return "", 0, 0, false
+	}
+	name = s[open+1 : closing]
+	f := strings.Fields(s[closing+1:]) // f[0] is field 3 (state)
+	if len(f) < 13 {
+		return "", 0, 0, false
+	}
+	ppid, _ = strconv.Atoi(f[1])
+	utime, _ := strconv.ParseInt(f[11], 10, 64) // field 14, in clock ticks
+	stime, _ := strconv.ParseInt(f[12], 10, 64) // field 15
+	const tick = 10 * time.Millisecond          // USER_HZ is 100 on Linux
+	return name, ppid, time.Duration(utime+stime) * tick, true
+}
+
+// machineBusy returns the CPU time the machine has spent running
+// something (user, nice, system, irq, softirq: not idle, I/O wait or
+// steal), from /proc/stat (0 elsewhere than on Linux).
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	var ticks int64
+	for i, v := range f[1:min(len(f), 8)] {
+		if i != 3 && i != 4 { // not idle, iowait
+			n, _ := strconv.ParseInt(v, 10, 64)
+			ticks += n
+		}
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
