@@ -69,14 +69,17 @@ type analysis struct {
 }
 
 func newAnalysis(t *Trace) *analysis {
-	a := &analysis{byID: map[string]*Span{}, children: map[*Span][]*Span{}}
+	a := &analysis{byID: make(map[string]*Span, len(t.Spans)), children: make(map[*Span][]*Span, len(t.Spans)/2)}
 	for _, s := range t.Spans {
 		if s != nil && a.byID[s.SpanID] == nil {
 			a.byID[s.SpanID] = s
 		}
 	}
 	var roots, orphans []*Span
-	for _, s := range a.byID {
+	for _, s := range t.Spans {
+		if s == nil || a.byID[s.SpanID] != s {
+			continue // a duplicate ID: the first span with it counts
+		}
 		parent := a.byID[s.ParentSpanID]
 		switch {
 		case s.ParentSpanID == "":
@@ -86,9 +89,6 @@ func newAnalysis(t *Trace) *analysis {
 		default:
 			a.children[parent] = append(a.children[parent], s)
 		}
-	}
-	for _, cs := range a.children {
-		slices.SortFunc(cs, byStart)
 	}
 	slices.SortFunc(roots, byStart)
 	slices.SortFunc(orphans, byStart)
@@ -183,9 +183,9 @@ func (a *analysis) newOrigin(s *Span, path []*Span) origin {
 	return o
 }
 
-// syncChildren returns the children that the span waited for: not
-// FOLLOWS_FROM, not consumers, and not started after it ended (fire and
-// forget) within the same service.
+// syncChildren returns the children that the span waited for, in the
+// order they started: not FOLLOWS_FROM, not consumers, and not started after
+// it ended (fire and forget) within the same service.
 func (a *analysis) syncChildren(s *Span) []*Span {
 	var out []*Span
 	for _, c := range a.children[s] {
@@ -197,6 +197,7 @@ func (a *analysis) syncChildren(s *Span) []*Span {
 		}
 		out = append(out, c)
 	}
+	slices.SortFunc(out, byStart)
 	return out
 }
 
@@ -523,15 +524,19 @@ func step(s *Span) Step {
 // status.
 func failed(s *Span) bool {
 	switch {
-	case s.Status == StatusError || s.Bool("error"):
+	case s.Status == StatusError:
 		return true
 	case s.Status == StatusOK:
 		return false
-	case s.Kind == KindServer && httpStatus(s) >= 500:
+	case s.Bool("error"):
+		return true
+	case s.Kind != KindServer:
+		return false
+	case httpStatus(s) >= 500:
 		return true
 	}
 	code, ok := grpcStatus(s)
-	return ok && s.Kind == KindServer && grpcServerFault(code)
+	return ok && grpcServerFault(code)
 }
 
 // httpStatus returns the HTTP response status code, or 0.
