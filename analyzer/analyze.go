@@ -524,13 +524,9 @@ func step(s *Span) Step {
 // status.
 func failed(s *Span) bool {
 	switch {
-	case s.Status == StatusError:
+	case s.Status == StatusError || s.Bool("error"):
 		return true
-	case s.Status == StatusOK:
-		return false
-	case s.Bool("error"):
-		return true
-	case s.Kind != KindServer:
+	case s.Status == StatusOK || s.Kind != KindServer:
 		return false
 	case httpStatus(s) >= 500:
 		return true
