@@ -15,6 +15,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/failhop/failhop/analyzer"
 )
 
 // TestValidate checks every configuration with the binaries' own
@@ -145,7 +147,7 @@ func flush(t *testing.T, senders ...*sender) {
 // service, and checks the marks on the origin and root spans.
 func checkMarked(t *testing.T, j *jaeger, service string, tr sentTrace, origin, hop, cause string) {
 	t.Helper()
-	var got jaegerTrace
+	var got *analyzer.Trace
 	found := eventually(30*time.Second, func() bool {
 		for _, x := range j.search(t, service, map[string]string{"failhop.root_cause": "true"}) {
 			if x.TraceID == tr.traceID {
@@ -159,21 +161,25 @@ func checkMarked(t *testing.T, j *jaeger, service string, tr sentTrace, origin, 
 		all, _ := j.trace(t, tr.traceID)
 		t.Fatalf("Jaeger has no trace %s of %s with failhop.root_cause=true (the trace as stored: %+v)", tr.traceID, service, all)
 	}
-	if v, ok := got.tag(tr.spans[origin], "failhop.root_cause"); !ok || v != "true" {
-		t.Errorf("origin span: failhop.root_cause = %q, %v", v, ok)
+	o, r := span(got, tr.spans[origin]), span(got, tr.spans["root"])
+	if o == nil || r == nil {
+		t.Fatalf("trace %s lacks its origin or root span", tr.traceID)
 	}
-	if v, _ := got.tag(tr.spans[origin], "failhop.root_cause.rank"); v != "1" {
+	if !o.Bool("failhop.root_cause") {
+		t.Errorf("origin span: failhop.root_cause = %q", o.String("failhop.root_cause"))
+	}
+	if v := o.String("failhop.root_cause.rank"); v != "1" {
 		t.Errorf("origin span: failhop.root_cause.rank = %q", v)
 	}
-	if v, _ := got.tag(tr.spans["root"], "failhop.failing_hop"); v != hop {
+	if v := r.String("failhop.failing_hop"); v != hop {
 		t.Errorf("root span: failhop.failing_hop = %q, want %q", v, hop)
 	}
-	if v, _ := got.tag(tr.spans["root"], "failhop.failing_hop.cause"); v != cause {
+	if v := r.String("failhop.failing_hop.cause"); v != cause {
 		t.Errorf("root span: failhop.failing_hop.cause = %q, want %q", v, cause)
 	}
 	n := 0
 	for _, s := range got.Spans {
-		if v, ok := got.tag(s.SpanID, "failhop.root_cause"); ok && v == "true" {
+		if s.Bool("failhop.root_cause") {
 			n++
 		}
 	}
@@ -247,9 +253,9 @@ func TestScaleOut(t *testing.T) {
 // collector's persistent queue holds the batch and retries until Jaeger
 // is up, and the trace arrives, marked.
 func TestJaegerDown(t *testing.T) {
-	ports := freePorts(t, 5)
+	ports := freePorts(t)
 	c := startCollector(t, "failhop-collector", "otelcol.yaml",
-		"JAEGER_OTLP_ENDPOINT="+addr(ports[0]), "FAILHOP_DECISION_WAIT=1s", "FAILHOP_SAMPLE_PERCENT=0")
+		"JAEGER_OTLP_ENDPOINT="+addr(ports.JaegerOTLPGRPC), "FAILHOP_DECISION_WAIT=1s", "FAILHOP_SAMPLE_PERCENT=0")
 	gateway, inventory := newSender(t, c.otlpGRPC, "gateway"), newSender(t, c.otlpGRPC, "inventory")
 	failed := dbErrorTrace(t, gateway, inventory)
 	flush(t, gateway, inventory)

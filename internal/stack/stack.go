@@ -173,17 +173,21 @@ func JaegerService(root, dir string, p Ports, overlays ...string) *Service {
 }
 
 // CollectorService describes bin/failhop-collector with the config file
-// collector-config/config (otelcol.yaml if empty), receiving on the
-// collector ports of p and exporting to Jaeger's OTLP/gRPC port of p, with
-// its persistent queue and log in dir. env adds settings.
+// config (a path, or a name in collector-config/; otelcol.yaml if empty),
+// receiving on the collector ports of p and exporting to Jaeger's OTLP/gRPC
+// port of p, with its persistent queue and log in dir. env adds settings,
+// and overrides the ones above.
 func CollectorService(root, dir, config string, p Ports, env []string) *Service {
 	if config == "" {
 		config = "otelcol.yaml"
 	}
+	if !filepath.IsAbs(config) {
+		config = filepath.Join(root, "collector-config", config)
+	}
 	return &Service{process{
 		name:    "failhop-collector",
 		bin:     filepath.Join(root, "bin", "failhop-collector"),
-		args:    []string{"--config", filepath.Join(root, "collector-config", config)},
+		args:    []string{"--config", config},
 		logFile: filepath.Join(dir, "collector.log"),
 		ready:   []string{"http://" + addr(p.CollectorHealth) + "/"},
 		env: append([]string{
