@@ -10,7 +10,7 @@
 // tracelog for the logs.
 //
 // Demo fault switches (read at start; the scenario runner restarts the
-// process to flip them): INVENTORY_SLOW_QUERY=2s makes the stock query
+// process to flip them): INVENTORY_SLOW_QUERY=1s makes the stock query
 // sleep in the database, INVENTORY_V2_QUERY=1 ships a query that names a
 // column the schema does not have (the bad deploy). Item 13 hits a bug.
 package main
@@ -79,6 +79,7 @@ func run(addr, dataDir string) error {
 		return err
 	}
 	defer db.Close()
+	db.SetMaxIdleConns(16) // keep connections for concurrent requests (the default keeps 2)
 	if err := migrate(ctx, db, dbc.Schema); err != nil {
 		// Keep serving: requests fail while the database is down, and
 		// their traces say why. A real service might retry here.

@@ -87,6 +87,7 @@ func run(addr, dataDir string) error {
 		return err
 	}
 	defer s.db.Close()
+	s.db.SetMaxIdleConns(16) // keep connections for concurrent requests (the default keeps 2)
 	if err := migrate(ctx, s.db, dbc.Schema); err != nil {
 		slog.Error("database not ready", "err", err)
 	}
