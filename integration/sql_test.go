@@ -40,14 +40,16 @@ func postgresDSN(t *testing.T) string {
 
 // backend is a real database the tests run against.
 type backend struct {
-	name     string
-	driver   string
-	system   string
-	dsn      func(t *testing.T) string
-	secret   string // a password in the DSN, which must never be recorded
-	sleep    string // a statement that runs for about 2 seconds, or forever
-	codes    map[string]string
-	setupSQL []string
+	name   string
+	driver string
+	system string
+	dsn    func(t *testing.T) string
+	secret string // a password in the DSN, which must never be recorded
+	sleep  string // a statement that runs for about 2 seconds, or forever
+	// sleepSpan is the span name of sleep: its query summary.
+	sleepSpan string
+	codes     map[string]string
+	setupSQL  []string
 }
 
 var backends = []backend{
@@ -58,17 +60,19 @@ var backends = []backend{
 		dsn: func(t *testing.T) string {
 			return "file:" + filepath.Join(t.TempDir(), "test.db") + "?_pragma=busy_timeout(1000)"
 		},
-		sleep: "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c",
-		codes: map[string]string{"missing": "1", "syntax": "1", "unique": "2067"},
+		sleep:     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c",
+		sleepSpan: "SELECT SELECT c SELECT c",
+		codes:     map[string]string{"missing": "1", "syntax": "1", "unique": "2067"},
 	},
 	{
-		name:   "postgresql",
-		driver: "pgx",
-		system: "postgresql",
-		dsn:    postgresDSN,
-		secret: "failhop-secret",
-		sleep:  "SELECT pg_sleep(2)",
-		codes:  map[string]string{"missing": "42P01", "syntax": "42601", "unique": "23505"},
+		name:      "postgresql",
+		driver:    "pgx",
+		system:    "postgresql",
+		dsn:       postgresDSN,
+		secret:    "failhop-secret",
+		sleep:     "SELECT pg_sleep(2)",
+		sleepSpan: "SELECT",
+		codes:     map[string]string{"missing": "42P01", "syntax": "42601", "unique": "23505"},
 	},
 }
 
@@ -298,20 +302,10 @@ func TestSQLSpans(t *testing.T) {
 			run: func(ctx context.Context, t *testing.T, db *sql.DB, b backend) error {
 				ctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 				defer cancel()
-				rows, err := db.QueryContext(ctx, b.sleep)
-				if err != nil {
-					return err
-				}
-				defer rows.Close()
-				for rows.Next() {
-				}
-				return rows.Err()
+				return drain(db.QueryContext(ctx, b.sleep))
 			},
 			want: func(b backend) want {
-				name := "SELECT"
-				if b.system == "sqlite" {
-					name = "SELECT SELECT c SELECT c"
-				}
+				name := b.sleepSpan
 				return want{name: name, status: codes.Error, cause: "timeout", attrs: map[string]string{"error.type": ""}}
 			},
 		},
@@ -321,20 +315,10 @@ func TestSQLSpans(t *testing.T) {
 			run: func(ctx context.Context, t *testing.T, db *sql.DB, b backend) error {
 				ctx, cancel := context.WithCancel(ctx)
 				time.AfterFunc(200*time.Millisecond, cancel)
-				rows, err := db.QueryContext(ctx, b.sleep)
-				if err != nil {
-					return err
-				}
-				defer rows.Close()
-				for rows.Next() {
-				}
-				return rows.Err()
+				return drain(db.QueryContext(ctx, b.sleep))
 			},
 			want: func(b backend) want {
-				name := "SELECT"
-				if b.system == "sqlite" {
-					name = "SELECT SELECT c SELECT c"
-				}
+				name := b.sleepSpan
 				// Not an error of the database: status Unset, no error.type,
 				// but the marks say where the request stopped.
 				return want{name: name, status: codes.Unset, cause: "canceled", absent: []string{"error.type"}}
@@ -550,4 +534,15 @@ func TestFallbackToPrepare(t *testing.T) {
 			}
 		})
 	}
+}
+
+// drain reads every row of a query and returns the first error.
+func drain(rows *sql.Rows, err error) error {
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+	}
+	return rows.Err()
 }

@@ -123,21 +123,14 @@ func number(n json.Number) any {
 // string, bool, int64, float64, or []any of those. Objects become their
 // JSON text.
 func plain(v any) any {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string, bool:
-		return v
-	case json.Number:
-		return number(v)
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
+	if arr, ok := v.([]any); ok {
+		out := make([]any, len(arr))
+		for i, e := range arr {
 			out[i] = scalar(e)
 		}
 		return out
 	}
-	return jsonText(v)
+	return scalar(v)
 }
 
 // scalar is plain for an element of an array: nested arrays and objects
