@@ -48,8 +48,12 @@ func recordFrom(ctx context.Context) *requestRecord {
 }
 
 // add notes a failure of a span. A failure of the server span itself is kept
-// apart: it decides whether the server span is an origin.
+// apart: it decides whether the server span is an origin. Outside a
+// Handler (a nil record) it does nothing.
 func (r *requestRecord) add(f failure) {
+	if r == nil {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if f.spanID == r.serverSpanID {
@@ -209,7 +213,5 @@ func RecordError(ctx context.Context, err error) {
 // status and error.type, which depend on the kind of span.
 func failOrigin(ctx context.Context, span trace.Span, cause Cause, err error) {
 	markOrigin(span, cause)
-	if rec := recordFrom(ctx); rec != nil {
-		rec.add(failure{spanID: span.SpanContext().SpanID(), cause: cause, err: err})
-	}
+	recordFrom(ctx).add(failure{spanID: span.SpanContext().SpanID(), cause: cause, err: err})
 }

@@ -66,9 +66,7 @@ func (t failureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		cause := transportCause(ctx, err)
 		if cause == CauseCanceled {
 			span.SetAttributes(CauseKey.String(string(cause)))
-			if rec := recordFrom(ctx); rec != nil {
-				rec.add(failure{spanID: span.SpanContext().SpanID(), cause: cause, err: err})
-			}
+			recordFrom(ctx).add(failure{spanID: span.SpanContext().SpanID(), cause: cause, err: err})
 			return resp, err
 		}
 		span.SetStatus(codes.Error, err.Error())
@@ -80,9 +78,7 @@ func (t failureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			f.cause, f.originSpanID = cause, origin
 		}
 		markPropagated(span, f)
-		if rec := recordFrom(ctx); rec != nil {
-			rec.add(f)
-		}
+		recordFrom(ctx).add(f)
 	case resp.StatusCode >= 400:
 		failOrigin(ctx, span, CauseUpstreamRejected, nil)
 	}
