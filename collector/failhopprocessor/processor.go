@@ -59,7 +59,7 @@ func mark(td ptrace.Traces, seen *recentTraces) int {
 			for k := 0; k < spans.Len(); k++ {
 				s := spans.At(k)
 				clearMarks(s.Attributes())
-				if n := len(batch); n == 0 || batch[n-1] != s.TraceID() {
+				if n := len(batch); seen != nil && (n == 0 || batch[n-1] != s.TraceID()) {
 					batch = append(batch, s.TraceID()) // a trace's spans mostly come together
 				}
 				if spanFailed(s) {

@@ -93,25 +93,17 @@ func marksOf(td ptrace.Traces, names ...string) map[string]string {
 		byID[spanID(n)] = n
 	}
 	out := map[string]string{}
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				s := spans.At(k)
-				var parts []string
-				for _, key := range []string{KeyRootCause, KeyRootCauseRank, KeyFailingHop, KeyFailingHopCause} {
-					if v, ok := s.Attributes().Get(key); ok {
-						parts = append(parts, fmt.Sprintf("%s=%s(%s)", key, v.AsString(), v.Type()))
-					}
-				}
-				if len(parts) > 0 {
-					out[byID[s.SpanID()]] = strings.Join(parts, " ")
-				}
+	forSpans(td, func(s ptrace.Span) {
+		var parts []string
+		for _, key := range []string{KeyRootCause, KeyRootCauseRank, KeyFailingHop, KeyFailingHopCause} {
+			if v, ok := s.Attributes().Get(key); ok {
+				parts = append(parts, fmt.Sprintf("%s=%s(%s)", key, v.AsString(), v.Type()))
 			}
 		}
-	}
+		if len(parts) > 0 {
+			out[byID[s.SpanID()]] = strings.Join(parts, " ")
+		}
+	})
 	return out
 }
 
