@@ -2,12 +2,16 @@
 // under load. It starts the local pipeline (Jaeger and the failhop
 // collector, see internal/stack, on free ports, keeping 10% of the healthy
 // traces as in production: FAILHOP_SAMPLE_PERCENT=10, the default 10s
-// decision wait) and two copies of the shop on free ports with SQLite, one
-// in each mode:
+// decision wait) and one copy of the shop on free ports with SQLite for
+// each mode named by -modes (default traced,untraced):
 //
 //   - traced: the shop as it is, every request traced and its spans
 //     exported to the collector with the SDK's default batching
 //     (OTEL_BSP_SCHEDULE_DELAY=5000, where the demo uses 200);
+//   - unexported: the same binaries with OTEL_TRACES_EXPORTER=none: every
+//     span is made, filled and marked as in traced, but none is exported.
+//     Next to traced, it tells what making spans costs from what exporting
+//     them costs;
 //   - untraced: the same binaries with OTEL_SDK_DISABLED=true, so that
 //     exporters.Setup installs no SDK. failhop's wrappers (Handler,
 //     Transport, OpenDB) stay in place but create no recording spans and
@@ -17,16 +21,17 @@
 // Then it drives GET /checkout?item=1 (the healthy checkout) through each
 // shop's gateway with -c concurrent workers, each sending its next request
 // as soon as the previous one is answered: -warmup unrecorded, then -d
-// recorded. The modes alternate over -rounds rounds, so that drift in the
-// machine's load spreads over both alike. It prints each round (with the
-// CPU the machine's other processes took meanwhile, to spot a busy
-// machine), then a summary: requests/s (median of the rounds), latency
-// percentiles (over all the rounds' requests), errors, the ratio
-// traced/untraced, and the CPU time each process spent per request
-// (Linux).
+// recorded. The modes take turns over -rounds rounds, each round starting
+// with the next mode, so that drift in the machine's load spreads over all
+// alike. It prints each round (with the CPU the machine's other processes
+// took meanwhile, to spot a busy machine), then a summary: requests/s
+// (median of the rounds), latency percentiles (over all the rounds'
+// requests), errors, each mode's throughput relative to untraced, and the
+// CPU time each process spent per request (Linux).
 //
 //	cd examples && go run ./cmd/load
 //	go run ./cmd/load -c 16 -d 30s -rounds 5
+//	go run ./cmd/load -modes traced,unexported,untraced
 //
 // It exits with status 1 when more than -max-errors of a mode's requests
 // failed (a transport error or a status other than 200). Every process it
@@ -62,6 +67,7 @@ func main() {
 }
 
 type options struct {
+	modes          []string
 	workers        int
 	warmup, window time.Duration
 	rounds         int
@@ -75,13 +81,19 @@ func run() int {
 	flag.IntVar(&o.workers, "c", 8, "concurrent workers (closed loop: one request in flight each)")
 	flag.DurationVar(&o.window, "d", 15*time.Second, "measured duration of each round")
 	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unrecorded load before each round's measurement")
-	flag.IntVar(&o.rounds, "rounds", 3, "rounds; each runs both modes, alternating which goes first")
+	flag.IntVar(&o.rounds, "rounds", 3, "rounds; each runs every mode, starting with the next one")
 	flag.IntVar(&o.item, "item", 1, "the item to check out (1 is the healthy checkout)")
-	flag.DurationVar(&o.pause, "pause", 3*time.Second, "idle time before each run, so the collector finishes the previous one's traces (> its 2s decision wait)")
+	flag.DurationVar(&o.pause, "pause", 16*time.Second, "idle time before each run, so that the previous run's last spans are exported (the SDK's 5s batching) and decided by the collector (its 10s decision wait)")
 	flag.Float64Var(&o.maxErrors, "max-errors", 0.001, "highest tolerated share of failed requests per mode")
+	modes := flag.String("modes", "traced,untraced", "comma-separated modes to compare: traced, unexported, untraced (untraced is the baseline and always included)")
 	flag.Parse()
 	if o.workers < 1 || o.rounds < 1 || o.window <= 0 || o.warmup < 0 {
 		fmt.Fprintln(os.Stderr, "load: -c, -rounds and -d must be positive")
+		return 2
+	}
+	var err error
+	if o.modes, err = parseModes(*modes); err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
 		return 2
 	}
 
@@ -103,6 +115,51 @@ func run() int {
 		return 130
 	}
 	return code
+}
+
+// modeSettings is the environment that makes each mode's copy of the shop,
+// in the order the summary lists them.
+var modeSettings = []struct{ name, env string }{
+	{untraced, "OTEL_SDK_DISABLED=true"},
+	{"unexported", "OTEL_TRACES_EXPORTER=none"},
+	// Export as a production service does, with the SDK's default 5s
+	// batching (the shop's own 200ms is for the demo, which waits for
+	// its traces).
+	{traced, "OTEL_BSP_SCHEDULE_DELAY=5000"},
+}
+
+// The baseline every mode is compared with, and the mode the throughput
+// target is for.
+const (
+	untraced = "untraced"
+	traced   = "traced"
+)
+
+// targetRatio is the lowest traced/untraced throughput that meets the
+// target in docs/performance.md.
+const targetRatio = 0.90
+
+// parseModes checks a -modes list and returns it in modeSettings' order,
+// with untraced.
+func parseModes(list string) ([]string, error) {
+	want := map[string]bool{untraced: true}
+	for m := range strings.SplitSeq(list, ",") {
+		m = strings.TrimSpace(m)
+		if !slices.ContainsFunc(modeSettings, func(s struct{ name, env string }) bool { return s.name == m }) {
+			return nil, fmt.Errorf("-modes: unknown mode %q; known: traced, unexported, untraced", m)
+		}
+		want[m] = true
+	}
+	if len(want) < 2 {
+		return nil, errors.New("-modes: name a mode to compare with untraced")
+	}
+	var out []string
+	for _, s := range modeSettings {
+		if want[s.name] {
+			out = append(out, s.name)
+		}
+	}
+	return out, nil
 }
 
 // mode is one copy of the shop.
@@ -138,7 +195,11 @@ func measure(ctx context.Context, o options, dir string) int {
 			m.shop.Close()
 		}
 	}()
-	for _, name := range []string{"traced", "untraced"} {
+	for _, set := range modeSettings {
+		if !slices.Contains(o.modes, set.name) {
+			continue
+		}
+		name := set.name
 		cfg := shop.Config{
 			FreePorts: true, DataDir: filepath.Join(dir, name), Progress: os.Stderr,
 			OTLPEndpoint: "http://" + st.OTLPGRPCEndpoint,
@@ -146,16 +207,9 @@ func measure(ctx context.Context, o options, dir string) int {
 		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 			return fail(err)
 		}
-		// Traced: export as a production service does, with the SDK's
-		// default 5s batching (the shop's own 200ms is for the demo,
-		// which waits for its traces).
-		setting := "OTEL_BSP_SCHEDULE_DELAY=5000"
-		if name == "untraced" {
-			setting = "OTEL_SDK_DISABLED=true"
-		}
 		cfg.Env = map[string][]string{}
 		for _, svc := range shop.Services {
-			cfg.Env[svc] = []string{setting}
+			cfg.Env[svc] = []string{set.env}
 		}
 		before := children()
 		s, err := shop.Start(ctx, cfg)
@@ -169,11 +223,11 @@ func measure(ctx context.Context, o options, dir string) int {
 		o.workers, o.item, o.rounds, o.window, o.warmup, loadAvg())
 	results := map[string][]result{}
 	for r := range o.rounds {
-		order := modes
-		if r%2 == 1 {
-			order = []*mode{modes[1], modes[0]}
-		}
-		for _, m := range order {
+		// Each round starts with the next mode: with two, traced and
+		// untraced alternate which goes first.
+		first := len(modes) - 1 - r%len(modes) // round 1 starts with traced
+		for i := range modes {
+			m := modes[(first+i)%len(modes)]
 			if err := sleep(ctx, o.pause); err != nil {
 				return 1
 			}
@@ -181,7 +235,7 @@ func measure(ctx context.Context, o options, dir string) int {
 			if ctx.Err() != nil {
 				return 1
 			}
-			fmt.Printf("round %d %-8s  %7.1f req/s  p50 %-8v p99 %-8v errors %d/%d  other processes' CPU %.2f cores\n",
+			fmt.Printf("round %d %-10s  %7.1f req/s  p50 %-8v p99 %-8v errors %d/%d  other processes' CPU %.2f cores\n",
 				r+1, m.name, res.rate(), round(res.percentile(0.50)), round(res.percentile(0.99)),
 				res.errors, res.requests(), max(0, res.others.Seconds()/o.window.Seconds()))
 			if res.firstErr != "" {
@@ -353,28 +407,43 @@ func summarize(w io.Writer, o options, results map[string][]result) int {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "mode\treq/s (median)\trounds\tp50\tp90\tp99\trequests\terrors\t\n")
-	for _, name := range []string{"untraced", "traced"} {
+	for _, name := range o.modes {
 		r := rows[name]
 		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%v\t%v\t%v\t%d\t%d\t\n", name, r.rate, strings.Join(r.rates, " "),
 			round(r.p50), round(r.p90), round(r.p99), r.requests, r.errors)
 	}
 	tw.Flush()
-	t, u := rows["traced"], rows["untraced"]
-	fmt.Fprintf(w, "\nthroughput traced/untraced: %.3f (target >= 0.90: %s); p50 %.2fx, p99 %.2fx\n",
-		t.rate/u.rate, map[bool]string{true: "met", false: "NOT met"}[t.rate/u.rate >= 0.90],
-		float64(t.p50)/float64(u.p50), float64(t.p99)/float64(u.p99))
+	fmt.Fprintln(w)
+	u := rows[untraced]
+	for _, name := range o.modes[1:] {
+		r := rows[name]
+		fmt.Fprintf(w, "throughput %s/untraced: %.3f", name, r.rate/u.rate)
+		if name == traced {
+			fmt.Fprintf(w, " (target >= %.2f: %s)", targetRatio,
+				map[bool]string{true: "met", false: "NOT met"}[r.rate/u.rate >= targetRatio])
+		}
+		fmt.Fprintf(w, "; p50 %.2fx, p99 %.2fx\n", float64(r.p50)/float64(u.p50), float64(r.p99)/float64(u.p99))
+	}
 
 	fmt.Fprintf(w, "\nCPU time per request (µs), over all rounds:\n")
-	procs := slices.Sorted(maps.Keys(t.cpuPerReq))
+	procs := slices.Sorted(maps.Keys(u.cpuPerReq))
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "process\tuntraced\ttraced\t\n")
-	var sumU, sumT time.Duration
+	fmt.Fprintf(tw, "process\t%s\t\n", strings.Join(o.modes, "\t"))
+	sums := make([]time.Duration, len(o.modes))
 	for _, p := range procs {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t\n", p, u.cpuPerReq[p].Microseconds(), t.cpuPerReq[p].Microseconds())
-		sumU += u.cpuPerReq[p]
-		sumT += t.cpuPerReq[p]
+		fmt.Fprintf(tw, "%s", p)
+		for i, name := range o.modes {
+			t := rows[name].cpuPerReq[p]
+			fmt.Fprintf(tw, "\t%d", t.Microseconds())
+			sums[i] += t
+		}
+		fmt.Fprintf(tw, "\t\n")
 	}
-	fmt.Fprintf(tw, "all\t%d\t%d\t\n", sumU.Microseconds(), sumT.Microseconds())
+	fmt.Fprintf(tw, "all")
+	for _, t := range sums {
+		fmt.Fprintf(tw, "\t%d", t.Microseconds())
+	}
+	fmt.Fprintf(tw, "\t\n")
 	tw.Flush()
 	if code != 0 {
 		fmt.Fprintf(w, "\nmore than %.2f%% of a mode's requests failed\n", 100*o.maxErrors)
