@@ -117,9 +117,13 @@ func run() int {
 	return code
 }
 
-// modeSettings is the environment that makes each mode's copy of the shop,
-// in the order the summary lists them.
-var modeSettings = []struct{ name, env string }{
+// modeSetting is a mode and the environment that makes its copy of the
+// shop.
+type modeSetting struct{ name, env string }
+
+// modeSettings are the modes -modes may name, in the order the summary
+// lists them.
+var modeSettings = []modeSetting{
 	{untraced, "OTEL_SDK_DISABLED=true"},
 	{"unexported", "OTEL_TRACES_EXPORTER=none"},
 	// Export as a production service does, with the SDK's default 5s
@@ -145,7 +149,7 @@ func parseModes(list string) ([]string, error) {
 	want := map[string]bool{untraced: true}
 	for m := range strings.SplitSeq(list, ",") {
 		m = strings.TrimSpace(m)
-		if !slices.ContainsFunc(modeSettings, func(s struct{ name, env string }) bool { return s.name == m }) {
+		if !slices.ContainsFunc(modeSettings, func(s modeSetting) bool { return s.name == m }) {
 			return nil, fmt.Errorf("-modes: unknown mode %q; known: traced, unexported, untraced", m)
 		}
 		want[m] = true
