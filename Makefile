@@ -9,7 +9,7 @@ SHELL   := /bin/bash
 # that users who import the library never download their dependencies.
 MODULES := . integration collector examples
 
-.PHONY: bin/failhop demo stack test vet fmt-check fuzz bench help jaeger collector bin/failhop-collector
+.PHONY: bin/failhop hotrod demo stack test vet fmt-check fuzz bench help jaeger collector bin/failhop-collector
 
 demo: bin/jaeger bin/failhop-collector bin/failhop ## the main job: local pipeline + demo shop, every failure scenario pinpointed (DEMO_ONCE=1 exits after the table)
 	cd examples && $(GO) run ./cmd/demo all
@@ -20,9 +20,9 @@ stack: bin/jaeger bin/failhop-collector ## run Jaeger and the failhop collector 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-test: fmt-check vet bin/jaeger bin/failhop-collector ## run every test (starts a private PostgreSQL, see scripts/postgres.sh)
+test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop ## run every test (starts a private PostgreSQL, see scripts/postgres.sh)
 	$(GO) test -count=1 ./...
-	cd collector && $(GO) test -count=1 ./failhopprocessor
+	cd collector && $(GO) test -count=1 ./failhopprocessor ./failhopsampler
 	@echo "pipeline tests against the real collector and Jaeger (their figures: sent, arrived, lost, latency):"
 	set -o pipefail; cd collector && $(GO) test -count=1 -v ./pipelinetest 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'
 
@@ -34,6 +34,10 @@ test: fmt-check vet bin/jaeger bin/failhop-collector ## run every test (starts a
 jaeger: bin/jaeger ## build bin/jaeger (Jaeger v2.13.0 from tools/go.mod; ~3 min the first time)
 bin/jaeger: tools/go.mod tools/go.sum
 	GO=$(GO) scripts/build-tool.sh
+
+hotrod: bin/hotrod ## build bin/hotrod (Jaeger's HotROD demo app, from the same pinned module; the pipeline tests run it)
+bin/hotrod: tools/go.mod tools/go.sum
+	cd tools && $(GO) build -trimpath -o ../bin/hotrod github.com/jaegertracing/jaeger/examples/hotrod
 
 bin/failhop: # the CLI; go build knows when it is up to date
 	$(GO) build -o bin/failhop ./cmd/failhop

@@ -40,7 +40,7 @@ func Analyze(t *Trace) Report {
 	r.Root = step(a.root)
 	r.RootStatus = httpStatus(a.root)
 	r.Start = a.root.Start
-	r.Failed = failed(a.root)
+	r.Failed = Failed(a.root)
 
 	var fatal []origin
 	if r.Failed {
@@ -207,7 +207,7 @@ func (a *analysis) failingChildren(s *Span) []*Span {
 	children := a.syncChildren(s)
 	var out []*Span
 	for i, c := range children {
-		if failed(c) && !recovered(c, children[i+1:]) {
+		if Failed(c) && !recovered(c, children[i+1:]) {
 			out = append(out, c)
 		}
 	}
@@ -218,7 +218,7 @@ func (a *analysis) failingChildren(s *Span) []*Span {
 // succeeded.
 func recovered(c *Span, later []*Span) bool {
 	for _, l := range later {
-		if l.Name == c.Name && l.Kind == c.Kind && l.Service == c.Service && !failed(l) {
+		if l.Name == c.Name && l.Kind == c.Kind && l.Service == c.Service && !Failed(l) {
 			return true
 		}
 	}
@@ -261,7 +261,7 @@ func (a *analysis) refineTimeouts(origins []origin) []origin {
 			reason: fmt.Sprintf("%s gave up after %s; on the critical path of %s, this span took %s",
 				o.span.Service, round(o.span.Duration()), callee.Service, round(slow.Duration())),
 		}
-		if !failed(slow) && !failed(callee) {
+		if !Failed(slow) && !Failed(callee) {
 			refined.confidence = Low
 			refined.reason += " and shows no error"
 		}
@@ -298,7 +298,7 @@ func (a *analysis) criticalPath(s *Span) (*Span, []*Span) {
 func (a *analysis) nonFatal(onPath map[*Span]bool) []origin {
 	var spans []*Span
 	for _, s := range a.byID {
-		if !onPath[s] && failed(s) {
+		if !onPath[s] && Failed(s) {
 			spans = append(spans, s)
 		}
 	}
@@ -516,45 +516,7 @@ func (a *analysis) stack(o origin) string {
 }
 
 func step(s *Span) Step {
-	return Step{SpanID: s.SpanID, Service: s.Service, Name: s.Name, Kind: s.Kind, Error: failed(s)}
-}
-
-// failed reports whether a span ended in error: its status, the legacy
-// error tag, or (when the status was left unset) a server-side HTTP or gRPC
-// status.
-func failed(s *Span) bool {
-	switch {
-	case s.Status == StatusError || s.Bool("error"):
-		return true
-	case s.Status == StatusOK || s.Kind != KindServer:
-		return false
-	case httpStatus(s) >= 500:
-		return true
-	}
-	code, ok := grpcStatus(s)
-	return ok && grpcServerFault(code)
-}
-
-// httpStatus returns the HTTP response status code, or 0.
-func httpStatus(s *Span) int {
-	code, _ := s.int("http.response.status_code", "http.status_code")
-	return code
-}
-
-// grpcStatus returns the gRPC status code, if the span has one.
-func grpcStatus(s *Span) (int, bool) {
-	return s.int("rpc.grpc.status_code", "rpc.response.status_code")
-}
-
-// grpcServerFault reports whether a gRPC code is a server error by the
-// semantic conventions: UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED,
-// INTERNAL, UNAVAILABLE, DATA_LOSS.
-func grpcServerFault(code int) bool {
-	switch code {
-	case 2, 4, 12, 13, 14, 15:
-		return true
-	}
-	return false
+	return Step{SpanID: s.SpanID, Service: s.Service, Name: s.Name, Kind: s.Kind, Error: Failed(s)}
 }
 
 func isDB(s *Span) bool {

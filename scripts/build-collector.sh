@@ -26,7 +26,7 @@ force=0
 if [[ "${1:-}" == "-f" ]]; then force=1; fi
 
 if [[ $force == 0 && -x "$OUT" ]]; then
-	newer="$(cd "$ROOT" && find collector -path collector/_build -prune -o -type f -newer "$OUT" -print | head -n 1)"
+	newer="$(cd "$ROOT" && find collector -path collector/_build -prune -o -path collector/pipelinetest/testdata -prune -o -type f -newer "$OUT" -print | head -n 1)"
 	if [[ -z "$newer" ]]; then
 		newer="$(cd "$ROOT" && find analyzer -maxdepth 1 -name '*.go' -newer "$OUT" | head -n 1)"
 	fi

@@ -27,11 +27,11 @@ if [[ $force == 0 && -x "$OUT" && "$OUT" -nt "$ROOT/tools/go.mod" && "$OUT" -nt 
 	exit 0
 fi
 
-# The module version (v1.76.0) is Jaeger v2.x's Go module version; the
+# The module version (v1.75.0) is Jaeger v2.x's Go module version; the
 # binary reports the v2 release number.
 modver="$(cd "$ROOT/tools" && "$GO" list -m -f '{{.Version}}' github.com/jaegertracing/jaeger)"
 case "$modver" in
-v1.76.0) v2=v2.13.0 ;;
+v1.75.0) v2=v2.12.0 ;;
 *) v2="" ;;
 esac
 if [[ -n "$v2" ]]; then

@@ -36,9 +36,8 @@
 // # Cost
 //
 // Spans are converted from pdata to analyzer.Trace directly. A first pass
-// over the batch looks for failed spans (status Error, an error=true
-// attribute, or a server span with an HTTP 5xx or a gRPC server-fault code,
-// the same test as the analyzer's) and a trace without one is passed on
+// over the batch looks for failed spans (analyzer.Failed, the rule the
+// failhop sampler keeps traces by) and a trace without one is passed on
 // untouched: its root cannot have failed. Only failed traces are
 // converted (the analyzer's spans from one arena per batch, attribute maps
 // from a pool) and analyzed. BenchmarkProcessor measures it; the collector's

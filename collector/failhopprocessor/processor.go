@@ -2,15 +2,14 @@ package failhopprocessor
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/collector/internal/toanalyzer"
 )
 
 // The attributes the processor writes. It removes them from incoming spans
@@ -49,6 +48,7 @@ func mark(td ptrace.Traces, seen *recentTraces) int {
 	// Pass 1: clear marks a service may have set, and find the traces that
 	// have a failed span. Without one, the root cannot have failed.
 	var failing map[pcommon.TraceID]*group
+	var test toanalyzer.FailureTest
 	var batch []pcommon.TraceID // every trace of td, to remember after
 	defer func() { seen.add(batch) }()
 	rss := td.ResourceSpans()
@@ -62,7 +62,7 @@ func mark(td ptrace.Traces, seen *recentTraces) int {
 				if n := len(batch); seen != nil && (n == 0 || batch[n-1] != s.TraceID()) {
 					batch = append(batch, s.TraceID()) // a trace's spans mostly come together
 				}
-				if spanFailed(s) {
+				if test.Failed(s) {
 					if failing == nil {
 						failing = make(map[pcommon.TraceID]*group, 1)
 					}
@@ -77,11 +77,11 @@ func mark(td ptrace.Traces, seen *recentTraces) int {
 
 	// Pass 2: convert the spans of the failing traces. The spans come from
 	// one arena; the attribute maps from a pool, returned when done.
-	c := &converter{arena: make([]analyzer.Span, 0, min(td.SpanCount(), arenaChunk))}
-	defer c.release()
+	c := toanalyzer.NewConverter(td.SpanCount())
+	defer c.Release()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)
-		var res *resource
+		var res *toanalyzer.Resource
 		sss := rs.ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
 			spans := sss.At(j).Spans()
@@ -97,9 +97,9 @@ func mark(td ptrace.Traces, seen *recentTraces) int {
 					failing[tid] = g
 				}
 				if res == nil {
-					res = c.resource(rs.Resource().Attributes())
+					res = c.Resource(rs.Resource().Attributes())
 				}
-				g.trace.Spans = append(g.trace.Spans, c.span(s, res))
+				g.trace.Spans = append(g.trace.Spans, c.Span(s, res))
 				g.spans = append(g.spans, s)
 			}
 		}
@@ -175,242 +175,6 @@ func isMark(k string) bool {
 		return true
 	}
 	return false
-}
-
-// spanFailed is the analyzer's test of a failed span, on pdata: status
-// Error, the legacy error=true attribute, or, with the status left unset, a
-// server span with an HTTP 5xx or a gRPC server-fault code. A test checks
-// it against analyzer.Analyze.
-func spanFailed(s ptrace.Span) bool {
-	code := s.Status().Code()
-	if code == ptrace.StatusCodeError {
-		return true
-	}
-	attrs := s.Attributes()
-	if v, ok := attrs.Get("error"); ok {
-		switch v.Type() {
-		case pcommon.ValueTypeBool:
-			if v.Bool() {
-				return true
-			}
-		case pcommon.ValueTypeStr:
-			if v.Str() == "true" {
-				return true
-			}
-		}
-	}
-	if code == ptrace.StatusCodeOk || s.Kind() != ptrace.SpanKindServer {
-		return false
-	}
-	if n, _ := intAttr(attrs, "http.response.status_code", "http.status_code"); n >= 500 {
-		return true
-	}
-	n, ok := intAttr(attrs, "rpc.grpc.status_code", "rpc.response.status_code")
-	if !ok {
-		return false
-	}
-	switch n {
-	case 2, 4, 12, 13, 14, 15: // UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS
-		return true
-	}
-	return false
-}
-
-// intAttr reads an integer as the analyzer does: the first of the keys
-// that holds a number or a string.
-func intAttr(attrs pcommon.Map, keys ...string) (int, bool) {
-	for _, k := range keys {
-		v, ok := attrs.Get(k)
-		if !ok {
-			continue
-		}
-		switch v.Type() {
-		case pcommon.ValueTypeInt:
-			return int(v.Int()), true
-		case pcommon.ValueTypeDouble:
-			return int(v.Double()), true
-		case pcommon.ValueTypeStr:
-			n, err := strconv.Atoi(v.Str())
-			return n, err == nil
-		}
-	}
-	return 0, false
-}
-
-// converter converts spans for one call of Mark, reusing memory: the
-// analyzer's spans come from an arena, attribute maps from a pool.
-type converter struct {
-	arena []analyzer.Span
-	maps  []map[string]any
-}
-
-// arenaChunk is how many spans an arena chunk holds.
-const arenaChunk = 256
-
-var mapPool = sync.Pool{New: func() any { return make(map[string]any, 16) }}
-
-func (c *converter) span(s ptrace.Span, res *resource) *analyzer.Span {
-	if len(c.arena) == cap(c.arena) {
-		// Spans already handed out keep pointing into the full chunk.
-		c.arena = make([]analyzer.Span, 0, arenaChunk)
-	}
-	c.arena = append(c.arena, analyzer.Span{})
-	out := &c.arena[len(c.arena)-1]
-	convertInto(out, s, res, c.attrMap)
-	return out
-}
-
-func (c *converter) resource(attrs pcommon.Map) *resource {
-	return newResourceWith(attrs, c.attrMap)
-}
-
-func (c *converter) attrMap(attrs pcommon.Map) map[string]any {
-	if attrs.Len() == 0 {
-		return nil
-	}
-	m := mapPool.Get().(map[string]any)
-	c.maps = append(c.maps, m)
-	fillMap(m, attrs)
-	return m
-}
-
-// release returns the maps to the pool. The analyzer's report holds no
-// map of the trace, only strings.
-func (c *converter) release() {
-	for _, m := range c.maps {
-		clear(m)
-		mapPool.Put(m)
-	}
-	c.maps = nil
-}
-
-// resource is a converted resource, shared by its spans.
-type resource struct {
-	service string
-	attrs   map[string]any
-}
-
-func newResource(attrs pcommon.Map) *resource { return newResourceWith(attrs, attrMap) }
-
-func newResourceWith(attrs pcommon.Map, attrMap func(pcommon.Map) map[string]any) *resource {
-	r := &resource{attrs: attrMap(attrs)}
-	if v, ok := attrs.Get("service.name"); ok {
-		r.service = v.AsString()
-	}
-	return r
-}
-
-// convert turns a pdata span into the analyzer's model.
-func convert(s ptrace.Span, res *resource) *analyzer.Span {
-	out := &analyzer.Span{}
-	convertInto(out, s, res, attrMap)
-	return out
-}
-
-func convertInto(out *analyzer.Span, s ptrace.Span, res *resource, attrMap func(pcommon.Map) map[string]any) {
-	*out = analyzer.Span{
-		SpanID:        s.SpanID().String(),
-		Service:       res.service,
-		Name:          s.Name(),
-		Kind:          kindOf(s.Kind()),
-		Start:         timeOf(s.StartTimestamp()),
-		End:           timeOf(s.EndTimestamp()),
-		StatusMessage: s.Status().Message(),
-		Attributes:    attrMap(s.Attributes()),
-		Resource:      res.attrs,
-	}
-	if p := s.ParentSpanID(); !p.IsEmpty() {
-		out.ParentSpanID = p.String()
-	}
-	switch s.Status().Code() {
-	case ptrace.StatusCodeError:
-		out.Status = analyzer.StatusError
-	case ptrace.StatusCodeOk:
-		out.Status = analyzer.StatusOK
-	}
-	if evs := s.Events(); evs.Len() > 0 {
-		out.Events = make([]analyzer.Event, evs.Len())
-		for i := range out.Events {
-			e := evs.At(i)
-			out.Events[i] = analyzer.Event{Name: e.Name(), Time: timeOf(e.Timestamp()), Attributes: attrMap(e.Attributes())}
-		}
-	}
-	// OTLP has no FOLLOWS_FROM reference: asynchronous work is a child or
-	// a link, so FollowsFrom stays false.
-	if ls := s.Links(); ls.Len() > 0 {
-		out.Links = make([]analyzer.Link, ls.Len())
-		for i := range out.Links {
-			l := ls.At(i)
-			out.Links[i] = analyzer.Link{TraceID: l.TraceID().String(), SpanID: l.SpanID().String()}
-		}
-	}
-}
-
-func kindOf(k ptrace.SpanKind) analyzer.Kind {
-	switch k {
-	case ptrace.SpanKindServer:
-		return analyzer.KindServer
-	case ptrace.SpanKindClient:
-		return analyzer.KindClient
-	case ptrace.SpanKindInternal:
-		return analyzer.KindInternal
-	case ptrace.SpanKindProducer:
-		return analyzer.KindProducer
-	case ptrace.SpanKindConsumer:
-		return analyzer.KindConsumer
-	}
-	return analyzer.KindUnspecified
-}
-
-func timeOf(ts pcommon.Timestamp) time.Time {
-	if ts == 0 {
-		return time.Time{}
-	}
-	return ts.AsTime()
-}
-
-// attrMap converts attributes to the analyzer's values: string, bool,
-// int64, float64, []any of those; maps and bytes as their string form.
-func attrMap(attrs pcommon.Map) map[string]any {
-	if attrs.Len() == 0 {
-		return nil
-	}
-	m := make(map[string]any, attrs.Len())
-	fillMap(m, attrs)
-	return m
-}
-
-func fillMap(m map[string]any, attrs pcommon.Map) {
-	for k, v := range attrs.All() {
-		if x := valueOf(v); x != nil {
-			m[k] = x
-		}
-	}
-}
-
-func valueOf(v pcommon.Value) any {
-	switch v.Type() {
-	case pcommon.ValueTypeStr:
-		return v.Str()
-	case pcommon.ValueTypeBool:
-		return v.Bool()
-	case pcommon.ValueTypeInt:
-		return v.Int()
-	case pcommon.ValueTypeDouble:
-		return v.Double()
-	case pcommon.ValueTypeSlice:
-		sl := v.Slice()
-		out := make([]any, 0, sl.Len())
-		for i := 0; i < sl.Len(); i++ {
-			if x := valueOf(sl.At(i)); x != nil {
-				out = append(out, x)
-			}
-		}
-		return out
-	case pcommon.ValueTypeMap, pcommon.ValueTypeBytes:
-		return v.AsString()
-	}
-	return nil
 }
 
 // recentTraces remembers the IDs of the last traces the processor saw, at

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/collector/internal/toanalyzer"
 	"github.com/failhop/failhop/tracejson"
 )
 
@@ -244,8 +245,9 @@ func interleave(a, b []tspan) []tspan {
 	return out
 }
 
-// TestSpanFailed checks the processor's pre-filter against the analyzer:
-// a one-span trace failed exactly when spanFailed says its span did.
+// TestSpanFailed checks the pre-filter (toanalyzer.FailureTest, also the
+// failhop sampler's rule) against the analyzer: a one-span trace failed
+// exactly when the test says its span did.
 func TestSpanFailed(t *testing.T) {
 	attrSets := []map[string]any{
 		nil,
@@ -260,9 +262,9 @@ func TestSpanFailed(t *testing.T) {
 			for _, attrs := range attrSets {
 				td := build(tspan{id: "root", svc: "s", name: "n", kind: kind, end: 1, status: status, attrs: attrs})
 				span := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
-				tr := &analyzer.Trace{TraceID: traceID("").String(), Spans: []*analyzer.Span{convert(span, newResource(td.ResourceSpans().At(0).Resource().Attributes()))}}
-				if got, want := spanFailed(span), analyzer.Analyze(tr).Failed; got != want {
-					t.Errorf("kind %v status %v attrs %v: spanFailed = %v, analyzer says %v", kind, status, attrs, got, want)
+				tr := &analyzer.Trace{TraceID: traceID("").String(), Spans: []*analyzer.Span{toanalyzer.Convert(span, toanalyzer.NewResource(td.ResourceSpans().At(0).Resource().Attributes()))}}
+				if got, want := new(toanalyzer.FailureTest).Failed(span), analyzer.Analyze(tr).Failed; got != want {
+					t.Errorf("kind %v status %v attrs %v: FailureTest.Failed = %v, analyzer says %v", kind, status, attrs, got, want)
 				}
 			}
 		}
@@ -300,6 +302,12 @@ func TestFixtures(t *testing.T) {
 				}
 				want := analyzer.Analyze(tr)
 				td := fromAnalyzer(tr)
+
+				// The failhop sampler keeps the traces that the analyzer
+				// calls failed: the same rule, on pdata.
+				if want.Failed && !new(toanalyzer.FailureTest).AnyFailed(td) {
+					t.Error("the analyzer says the request failed, but the failhop sampler would drop the trace")
+				}
 
 				got := analyzer.Analyze(convertAll(td))
 				if !reflect.DeepEqual(got, want) {
@@ -363,13 +371,13 @@ func convertAll(td ptrace.Traces) *analyzer.Trace {
 	tr := &analyzer.Trace{}
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
-		res := newResource(rss.At(i).Resource().Attributes())
+		res := toanalyzer.NewResource(rss.At(i).Resource().Attributes())
 		sss := rss.At(i).ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
 				tr.TraceID = spans.At(k).TraceID().String()
-				tr.Spans = append(tr.Spans, convert(spans.At(k), res))
+				tr.Spans = append(tr.Spans, toanalyzer.Convert(spans.At(k), res))
 			}
 		}
 	}
