@@ -64,12 +64,13 @@ type analysis struct {
 	byID       map[string]*Span
 	children   map[*Span][]*Span
 	root       *Span
-	incomplete string // why the trace is incomplete, "" if it is not
+	failing    map[*Span]bool // failsBelow's answers
+	incomplete string         // why the trace is incomplete, "" if it is not
 	notes      []string
 }
 
 func newAnalysis(t *Trace) *analysis {
-	a := &analysis{byID: make(map[string]*Span, len(t.Spans)), children: make(map[*Span][]*Span, len(t.Spans)/2)}
+	a := &analysis{byID: make(map[string]*Span, len(t.Spans)), children: make(map[*Span][]*Span, len(t.Spans)/2), failing: map[*Span]bool{}}
 	for _, s := range t.Spans {
 		if s != nil && a.byID[s.SpanID] == nil {
 			a.byID[s.SpanID] = s
@@ -202,16 +203,57 @@ func (a *analysis) syncChildren(s *Span) []*Span {
 }
 
 // failingChildren returns the synchronous children that failed and were not
-// recovered by a later retry of the same operation.
+// recovered by a later retry of the same operation. When there are none,
+// it returns the children that gave no verdict of their own (see
+// passesThrough) but have such a failure below them: the walk goes through
+// those to it. A failed child beats a failure below a silent one, which
+// may have been swallowed there (a cache miss with a fallback).
 func (a *analysis) failingChildren(s *Span) []*Span {
 	children := a.syncChildren(s)
-	var out []*Span
+	var out, through []*Span
 	for i, c := range children {
-		if Failed(c) && !recovered(c, children[i+1:]) {
-			out = append(out, c)
+		switch {
+		case Failed(c):
+			if !recovered(c, children[i+1:]) {
+				out = append(out, c)
+			}
+		case len(out) == 0 && passesThrough(c) && a.failsBelow(c):
+			through = append(through, c)
 		}
 	}
-	return out
+	if len(out) > 0 {
+		return out
+	}
+	return through
+}
+
+// passesThrough reports whether a span that did not fail gave no verdict
+// of its own: an internal span (a framework's middleware or request
+// handler span, such as express's "request handler", a manual span around
+// a call) with status Unset and no HTTP or gRPC status. Such a span sits
+// between a failed span and the failed call or exception below it without
+// saying anything about the failure, so the walk looks through it. A span
+// that answered (a status code) or that says Ok has decided, and stops the
+// walk.
+func passesThrough(s *Span) bool {
+	if s.Status != StatusUnset || (s.Kind != KindInternal && s.Kind != KindUnspecified) || httpStatus(s) != 0 {
+		return false
+	}
+	_, grpc := grpcStatus(s)
+	return !grpc
+}
+
+// failsBelow reports whether a span that passes through has a failing
+// child (through other such spans), memoized so that a deep chain of them
+// is looked at once.
+func (a *analysis) failsBelow(s *Span) bool {
+	if v, ok := a.failing[s]; ok {
+		return v
+	}
+	a.failing[s] = false // a cycle in broken data ends here
+	v := len(a.failingChildren(s)) > 0
+	a.failing[s] = v
+	return v
 }
 
 // recovered reports whether a later sibling retried c's operation and
