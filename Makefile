@@ -11,10 +11,10 @@ MODULES := . integration collector examples
 
 .PHONY: bin/failhop hotrod demo stack test vet fmt-check fuzz bench help jaeger collector bin/failhop-collector
 
-demo: bin/jaeger bin/failhop-collector bin/failhop ## the main job: local pipeline + demo shop, every failure scenario pinpointed (DEMO_ONCE=1 exits after the table)
+demo: bin/jaeger bin/failhop-collector bin/failhop ## the main job: local pipeline + demo shop, every failure scenario pinpointed (DEMO_ONCE=1 exits after the table, DEMO_FREE_PORTS=1 uses free ports)
 	cd examples && $(GO) run ./cmd/demo all
 
-stack: bin/jaeger bin/failhop-collector ## run Jaeger and the failhop collector on this machine until Ctrl-C (no Docker)
+stack: bin/jaeger bin/failhop-collector ## run Jaeger and the failhop collector on this machine until Ctrl-C (no Docker; ports: docs/pipeline.md#ports)
 	$(GO) run ./internal/cmd/stack
 
 help: ## list the targets
@@ -31,7 +31,7 @@ test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop ## r
 	cd examples && $(GO) test -count=1 ./...
 	dsn="$$(scripts/postgres.sh)" && cd examples && FAILHOP_TEST_POSTGRES_DSN="$$dsn" $(GO) test -count=1 ./...
 
-jaeger: bin/jaeger ## build bin/jaeger (Jaeger v2.13.0 from tools/go.mod; ~3 min the first time)
+jaeger: bin/jaeger ## build bin/jaeger (Jaeger v2.12.0 from tools/go.mod; ~3 min the first time)
 bin/jaeger: tools/go.mod tools/go.sum
 	GO=$(GO) scripts/build-tool.sh
 

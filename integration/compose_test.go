@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
@@ -77,12 +78,25 @@ func TestComposeServices(t *testing.T) {
 	}
 	jaeger, collector := p.Services["jaeger"], p.Services["collector"]
 
+	// What each container listens on: its config's defaults, unless the
+	// file sets the variable.
+	jaegerDefaults := configDefaults(t, root, "jaeger.yaml")
+	collectorDefaults := configDefaults(t, root, "otelcol.yaml")
+	jaegerSetting := func(key string) string { return cmp.Or(env(jaeger, key), jaegerDefaults[key]) }
+	collectorSetting := func(key string) string { return cmp.Or(env(collector, key), collectorDefaults[key]) }
+
 	t.Run("jaeger", func(t *testing.T) {
-		if jaeger.Image != "jaegertracing/jaeger:2.13.0" {
-			t.Errorf("image %q, want the official Jaeger 2.13.0", jaeger.Image)
+		if jaeger.Image != "jaegertracing/jaeger:2.12.0" {
+			t.Errorf("image %q, want the official Jaeger 2.12.0 (Jaeger's Go module v1.75.0, what bin/jaeger is built from)", jaeger.Image)
 		}
 		if got := published(jaeger); !slices.Equal(got, []int{stack.DefaultPorts.JaegerQuery}) {
 			t.Errorf("published ports %v, want the UI on %d as the local stack", got, stack.DefaultPorts.JaegerQuery)
+		}
+		// The container port published is the one Jaeger's query API
+		// listens on, on every interface.
+		checkTargets(t, jaeger, map[int]string{stack.DefaultPorts.JaegerQuery: jaegerSetting("JAEGER_QUERY_PORT")})
+		if host := jaegerSetting("JAEGER_HOST"); host != "0.0.0.0" {
+			t.Errorf("Jaeger listens on %s: the other containers and the host cannot reach it", host)
 		}
 		checkMountedConfig(t, jaeger, root, "jaeger.yaml")
 	})
@@ -98,9 +112,28 @@ func TestComposeServices(t *testing.T) {
 		if got := published(collector); !slices.Equal(got, want) {
 			t.Errorf("published ports %v, want OTLP %v as the local stack", got, want)
 		}
+		checkTargets(t, collector, map[int]string{
+			stack.DefaultPorts.CollectorOTLPGRPC: collectorSetting("COLLECTOR_OTLP_GRPC_ENDPOINT"),
+			stack.DefaultPorts.CollectorOTLPHTTP: collectorSetting("COLLECTOR_OTLP_HTTP_ENDPOINT"),
+		})
+		for _, key := range []string{"COLLECTOR_OTLP_GRPC_ENDPOINT", "COLLECTOR_OTLP_HTTP_ENDPOINT", "COLLECTOR_HEALTH_ENDPOINT"} {
+			if host, _, _ := strings.Cut(collectorSetting(key), ":"); host != "0.0.0.0" {
+				t.Errorf("%s = %q: the other containers and the host cannot reach it", key, collectorSetting(key))
+			}
+		}
 		checkMountedConfig(t, collector, root, "otelcol.yaml")
-		if target := env(collector, "JAEGER_OTLP_ENDPOINT"); target != "jaeger:"+env(jaeger, "JAEGER_OTLP_GRPC_PORT") {
-			t.Errorf("collector exports to %q, not to Jaeger's OTLP/gRPC port", target)
+		// The collector exports to the port Jaeger listens on, which is
+		// jaeger.yaml's default, where the standalone otelcol.yaml
+		// exports too.
+		jaegerOTLP := jaegerSetting("JAEGER_OTLP_GRPC_PORT")
+		if target := env(collector, "JAEGER_OTLP_ENDPOINT"); target != "jaeger:"+jaegerOTLP {
+			t.Errorf("collector exports to %q, not to Jaeger's OTLP/gRPC port %s", target, jaegerOTLP)
+		}
+		if def := jaegerDefaults["JAEGER_OTLP_GRPC_PORT"]; jaegerOTLP != def {
+			t.Errorf("Jaeger's OTLP/gRPC port is %s, not jaeger.yaml's default %s", jaegerOTLP, def)
+		}
+		if def := collectorDefaults["JAEGER_OTLP_ENDPOINT"]; def != "127.0.0.1:"+jaegerDefaults["JAEGER_OTLP_GRPC_PORT"] {
+			t.Errorf("otelcol.yaml exports to %s by default, jaeger.yaml listens on %s", def, jaegerDefaults["JAEGER_OTLP_GRPC_PORT"])
 		}
 		if _, ok := collector.DependsOn["jaeger"]; !ok {
 			t.Error("collector does not depend on jaeger")
@@ -146,6 +179,36 @@ func TestComposeServices(t *testing.T) {
 	}
 	if env(p.Services["orders"], "PAYMENTS_API_KEY") != env(p.Services["payments"], "PAYMENTS_API_KEY") {
 		t.Error("orders and payments disagree on PAYMENTS_API_KEY: every order would fail")
+	}
+}
+
+// configDefaults returns the ${env:NAME:-default} settings of a config of
+// collector-config/ with their defaults.
+func configDefaults(t *testing.T, root, file string) map[string]string {
+	t.Helper()
+	d, err := stack.ConfigDefaults(filepath.Join(root, "collector-config", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// checkTargets checks that each published port of s maps to the container
+// port that s listens on for it (a port, or host:port).
+func checkTargets(t *testing.T, s types.ServiceConfig, listens map[int]string) {
+	t.Helper()
+	for _, p := range s.Ports {
+		published, _ := strconv.Atoi(p.Published)
+		setting, ok := listens[published]
+		if !ok {
+			continue // published() reports it
+		}
+		if i := strings.LastIndexByte(setting, ':'); i >= 0 {
+			setting = setting[i+1:]
+		}
+		if strconv.Itoa(int(p.Target)) != setting {
+			t.Errorf("%s publishes %d from container port %d, but listens on %s", s.Name, published, p.Target, setting)
+		}
 	}
 }
 

@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -29,15 +31,16 @@ type process struct {
 	name    string
 	bin     string
 	args    []string
-	env     []string
+	env     *childEnv
 	logFile string
 	ready   []string // URLs that answer 200 once the process is ready
+	listens []Port   // what it listens on, checked before a stack starts
 
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited
 }
 
-// start starts the process and waits until every ready URL answers 200.
+// start starts the process and waits until it is ready (see waitReady).
 func (p *process) start(ctx context.Context) error {
 	logf, err := os.OpenFile(p.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -45,9 +48,9 @@ func (p *process) start(ctx context.Context) error {
 	}
 	defer logf.Close() // the child has its own descriptor
 	p.cmd = exec.Command(p.bin, p.args...)
-	p.cmd.Env = append(os.Environ(), p.env...)
+	p.cmd.Env = p.env.environ()
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // Ctrl-C reaches us, and we stop it
+	p.cmd.SysProcAttr = procAttr()
 	if err := p.cmd.Start(); err != nil {
 		return fmt.Errorf("starting %s: %w", p.name, err)
 	}
@@ -63,6 +66,10 @@ func (p *process) start(ctx context.Context) error {
 	return nil
 }
 
+// waitReady waits until every ready URL answers 200 from our process: the
+// process is still running and, where /proc tells (Linux), the port that
+// answered is held by its pid (or a child of it), not by another process
+// that was there first.
 func (p *process) waitReady(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, ReadyTimeout)
 	defer cancel()
@@ -78,22 +85,57 @@ func (p *process) waitReady(ctx context.Context) error {
 	}
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
+	var foreign string // why an answer was not our process's
 	for {
 		ready := true
 		for _, u := range p.ready {
-			ready = ready && ok(u)
+			if ready = ok(u); !ready {
+				break
+			}
+			if why := p.answeredByOther(u); why != "" {
+				ready, foreign = false, why
+				break
+			}
 		}
-		if ready {
+		if ready && p.running() {
 			return nil
 		}
 		select {
 		case <-p.done:
-			return fmt.Errorf("%s exited while starting (%v)", p.name, p.cmd.ProcessState)
+			return p.exited()
 		case <-ctx.Done():
-			return fmt.Errorf("%s not ready after %v (waited for %s)", p.name, ReadyTimeout, strings.Join(p.ready, ", "))
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return fmt.Errorf("%s: start interrupted", p.name)
+			}
+			if foreign != "" {
+				foreign = "; " + foreign
+			}
+			return fmt.Errorf("%s not ready after %v (waited for %s)%s", p.name, ReadyTimeout, strings.Join(p.ready, ", "), foreign)
 		case <-tick.C:
 		}
 	}
+}
+
+func (p *process) exited() error {
+	return fmt.Errorf("%s (pid %d) exited while starting (%v)", p.name, p.cmd.Process.Pid, p.cmd.ProcessState)
+}
+
+// answeredByOther says why the answer of rawURL did not come from our
+// process, if /proc tells that another process holds its port; "" if it
+// is ours or cannot be known.
+func (p *process) answeredByOther(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	port, err := strconv.Atoi(u.Port())
+	if err != nil {
+		return ""
+	}
+	if held, known := HeldBy(port, p.cmd.Process.Pid); !known || held {
+		return ""
+	}
+	return fmt.Sprintf("port %d answers, but it is held by %s, not by %s (pid %d)", port, Holder(port), p.name, p.cmd.Process.Pid)
 }
 
 // running reports whether the process was started and has not exited.

@@ -3,6 +3,8 @@ package stack
 import (
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -42,5 +44,42 @@ func TestServiceStopAndRestart(t *testing.T) {
 	}
 	if !j.Running() {
 		t.Error("not running after restart")
+	}
+}
+
+// A second Jaeger on the ports of a running one is not ready because the
+// first one answers its readiness probe: it fails, with its log's last
+// lines, and the first one is untouched.
+func TestReadyMeansOurProcess(t *testing.T) {
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ports, err := Ports{}.WithFreePorts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := JaegerService(root, t.TempDir(), ports)
+	if err := first.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(first.Stop)
+
+	second := JaegerService(root, t.TempDir(), ports)
+	err = second.Start(t.Context())
+	t.Cleanup(second.Stop)
+	if err == nil {
+		t.Fatalf("a second Jaeger on the same ports is ready (pid %d, the first is %d)", second.PID(), first.PID())
+	}
+	if !strings.Contains(err.Error(), "exited while starting") || !strings.Contains(err.Error(), "address already in use") {
+		t.Errorf("error does not say that it exited, with its log:\n%v", err)
+	}
+	if !first.Running() {
+		t.Fatal("the first Jaeger stopped")
+	}
+	if runtime.GOOS == "linux" {
+		if held, _ := HeldBy(ports.JaegerQuery, first.PID()); !held {
+			t.Errorf("the first Jaeger (pid %d) no longer holds its port: %s", first.PID(), Holder(ports.JaegerQuery))
+		}
 	}
 }

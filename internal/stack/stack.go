@@ -6,33 +6,40 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // Ports are the loopback ports of a stack. A zero port asks for a free one
-// (see WithFreePorts); DefaultPorts are the well-known ones a user expects.
+// (see WithFreePorts); DefaultPorts are the well-known ones a user expects,
+// and PortsFromEnv the ones the user asked for.
 type Ports struct {
 	JaegerQuery, JaegerQueryGRPC, JaegerOTLPGRPC, JaegerOTLPHTTP, JaegerHealth int
 	CollectorOTLPGRPC, CollectorOTLPHTTP, CollectorHealth                      int
+	// CollectorMetrics is only listened on when COLLECTOR_METRICS_LEVEL is
+	// not none (the configs' default).
+	CollectorMetrics int
 }
 
-// DefaultPorts: Jaeger's UI and API on 16686, the collector on the standard
-// OTLP ports, so that services need no configuration.
+// DefaultPorts are the defaults of collector-config/jaeger.yaml and
+// otelcol.yaml (TestDefaultPortsAreTheConfigs checks it): Jaeger's UI and
+// API on 16686, the collector on the standard OTLP ports, so that services
+// need no configuration, and Jaeger's receivers off them, where the
+// collector exports.
 var DefaultPorts = Ports{
 	JaegerQuery: 16686, JaegerQueryGRPC: 16685, JaegerOTLPGRPC: 14317, JaegerOTLPHTTP: 14318, JaegerHealth: 14269,
-	CollectorOTLPGRPC: 4317, CollectorOTLPHTTP: 4318, CollectorHealth: 13133,
+	CollectorOTLPGRPC: 4317, CollectorOTLPHTTP: 4318, CollectorHealth: 13133, CollectorMetrics: 8888,
 }
 
 // WithFreePorts returns p with every zero port replaced by a free one.
 func (p Ports) WithFreePorts() (Ports, error) {
-	fields := []*int{&p.JaegerQuery, &p.JaegerQueryGRPC, &p.JaegerOTLPGRPC, &p.JaegerOTLPHTTP, &p.JaegerHealth,
-		&p.CollectorOTLPGRPC, &p.CollectorOTLPHTTP, &p.CollectorHealth}
-	free, err := FreePorts(len(fields))
+	free, err := FreePorts(len(portSettings))
 	if err != nil {
 		return p, err
 	}
-	for i, f := range fields {
-		if *f == 0 {
+	for i, s := range portSettings {
+		if f := s.field(&p); *f == 0 {
 			*f = free[i]
 		}
 	}
@@ -61,6 +68,12 @@ type Config struct {
 	CollectorEnv []string
 	// Progress receives one line per step; nil means silence.
 	Progress io.Writer
+	// AlsoCheck are more ports that must be free before anything starts
+	// (the demo's shop), checked with the stack's own.
+	AlsoCheck []Port
+	// MoveAlso is added to the advice on how to move a taken port of the
+	// stack, such as "or every port with DEMO_FREE_PORTS=1".
+	MoveAlso string
 }
 
 // Stack is a running Jaeger and collector.
@@ -97,8 +110,22 @@ func (s *Service) Running() bool { return s.running() }
 // LogFile is where the service's output goes.
 func (s *Service) LogFile() string { return s.logFile }
 
+// PID is the process's id, 0 before its first start.
+func (s *Service) PID() int {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
+// Listens returns the ports the service listens on.
+func (s *Service) Listens() []Port { return s.listens }
+
 // Start starts Jaeger, then the collector exporting to it, and waits until
-// both are ready. On error, whatever was started is stopped.
+// both are ready. Before it starts anything, it checks that every port
+// they will listen on (and cfg.AlsoCheck) is free: if not, the error is a
+// PortsInUseError and nothing was started. On error, whatever was started
+// is stopped.
 func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	root := cfg.Root
 	if root == "" {
@@ -127,6 +154,16 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	}
 	s.Jaeger = JaegerService(root, cfg.Dir, ports, cfg.JaegerOverlays...)
 	s.Collector = CollectorService(root, cfg.Dir, cfg.CollectorConfig, ports, cfg.CollectorEnv)
+	var check []Port
+	for _, p := range append(slices.Clone(s.Jaeger.listens), s.Collector.listens...) {
+		if cfg.MoveAlso != "" {
+			p.Move += ", " + cfg.MoveAlso
+		}
+		check = append(check, p)
+	}
+	if err := CheckPorts(append(check, cfg.AlsoCheck...)); err != nil {
+		return nil, err
+	}
 
 	s.say("starting Jaeger (query API and UI on %s, log %s)...", s.JaegerURL, s.Jaeger.logFile)
 	if err := s.Jaeger.start(ctx); err != nil {
@@ -146,29 +183,41 @@ func addr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
 // JaegerService describes bin/jaeger with collector-config/jaeger.yaml,
 // merged with the overlays named (such as "jaeger-badger.yaml"), on the
 // given ports (none may be zero), logging into dir (Badger's files too).
+//
+// A port that is the config's default is not passed: Jaeger on
+// DefaultPorts runs on jaeger.yaml alone. The settings of the caller's
+// environment that the stack decides (the ports, JAEGER_HOST) are not
+// inherited.
 func JaegerService(root, dir string, p Ports, overlays ...string) *Service {
-	var args []string
+	var args, files []string
 	for _, c := range append([]string{"jaeger.yaml"}, overlays...) {
-		args = append(args, "--config", filepath.Join(root, "collector-config", c))
+		files = append(files, filepath.Join(root, "collector-config", c))
+		args = append(args, "--config", files[len(files)-1])
 	}
+	defaults, _ := ConfigDefaults(files...)
+	env := &childEnv{defaults: defaults}
+	env.setting("JAEGER_HOST", "127.0.0.1")
+	var listens []Port
+	for _, s := range portSettings {
+		if strings.HasPrefix(s.env, "JAEGER_") {
+			env.setting(s.env, s.value(*s.field(&p)))
+			listens = append(listens, s.port(p))
+		}
+	}
+	env.force(
+		"JAEGER_BADGER_DIR="+filepath.Join(dir, "jaeger-badger"),
+		// No SDK inside Jaeger exports its own spans, whatever the
+		// caller's environment says.
+		"OTEL_TRACES_EXPORTER=none", "OTEL_METRICS_EXPORTER=none", "OTEL_LOGS_EXPORTER=none",
+	)
 	return &Service{process{
 		name:    "jaeger",
 		bin:     filepath.Join(root, "bin", "jaeger"),
 		args:    args,
 		logFile: filepath.Join(dir, "jaeger.log"),
 		ready:   []string{"http://" + addr(p.JaegerHealth) + "/", "http://" + addr(p.JaegerQuery) + "/api/services"},
-		env: []string{
-			"JAEGER_HOST=127.0.0.1",
-			"JAEGER_OTLP_GRPC_PORT=" + strconv.Itoa(p.JaegerOTLPGRPC),
-			"JAEGER_OTLP_HTTP_PORT=" + strconv.Itoa(p.JaegerOTLPHTTP),
-			"JAEGER_QUERY_PORT=" + strconv.Itoa(p.JaegerQuery),
-			"JAEGER_QUERY_GRPC_PORT=" + strconv.Itoa(p.JaegerQueryGRPC),
-			"JAEGER_HEALTH_PORT=" + strconv.Itoa(p.JaegerHealth),
-			"JAEGER_BADGER_DIR=" + filepath.Join(dir, "jaeger-badger"),
-			// No SDK inside Jaeger exports its own spans, whatever the
-			// caller's environment says.
-			"OTEL_TRACES_EXPORTER=none", "OTEL_METRICS_EXPORTER=none", "OTEL_LOGS_EXPORTER=none",
-		},
+		env:     env,
+		listens: listens,
 	}}
 }
 
@@ -177,6 +226,11 @@ func JaegerService(root, dir string, p Ports, overlays ...string) *Service {
 // receiving on the collector ports of p and exporting to Jaeger's OTLP/gRPC
 // port of p, with its persistent queue and log in dir. env adds settings,
 // and overrides the ones above.
+//
+// As for Jaeger, a setting that is the config's default is not passed, and
+// the caller's own values of the settings above are not inherited. The
+// metrics port (p.CollectorMetrics, if not zero) is listened on only when
+// COLLECTOR_METRICS_LEVEL (env, else the caller's environment) is not none.
 func CollectorService(root, dir, config string, p Ports, env []string) *Service {
 	if config == "" {
 		config = "otelcol.yaml"
@@ -184,21 +238,48 @@ func CollectorService(root, dir, config string, p Ports, env []string) *Service 
 	if !filepath.IsAbs(config) {
 		config = filepath.Join(root, "collector-config", config)
 	}
+	defaults, _ := ConfigDefaults(config)
+	ce := &childEnv{defaults: defaults}
+	var listens []Port
+	for _, s := range portSettings {
+		if !strings.HasPrefix(s.env, "COLLECTOR_") || *s.field(&p) == 0 {
+			continue
+		}
+		ce.setting(s.env, s.value(*s.field(&p)))
+		if _, reads := defaults[s.env]; reads || defaults == nil {
+			if s.env != "COLLECTOR_METRICS_PORT" || metricsOn(env) {
+				listens = append(listens, s.port(p))
+			}
+		}
+	}
+	ce.setting("JAEGER_OTLP_ENDPOINT", addr(p.JaegerOTLPGRPC))
+	ce.force(
+		"FAILHOP_STORAGE_DIR="+filepath.Join(dir, "collector-queue"),
+		"OTEL_TRACES_EXPORTER=none", "OTEL_METRICS_EXPORTER=none", "OTEL_LOGS_EXPORTER=none",
+	)
+	ce.force(env...)
 	return &Service{process{
 		name:    "failhop-collector",
 		bin:     filepath.Join(root, "bin", "failhop-collector"),
 		args:    []string{"--config", config},
 		logFile: filepath.Join(dir, "collector.log"),
 		ready:   []string{"http://" + addr(p.CollectorHealth) + "/"},
-		env: append([]string{
-			"COLLECTOR_OTLP_GRPC_ENDPOINT=" + addr(p.CollectorOTLPGRPC),
-			"COLLECTOR_OTLP_HTTP_ENDPOINT=" + addr(p.CollectorOTLPHTTP),
-			"COLLECTOR_HEALTH_ENDPOINT=" + addr(p.CollectorHealth),
-			"JAEGER_OTLP_ENDPOINT=" + addr(p.JaegerOTLPGRPC),
-			"FAILHOP_STORAGE_DIR=" + filepath.Join(dir, "collector-queue"),
-			"OTEL_TRACES_EXPORTER=none", "OTEL_METRICS_EXPORTER=none", "OTEL_LOGS_EXPORTER=none",
-		}, env...),
+		env:     ce,
+		listens: listens,
 	}}
+}
+
+// metricsOn reports whether the collector serves its metrics:
+// COLLECTOR_METRICS_LEVEL, from env or else our environment, is set and not
+// none.
+func metricsOn(env []string) bool {
+	level := os.Getenv("COLLECTOR_METRICS_LEVEL")
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "COLLECTOR_METRICS_LEVEL="); ok {
+			level = v
+		}
+	}
+	return level != "" && level != "none"
 }
 
 // Close stops the collector first (it flushes to Jaeger), then Jaeger.

@@ -14,9 +14,16 @@
 // you can look around. With --once (or DEMO_ONCE=1) it exits after the
 // table instead, with status 1 if a scenario's answer was wrong. With
 // --jaeger URL it uses a pipeline that is already running.
+//
+// It listens on the ports of stack.PortsFromEnv (the variables of
+// collector-config/ move them: JAEGER_QUERY_PORT=..., ...) and the shop's
+// 8080-8083, or with --free-ports (DEMO_FREE_PORTS=1) on free ones. Before
+// it starts anything it checks that they are free, and names the process
+// that holds a taken one. Whatever way it ends, it stops what it started.
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -42,12 +49,18 @@ import (
 	"github.com/failhop/failhop/jaeger"
 )
 
-func main() {
+func main() { os.Exit(run()) }
+
+// run runs the demo and returns its exit status. Every way out of it,
+// errors and Ctrl-C included, goes through its defers, which stop the shop
+// and the stack it started.
+func run() int {
 	jaegerURL := flag.String("jaeger", os.Getenv("JAEGER_URL"), "Jaeger query API of a running pipeline (env JAEGER_URL); empty starts the local one")
 	otlp := flag.String("otlp", envOr("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317"), "with --jaeger: where the services send traces")
 	dbURL := flag.String("database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL; empty for SQLite (env DATABASE_URL)")
-	freePorts := flag.Bool("free-ports", false, "listen on free ports instead of the usual ones (8080-8083, 16686, 4317)")
+	freePorts := flag.Bool("free-ports", os.Getenv("DEMO_FREE_PORTS") == "1", "listen on free ports instead of the usual ones (8080-8083, 16686, 4317...) (env DEMO_FREE_PORTS=1)")
 	once := flag.Bool("once", os.Getenv("DEMO_ONCE") == "1", "exit after the results instead of keeping the stack up (env DEMO_ONCE=1)")
+	dir := flag.String("dir", "", "`directory` of the stack's logs and queue (default .cache/demo in the repository)")
 	verbose := flag.Bool("v", false, "show the services' logs")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: demo [flags] list | run NAME... | all\n")
@@ -63,7 +76,7 @@ func main() {
 			fmt.Fprintf(w, "%s\t%s\n", sc.Name, sc.Summary)
 		}
 		w.Flush()
-		return
+		return 0
 	case "all":
 		for _, sc := range shop.Scenarios {
 			names = append(names, sc.Name)
@@ -72,27 +85,36 @@ func main() {
 		names = flag.Args()[1:]
 		for _, n := range names {
 			if _, ok := shop.ScenarioByName(n); !ok {
-				fatalf("no scenario %q (demo list)", n)
+				return failf("no scenario %q (demo list)", n)
 			}
 		}
 		if len(names) == 0 {
-			fatalf("run: name a scenario (demo list)")
+			return failf("run: name a scenario (demo list)")
 		}
 	default:
 		flag.Usage()
-		os.Exit(2)
+		return 2
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	// Every port the demo listens on must be free before anything starts.
+	const moveAll = "or every port with DEMO_FREE_PORTS=1"
+	shopPorts := shop.DefaultPorts("move it with DEMO_FREE_PORTS=1 (every port of the demo on a free one)")
 	if *jaegerURL == "" {
-		st, err := startStack(ctx, *freePorts)
+		st, err := startStack(ctx, *freePorts, *dir, shopPorts, moveAll)
 		if err != nil {
-			fatalf("%v", err)
+			stack.PrintError(os.Stderr, "demo: ", err)
+			return 1
 		}
 		defer st.Close()
 		*jaegerURL, *otlp = st.JaegerURL, "http://"+st.OTLPGRPCEndpoint
+	} else if !*freePorts {
+		if err := stack.CheckPorts(shopPorts); err != nil {
+			stack.PrintError(os.Stderr, "demo: ", err)
+			return 1
+		}
 	}
 	cfg := shop.Config{
 		OTLPEndpoint: *otlp, DatabaseURL: *dbURL, SchemaPrefix: "demo_",
@@ -103,7 +125,8 @@ func main() {
 	}
 	s, err := shop.Start(ctx, cfg)
 	if err != nil {
-		fatalf("%v", err)
+		stack.PrintError(os.Stderr, "demo: ", err)
+		return 1
 	}
 	defer s.Close()
 
@@ -119,10 +142,9 @@ func main() {
 	wrong := slices.IndexFunc(results, func(res result) bool { return res.err != nil }) >= 0 || searchErr != nil
 	if *once || ctx.Err() != nil {
 		if wrong {
-			s.Close()
-			os.Exit(1)
+			return 1
 		}
-		return
+		return 0
 	}
 	fmt.Printf(`
 Everything is still running. Look around:
@@ -135,23 +157,30 @@ Everything is still running. Look around:
 Press Ctrl-C to stop.
 `, r.jaegerURL, s.URL("gateway"))
 	<-ctx.Done()
+	return 0
 }
 
 // startStack starts Jaeger and the failhop collector, keeping every trace
-// (a demo wants to show the healthy ones too). The decision wait must
-// outlast the slowest scenario's trace (slow-db's lasts 1.5s) with room for
-// a busy machine: the collector marks the trace it has at decision time.
-func startStack(ctx context.Context, freePorts bool) (*stack.Stack, error) {
+// (a demo wants to show the healthy ones too), on the ports the user's
+// environment says (stack.PortsFromEnv) or on free ones. It first checks
+// that the stack's ports and also (the shop's) are free. The decision wait
+// must outlast the slowest scenario's trace (slow-db's lasts 1.5s) with
+// room for a busy machine: the collector marks the trace it has at
+// decision time.
+func startStack(ctx context.Context, freePorts bool, dir string, also []stack.Port, moveAll string) (*stack.Stack, error) {
 	root, err := stack.RepoRoot()
 	if err != nil {
 		return nil, err
 	}
 	cfg := stack.Config{
-		Root: root, Dir: filepath.Join(root, ".cache", "demo"), Ports: stack.DefaultPorts, Progress: os.Stderr,
+		Root: root, Dir: cmp.Or(dir, filepath.Join(root, ".cache", "demo")), Progress: os.Stderr,
 		CollectorEnv: []string{"FAILHOP_SAMPLE_PERCENT=100", "FAILHOP_DECISION_WAIT=5s"},
 	}
-	if freePorts {
-		cfg.Ports = stack.Ports{}
+	if !freePorts {
+		if cfg.Ports, err = stack.PortsFromEnv(); err != nil {
+			return nil, err
+		}
+		cfg.AlsoCheck, cfg.MoveAlso = also, moveAll
 	}
 	return stack.Start(ctx, cfg)
 }
@@ -440,7 +469,8 @@ func envOr(name, def string) string {
 	return def
 }
 
-func fatalf(format string, args ...any) {
+// failf reports an error and returns the exit status 1.
+func failf(format string, args ...any) int {
 	fmt.Fprintf(os.Stderr, "demo: "+format+"\n", args...)
-	os.Exit(1)
+	return 1
 }

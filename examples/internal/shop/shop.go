@@ -16,10 +16,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/failhop/failhop/internal/stack"
 )
 
 // Services lists the shop's services, each a package of this module, in
@@ -32,6 +35,19 @@ var DefaultAddrs = map[string]string{
 	"orders":    "127.0.0.1:8081",
 	"inventory": "127.0.0.1:8082",
 	"payments":  "127.0.0.1:8083",
+}
+
+// DefaultPorts returns the ports of DefaultAddrs, for a check before
+// anything starts (stack.CheckPorts); move says how to move them ("move it
+// with DEMO_FREE_PORTS=1"), empty for no advice.
+func DefaultPorts(move string) []stack.Port {
+	var ports []stack.Port
+	for _, name := range Services {
+		_, p, _ := net.SplitHostPort(DefaultAddrs[name])
+		n, _ := strconv.Atoi(p)
+		ports = append(ports, stack.Port{Port: n, What: "the shop's " + name, Move: move})
+	}
+	return ports
 }
 
 // APIKey is the payments API key the shop gives to orders and payments.
@@ -86,7 +102,9 @@ type proc struct {
 }
 
 // Start builds the services and starts them, waiting until each answers
-// its health check. On error, whatever was started is stopped.
+// its health check. On DefaultAddrs, it first checks that their ports are
+// free (the error is then a stack.PortsInUseError). On error, whatever was
+// started is stopped.
 func Start(ctx context.Context, cfg Config) (*Shop, error) {
 	if cfg.Progress == nil {
 		cfg.Progress = io.Discard
@@ -112,6 +130,11 @@ func Start(ctx context.Context, cfg Config) (*Shop, error) {
 			if s.addrs[name], err = freeAddr(); err != nil {
 				return nil, err
 			}
+		}
+	}
+	if !cfg.FreePorts {
+		if err := stack.CheckPorts(DefaultPorts("")); err != nil {
+			return nil, err
 		}
 	}
 	if err := s.build(ctx); err != nil {
@@ -259,28 +282,64 @@ func (s *Shop) start(ctx context.Context, name string, extra []string) error {
 	return nil
 }
 
-// waitHealthy polls the service's /healthz until it answers 200.
+// waitHealthy polls the service's /healthz until it answers 200 from the
+// service's own process: still running and, where /proc tells (Linux),
+// holding the port that answered (not another process that was there
+// first).
 func (s *Shop) waitHealthy(ctx context.Context, name string, p *proc) error {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	client := &http.Client{Timeout: time.Second}
+	pid := p.cmd.Process.Pid
+	_, ps, _ := net.SplitHostPort(s.addrs[name])
+	port, _ := strconv.Atoi(ps)
+	foreign := ""
 	for {
 		resp, err := client.Get(s.URL(name) + "/healthz")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			held, known := stack.HeldBy(port, pid)
+			switch {
+			case resp.StatusCode != http.StatusOK:
+			case known && !held:
+				foreign = fmt.Sprintf("; port %d answers, but it is held by %s, not by %s (pid %d)", port, stack.Holder(port), name, pid)
+			case p.running():
 				return nil
 			}
 		}
 		select {
 		case <-p.done:
-			return fmt.Errorf("%s exited at start (%v); see %s", name, p.cmd.ProcessState,
-				filepath.Join(s.cfg.DataDir, name+".log"))
+			logFile := filepath.Join(s.cfg.DataDir, name+".log")
+			where := "the end of " + logFile // Close removes a temporary one
+			if s.tmpData {
+				where = "the end of its log"
+			}
+			return fmt.Errorf("%s (pid %d) exited at start (%v); %s:\n%s", name, pid, p.cmd.ProcessState, where, logTail(logFile, 20))
 		case <-ctx.Done():
-			return fmt.Errorf("%s not healthy: %w", name, ctx.Err())
+			return fmt.Errorf("%s not healthy: %w%s", name, ctx.Err(), foreign)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// running reports whether the process has not exited.
+func (p *proc) running() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// logTail returns the last lines of a log file.
+func logTail(file string, lines int) string {
+	b, _ := os.ReadFile(file)
+	l := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(l) > lines {
+		l = append([]string{"..."}, l[len(l)-lines:]...)
+	}
+	return strings.Join(l, "\n")
 }
 
 func prefixLines(w io.Writer, name string, r io.Reader) {

@@ -3,6 +3,7 @@ package shop_test
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"regexp"
@@ -127,4 +128,46 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// A service is healthy only if its own process answers: a service that
+// cannot listen because another process holds its port, which answers
+// /healthz, is an error with the service's log, not a shop running against
+// someone else's server.
+func TestHealthyMeansOurProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	ctx := context.Background()
+	noExport := []string{"OTEL_TRACES_EXPORTER=none"}
+	s, err := shop.Start(ctx, shop.Config{
+		FreePorts: true, BinDir: t.TempDir(), Progress: testWriter{t},
+		Env: map[string][]string{"gateway": noExport, "orders": noExport, "inventory": noExport, "payments": noExport},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	if err := s.Stop("payments"); err != nil {
+		t.Fatal(err)
+	}
+	addr := strings.TrimPrefix(s.URL("payments"), "http://")
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("cannot take payments' port back: %v", err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })}
+	go srv.Serve(l)
+	defer srv.Close()
+
+	err = s.Restart(ctx, "payments")
+	if err == nil {
+		t.Fatal("payments is \"healthy\" while another process holds its port")
+	}
+	if !strings.Contains(err.Error(), "payments (pid ") || !strings.Contains(err.Error(), "exited at start") ||
+		!strings.Contains(err.Error(), "address already in use") {
+		t.Errorf("the error does not say that payments exited, with its log's end:\n%v", err)
+	}
+	t.Logf("as expected: %v", err)
 }

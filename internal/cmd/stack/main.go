@@ -4,6 +4,10 @@
 //
 // Services then send OTLP to 127.0.0.1:4317 (gRPC) or :4318 (HTTP), the
 // OpenTelemetry defaults, and traces show up at http://127.0.0.1:16686.
+// The variables of the configs move the ports (JAEGER_QUERY_PORT=...,
+// COLLECTOR_OTLP_GRPC_ENDPOINT=127.0.0.1:..., see stack.PortsFromEnv).
+// Before it starts anything, it checks that every port is free, and names
+// the process that holds a taken one.
 package main
 
 import (
@@ -17,17 +21,26 @@ import (
 	"github.com/failhop/failhop/internal/stack"
 )
 
-func main() {
+func main() { os.Exit(run()) }
+
+// run returns the exit status; its defers stop whatever it started.
+func run() int {
 	dir := flag.String("dir", ".cache/stack", "`directory` for the logs and the collector's persistent queue")
 	flag.Parse()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	s, err := stack.Start(ctx, stack.Config{Dir: *dir, Ports: stack.DefaultPorts, Progress: os.Stderr})
+	ports, err := stack.PortsFromEnv()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "stack:", err)
-		os.Exit(1)
+		return 2
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, err := stack.Start(ctx, stack.Config{Dir: *dir, Ports: ports, Progress: os.Stderr})
+	if err != nil {
+		stack.PrintError(os.Stderr, "stack: ", err)
+		return 1
+	}
+	defer s.Close()
 	fmt.Fprintf(os.Stderr, `
 The failhop pipeline is up:
   send traces (OTLP)   %s (gRPC), %s (HTTP)
@@ -36,5 +49,5 @@ The failhop pipeline is up:
 Press Ctrl-C to stop.
 `, s.OTLPGRPCEndpoint, s.OTLPHTTPEndpoint, s.JaegerURL, s.JaegerURL)
 	<-ctx.Done()
-	s.Close()
+	return 0
 }

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/failhop/failhop/internal/stack"
+)
+
+// The command runs as `make stack` runs it: built, in its own process.
+func buildStack(t *testing.T) string {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("checks processes and port holders through /proc")
+	}
+	bin := filepath.Join(t.TempDir(), "stack")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// portEnv is the environment that moves every port of a stack to p, as
+// a user would with the configs' variables.
+func portEnv(p stack.Ports) []string {
+	a := func(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
+	return []string{
+		"JAEGER_QUERY_PORT=" + strconv.Itoa(p.JaegerQuery),
+		"JAEGER_QUERY_GRPC_PORT=" + strconv.Itoa(p.JaegerQueryGRPC),
+		"JAEGER_OTLP_GRPC_PORT=" + strconv.Itoa(p.JaegerOTLPGRPC),
+		"JAEGER_OTLP_HTTP_PORT=" + strconv.Itoa(p.JaegerOTLPHTTP),
+		"JAEGER_HEALTH_PORT=" + strconv.Itoa(p.JaegerHealth),
+		"COLLECTOR_OTLP_GRPC_ENDPOINT=" + a(p.CollectorOTLPGRPC),
+		"COLLECTOR_OTLP_HTTP_ENDPOINT=" + a(p.CollectorOTLPHTTP),
+		"COLLECTOR_HEALTH_ENDPOINT=" + a(p.CollectorHealth),
+		"COLLECTOR_METRICS_LEVEL=none",
+	}
+}
+
+// command runs bin with env added to ours and a variable of its own, which
+// every process it starts inherits (see noneLeft).
+func command(t *testing.T, bin string, env ...string) (*exec.Cmd, string) {
+	mark := fmt.Sprintf("FAILHOP_TEST_RUN=%s-%d", t.Name(), time.Now().UnixNano())
+	cmd := exec.Command(bin, "-dir", t.TempDir())
+	cmd.Env = append(append(os.Environ(), env...), mark)
+	return cmd, mark
+}
+
+// noneLeft checks that no process of the run marked mark is left.
+func noneLeft(t *testing.T, mark string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		pids := stack.ProcessesWithEnv(mark)
+		if len(pids) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			for _, pid := range pids {
+				t.Errorf("left running: pid %d (%s)", pid, stack.ProcessName(pid))
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func get(url string) error {
+	resp, err := (&http.Client{Timeout: 2 * time.Second}).Get(url)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return nil
+}
+
+// `make stack` while another stack holds its ports refuses before it starts
+// anything, one line per port naming the process that holds it and the
+// variable that moves it, and leaves the other stack alone.
+func TestRefusesPortsOfAnotherStack(t *testing.T) {
+	bin := buildStack(t)
+	other, err := stack.Start(context.Background(), stack.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	ports := other.Jaeger.Listens()
+	ports = append(ports, other.Collector.Listens()...)
+	p := portsOf(t, other)
+
+	cmd, mark := command(t, bin, portEnv(p)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit %v, want status 1; stderr:\n%s", err, stderr.String())
+	}
+	holder := map[string]int{"Jaeger": other.Jaeger.PID(), "collector": other.Collector.PID()}
+	lines := strings.Split(strings.TrimRight(stderr.String(), "\n"), "\n")
+	if len(lines) != len(ports) {
+		t.Errorf("%d lines, want one per port (%d):\n%s", len(lines), len(ports), stderr.String())
+	}
+	for _, port := range ports {
+		who, _, _ := strings.Cut(port.What, " ")
+		name := map[string]string{"Jaeger": "jaeger", "collector": "failhop-collector"}[who]
+		want := fmt.Sprintf("stack: port %d (%s) is in use by pid %d (%s); stop it, or %s", port.Port, port.What, holder[who], name, port.Move)
+		if !strings.Contains(stderr.String(), want+"\n") {
+			t.Errorf("missing line %q in:\n%s", want, stderr.String())
+		}
+	}
+	t.Logf("as expected, status 1 and:\n%s", stderr.String())
+	if strings.Contains(stderr.String(), "starting") {
+		t.Errorf("it started something:\n%s", stderr.String())
+	}
+	noneLeft(t, mark)
+
+	if !other.Jaeger.Running() || !other.Collector.Running() {
+		t.Fatal("the other stack stopped")
+	}
+	for _, port := range ports {
+		if held, known := stack.HeldBy(port.Port, holder[strings.Fields(port.What)[0]]); known && !held {
+			t.Errorf("port %d is no longer the other stack's: %s", port.Port, stack.Holder(port.Port))
+		}
+	}
+	if err := get(other.JaegerURL + "/api/services"); err != nil {
+		t.Errorf("the other Jaeger: %v", err)
+	}
+	if err := get("http://127.0.0.1:" + strconv.Itoa(p.CollectorHealth) + "/"); err != nil {
+		t.Errorf("the other collector: %v", err)
+	}
+}
+
+// portsOf returns the ports a running stack listens on.
+func portsOf(t *testing.T, s *stack.Stack) stack.Ports {
+	t.Helper()
+	byWhat := map[string]int{}
+	for _, p := range append(s.Jaeger.Listens(), s.Collector.Listens()...) {
+		byWhat[p.What] = p.Port
+	}
+	p := stack.Ports{
+		JaegerQuery: byWhat["Jaeger query API"], JaegerQueryGRPC: byWhat["Jaeger query API, gRPC"],
+		JaegerOTLPGRPC: byWhat["Jaeger OTLP/gRPC receiver"], JaegerOTLPHTTP: byWhat["Jaeger OTLP/HTTP receiver"],
+		JaegerHealth: byWhat["Jaeger health check"], CollectorOTLPGRPC: byWhat["collector OTLP/gRPC receiver"],
+		CollectorOTLPHTTP: byWhat["collector OTLP/HTTP receiver"], CollectorHealth: byWhat["collector health check"],
+	}
+	if p.JaegerQuery == 0 || p.CollectorHealth == 0 || p.JaegerOTLPGRPC == 0 {
+		t.Fatalf("ports of the stack: %v", byWhat)
+	}
+	return p
+}
+
+// On the ports the variables say, the stack comes up; on Ctrl-C it stops
+// Jaeger and the collector and exits 0, leaving no process and no port.
+func TestRunsOnMovedPortsAndStops(t *testing.T) {
+	bin := buildStack(t)
+	p, err := stack.Ports{}.WithFreePorts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, mark := command(t, bin, portEnv(p)...)
+	pr, pw := io.Pipe()
+	cmd.Stderr = pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var out syncBuffer
+	up := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			out.WriteString(sc.Text() + "\n")
+			if strings.HasPrefix(sc.Text(), "Press Ctrl-C") {
+				up <- true
+			}
+		}
+	}()
+	select {
+	case <-up:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("not up after 60s:\n%s", out.String())
+	}
+	jaegerURL := "http://127.0.0.1:" + strconv.Itoa(p.JaegerQuery)
+	if err := get(jaegerURL + "/api/services"); err != nil {
+		t.Errorf("Jaeger on the moved port: %v", err)
+	}
+	if err := get("http://127.0.0.1:" + strconv.Itoa(p.CollectorHealth) + "/"); err != nil {
+		t.Errorf("the collector on the moved port: %v", err)
+	}
+	if !strings.Contains(out.String(), jaegerURL) || !strings.Contains(out.String(), "127.0.0.1:"+strconv.Itoa(p.CollectorOTLPGRPC)) {
+		t.Errorf("the output does not name the moved ports:\n%s", out.String())
+	}
+
+	cmd.Process.Signal(os.Interrupt)
+	err = cmd.Wait()
+	pw.Close()
+	if err != nil {
+		t.Errorf("exit after Ctrl-C: %v\n%s", err, out.String())
+	}
+	noneLeft(t, mark)
+	for _, port := range []int{p.JaegerQuery, p.JaegerQueryGRPC, p.JaegerOTLPGRPC, p.JaegerOTLPHTTP, p.JaegerHealth,
+		p.CollectorOTLPGRPC, p.CollectorOTLPHTTP, p.CollectorHealth} {
+		if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port)); err != nil {
+			t.Errorf("port %d still taken after the stack stopped: %s", port, stack.Holder(port))
+		} else {
+			l.Close()
+		}
+	}
+}
+
+// syncBuffer is a strings.Builder that one goroutine writes while another
+// reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) WriteString(s string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.b.WriteString(s)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
