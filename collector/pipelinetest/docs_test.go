@@ -305,8 +305,6 @@ func waitHTTP(t *testing.T, p *docProcess, urls ...string) {
 	}
 }
 
-
-
 // stop stops the whole process group (the block's background jobs too)
 // and waits until none of it is left.
 func (p *docProcess) stop(t *testing.T) {
