@@ -215,14 +215,17 @@ func TestDocs(t *testing.T) {
 }
 
 // docEnv is the environment of a documented command: ours without the
-// settings a user would not have, and bin/ on PATH.
+// settings a user would not have (make test's make among them), and bin/
+// on PATH.
 func docEnv(t *testing.T) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
 		switch {
 		case strings.HasPrefix(name, "JAEGER_"), strings.HasPrefix(name, "COLLECTOR_"),
-			strings.HasPrefix(name, "FAILHOP_"), strings.HasPrefix(name, "OTEL_"), strings.HasPrefix(name, "DEMO_"):
+			strings.HasPrefix(name, "FAILHOP_"), strings.HasPrefix(name, "OTEL_"), strings.HasPrefix(name, "DEMO_"),
+			// make test's own make: a user's make is not a sub-make.
+			name == "MAKELEVEL", name == "MAKEFLAGS", name == "MFLAGS", name == "MAKEOVERRIDES":
 		case name == "PATH":
 			env = append(env, "PATH="+filepath.Join(root(t), "bin")+string(os.PathListSeparator)+kv[len("PATH="):])
 		default:
