@@ -70,7 +70,7 @@ type analysis struct {
 }
 
 func newAnalysis(t *Trace) *analysis {
-	a := &analysis{byID: make(map[string]*Span, len(t.Spans)), children: make(map[*Span][]*Span, len(t.Spans)/2), failing: map[*Span]bool{}}
+	a := &analysis{byID: make(map[string]*Span, len(t.Spans)), children: make(map[*Span][]*Span, len(t.Spans)/2)}
 	for _, s := range t.Spans {
 		if s != nil && a.byID[s.SpanID] == nil {
 			a.byID[s.SpanID] = s
@@ -249,6 +249,9 @@ func passesThrough(s *Span) bool {
 func (a *analysis) failsBelow(s *Span) bool {
 	if v, ok := a.failing[s]; ok {
 		return v
+	}
+	if a.failing == nil {
+		a.failing = map[*Span]bool{} // most traces never need it
 	}
 	a.failing[s] = false // a cycle in broken data ends here
 	v := len(a.failingChildren(s)) > 0
