@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -227,14 +228,16 @@ func pidsHolding(inodes map[string]bool) []int {
 // HeldBy reports whether process pid, or one of its descendants (a
 // wrapper's child), holds a listening socket on port. known is false when
 // /proc cannot tell (not on Linux, no such socket listed, the process's
-// descriptors not readable).
+// descriptors not readable). A process that is gone holds nothing: it is
+// known not to hold the port, even in the moment between its exit and its
+// parent noticing.
 func HeldBy(port, pid int) (held, known bool) {
 	inodes := listenInodes(port)
 	if len(inodes) == 0 {
 		return false, false
 	}
 	if _, err := os.ReadDir(filepath.Join("/proc", strconv.Itoa(pid), "fd")); err != nil {
-		return false, false
+		return false, errors.Is(err, fs.ErrNotExist)
 	}
 	if holds(pid, inodes) {
 		return true, true

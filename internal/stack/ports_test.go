@@ -41,6 +41,12 @@ func TestListenerPIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { other.Process.Kill(); other.Wait() }()
+	// A process that has exited and been reaped, as a service that
+	// failed to bind is a moment before its parent's Wait returns.
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct{ network, address string }{
 		{"tcp4", "127.0.0.1:0"}, {"tcp4", "0.0.0.0:0"}, {"tcp6", "[::1]:0"},
 	} {
@@ -60,6 +66,9 @@ func TestListenerPIDs(t *testing.T) {
 			}
 			if held, known := HeldBy(port, other.Process.Pid); held || !known {
 				t.Errorf("HeldBy(%d, another process) = %v, %v, want false, true", port, held, known)
+			}
+			if held, known := HeldBy(port, gone.Process.Pid); held || !known {
+				t.Errorf("HeldBy(%d, a process that is gone) = %v, %v, want false, true", port, held, known)
 			}
 			l.Close()
 			if pids := ListenerPIDs(port); pids != nil {
