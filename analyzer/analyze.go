@@ -3,6 +3,7 @@ package analyzer
 import (
 	"cmp"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"time"
@@ -26,15 +27,20 @@ const skewTolerance = 5 * time.Millisecond
 // It starts from the root span. When the root did not fail, the request
 // succeeded and every error in the trace is non-fatal. When it did, it walks
 // down through failed spans along synchronous calls only (asynchronous
-// children and links cannot explain a synchronous answer), skipping failed
-// attempts that a later retry recovered, to the spans where the errors
-// started. Each of those is a hop; fan-out gives several, ranked. A timeout
-// is followed into the callee's critical path to the slow span.
+// children and links cannot explain a synchronous answer), and through
+// spans that gave no verdict of their own (a framework's request handler
+// span), skipping failed attempts that a later retry recovered, to the
+// spans where the errors started. Each of those is a hop; fan-out gives
+// several, ranked, and branches canceled because another one failed are
+// consequences, not hops. A timeout is followed into the callee's critical
+// path to the slow span, also when the callee outlived a caller that gave
+// up (a proxy's 504). Attempts of a call that all failed the same way are
+// one hop at the last attempt.
 func Analyze(t *Trace) Report {
 	a := newAnalysis(t)
-	r := Report{TraceID: t.TraceID, Notes: a.notes}
+	r := Report{TraceID: t.TraceID, Hops: []Hop{}, NonFatal: []Hop{}}
 	if a.root == nil {
-		r.Notes = append(r.Notes, "the trace has no spans")
+		r.Notes = append(a.notes, "the trace has no spans")
 		return r
 	}
 	r.Root = step(a.root)
@@ -46,6 +52,7 @@ func Analyze(t *Trace) Report {
 	if r.Failed {
 		fatal = a.explain(a.root, nil, map[*Span]bool{})
 		fatal = a.refineTimeouts(fatal)
+		fatal = withoutConsequences(fatal)
 	}
 	onPath := map[*Span]bool{}
 	for _, o := range fatal {
@@ -54,9 +61,21 @@ func Analyze(t *Trace) Report {
 		}
 	}
 	r.Hops = a.hops(fatal)
-	r.NonFatal = a.hops(a.nonFatal(onPath))
-	r.Notes = a.notes
+	r.NonFatal = a.hops(a.nonFatal(onPath, r.Failed))
+	r.Notes = append([]string{}, a.notes...)
 	return r
+}
+
+// withoutConsequences drops the origins canceled because another branch
+// failed: in a fan-out, the caller cancels the other calls when one fails,
+// so their "context canceled" is a consequence of that failure. When every
+// origin was canceled (the client went away), they are the answer.
+func withoutConsequences(origins []origin) []origin {
+	out := slices.DeleteFunc(slices.Clone(origins), func(o origin) bool { return o.cause == "canceled" })
+	if len(out) == 0 {
+		return origins
+	}
+	return out
 }
 
 // analysis is the index of one trace.
@@ -99,8 +118,16 @@ func newAnalysis(t *Trace) *analysis {
 	case len(orphans) > 0:
 		a.root = orphans[0]
 		orphans = orphans[1:]
-		a.incomplete = "the root span is missing"
-		a.notes = append(a.notes, fmt.Sprintf("the root span is missing; the analysis starts at %s %q, the earliest span whose parent is absent", a.root.Service, a.root.Name))
+		if a.root.Kind == KindServer || a.root.Kind == KindConsumer {
+			// A request from a caller that sent no spans of its own (a
+			// load generator, a browser, an edge that propagates
+			// traceparent but does not export): what is below the
+			// server span is whole, so its answer stands.
+			a.notes = append(a.notes, fmt.Sprintf("the analysis starts at %s %q, whose caller is not in the trace (an untraced client, or its spans are missing)", a.root.Service, a.root.Name))
+		} else {
+			a.incomplete = "the root span is missing"
+			a.notes = append(a.notes, fmt.Sprintf("the root span is missing; the analysis starts at %s %q, the earliest span whose parent is absent", a.root.Service, a.root.Name))
+		}
 	}
 	if len(orphans) > 0 {
 		if a.incomplete == "" {
@@ -228,15 +255,16 @@ func (a *analysis) failingChildren(s *Span) []*Span {
 }
 
 // passesThrough reports whether a span that did not fail gave no verdict
-// of its own: an internal span (a framework's middleware or request
-// handler span, such as express's "request handler", a manual span around
-// a call) with status Unset and no HTTP or gRPC status. Such a span sits
+// of its own: status Unset and no HTTP or gRPC status, such as a
+// framework's middleware or request handler span (express's "request
+// handler"), a manual span around a call, or a client span of an
+// instrumentation that records nothing of the answer. Such a span sits
 // between a failed span and the failed call or exception below it without
 // saying anything about the failure, so the walk looks through it. A span
 // that answered (a status code) or that says Ok has decided, and stops the
 // walk.
 func passesThrough(s *Span) bool {
-	if s.Status != StatusUnset || (s.Kind != KindInternal && s.Kind != KindUnspecified) || httpStatus(s) != 0 {
+	if s.Status != StatusUnset || httpStatus(s) != 0 {
 		return false
 	}
 	_, grpc := grpcStatus(s)
@@ -259,15 +287,29 @@ func (a *analysis) failsBelow(s *Span) bool {
 	return v
 }
 
-// recovered reports whether a later sibling retried c's operation and
+// recovered reports whether a later sibling retried c's call and
 // succeeded.
 func recovered(c *Span, later []*Span) bool {
 	for _, l := range later {
-		if l.Name == c.Name && l.Kind == c.Kind && l.Service == c.Service && !Failed(l) {
+		if !Failed(l) && sameCall(c, l) {
 			return true
 		}
 	}
 	return false
+}
+
+// sameCall reports whether two spans are the same operation: the same
+// name, kind and service and, for outbound calls, the same peer and
+// request. HTTP client spans are often named by method alone ("GET"), so
+// the name does not tell two calls to different services apart.
+func sameCall(x, y *Span) bool {
+	if x.Name != y.Name || x.Kind != y.Kind || x.Service != y.Service {
+		return false
+	}
+	if x.Kind != KindClient && x.Kind != KindProducer {
+		return true
+	}
+	return clientOperation(x) == clientOperation(y) && address(x) == address(y)
 }
 
 func (a *analysis) hasServerChild(s *Span) bool {
@@ -279,50 +321,79 @@ func (a *analysis) hasServerChild(s *Span) bool {
 	return false
 }
 
-// refineTimeouts follows a client timeout into the callee: the span on the
-// callee's critical path that took the time is the likely root cause.
+// refineTimeouts follows a timeout into the callee: the span on the
+// callee's critical path that took the time is the likely root cause. The
+// timeout may be the caller's client span (it gave up) or a span that
+// answered 504 or DEADLINE_EXCEEDED with no failed span under it: a proxy
+// or gateway whose callee, showing no error, kept running past it. A
+// callee that started inside its caller's span and ended after it outlived
+// a caller that gave up; one that started outside it is clock skew (noted
+// on the path), and its timing says nothing.
 func (a *analysis) refineTimeouts(origins []origin) []origin {
 	for i, o := range origins {
-		if o.cause != "timeout" || o.span.Kind != KindClient {
+		if o.cause != "timeout" {
 			continue
 		}
-		var callee *Span
-		for _, c := range a.syncChildren(o.span) {
-			if callee == nil || c.Duration() > callee.Duration() {
-				callee = c
+		slow, below := a.criticalPath(o.span)
+		if slow == o.span {
+			if o.span.Kind == KindClient && len(a.syncChildren(o.span)) == 0 {
+				o.confidence, o.reason = Medium, "the called service sent no spans, so what made it slow is not visible"
+				origins[i] = o
+			}
+			continue
+		}
+		path := append(slices.Clip(o.path), below...)
+		callee := below[0]
+		for _, s := range below {
+			if s.Service != o.span.Service {
+				callee = s
+				break
 			}
 		}
-		if callee == nil {
-			o.confidence, o.reason = Medium, "the called service sent no spans, so what made it slow is not visible"
-			origins[i] = o
-			continue
-		}
-		slow, path := a.criticalPath(callee)
 		refined := origin{
 			span:       slow,
-			path:       append(slices.Clip(o.path), path...),
+			path:       path,
 			cause:      "timeout",
 			confidence: Medium,
 			reason: fmt.Sprintf("%s gave up after %s; on the critical path of %s, this span took %s",
 				o.span.Service, round(o.span.Duration()), callee.Service, round(slow.Duration())),
 		}
-		if !Failed(slow) && !Failed(callee) {
+		switch {
+		case a.outlived(callee, o.span):
+			refined.reason = fmt.Sprintf("%s gave up after %s while %s ran on for %s; on its critical path, this span took %s",
+				o.span.Service, round(o.span.Duration()), callee.Service, round(callee.Duration()), round(slow.Duration()))
+		case !Failed(slow) && !Failed(callee):
 			refined.confidence = Low
 			refined.reason += " and shows no error"
 		}
+		if skew := a.skewOnPath(path); skew != "" {
+			a.notes = appendOnce(a.notes, skew)
+			refined.confidence, refined.reason = Low, skew
+		}
 		if a.incomplete != "" {
-			refined.confidence = Low
+			refined.confidence, refined.reason = Low, "the trace is incomplete: "+a.incomplete
 		}
 		origins[i] = refined
 	}
 	return origins
 }
 
+// outlived reports whether callee started within caller's span but ended
+// after it (beyond the clock tolerance): the caller gave up on it.
+func (a *analysis) outlived(callee, caller *Span) bool {
+	if callee.Start.IsZero() || caller.End.IsZero() {
+		return false
+	}
+	return !callee.Start.Before(caller.Start.Add(-skewTolerance)) && !callee.Start.After(caller.End.Add(skewTolerance)) &&
+		callee.End.Sub(caller.End) > skewTolerance
+}
+
 // criticalPath descends from s into the child that took the longest, as
 // long as that child accounts for at least half of its parent's time, and
-// returns the span where the time was spent and the path to it.
+// returns the span where the time was spent and the spans below s down to
+// it.
 func (a *analysis) criticalPath(s *Span) (*Span, []*Span) {
-	path := []*Span{s}
+	var path []*Span
 	for {
 		var next *Span
 		for _, c := range a.syncChildren(s) {
@@ -339,8 +410,9 @@ func (a *analysis) criticalPath(s *Span) (*Span, []*Span) {
 }
 
 // nonFatal returns the errors the request survived: failed spans without a
-// failed synchronous child, off the path of the fatal failure.
-func (a *analysis) nonFatal(onPath map[*Span]bool) []origin {
+// failed synchronous child, off the path of the fatal failure. In a failed
+// request, a canceled one is a consequence of the failure.
+func (a *analysis) nonFatal(onPath map[*Span]bool, failed bool) []origin {
 	var spans []*Span
 	for _, s := range a.byID {
 		if !onPath[s] && Failed(s) {
@@ -354,8 +426,11 @@ func (a *analysis) nonFatal(onPath map[*Span]bool) []origin {
 			continue
 		}
 		o := origin{span: s, path: a.pathTo(s), cause: causeOf(s, a.syncChildren(s)), confidence: High}
-		if s.FollowsFrom || s.Kind == KindConsumer {
+		switch {
+		case s.FollowsFrom || s.Kind == KindConsumer:
 			o.reason = "asynchronous: it cannot have failed the request"
+		case failed && o.cause == "canceled":
+			o.reason = "canceled when the request failed elsewhere: a consequence, not a cause"
 		}
 		out = append(out, o)
 	}
@@ -405,19 +480,47 @@ func (a *analysis) hops(origins []origin) []Hop {
 		)
 	})
 	var hops []Hop
+	var merged [][]origin // the origins of each hop
 	index := map[string]int{}
 	for _, o := range origins {
 		h := a.hop(o)
 		key := h.Description + "\x00" + h.Cause
 		if i, ok := index[key]; ok {
 			hops[i].Count++
+			merged[i] = append(merged[i], o)
 			continue
 		}
 		index[key] = len(hops)
 		h.Rank = len(hops) + 1
 		hops = append(hops, h)
+		merged = append(merged, []origin{o})
 	}
-	return hops
+	for i, os := range merged {
+		if len(os) < 2 {
+			continue
+		}
+		slices.SortFunc(os, func(x, y origin) int { return byStart(x.span, y.span) })
+		for j := 1; j < len(os); j++ {
+			if !attempt(os[j-1].span, os[j].span) {
+				os = nil // parallel calls: the hop stays the first to fail
+				break
+			}
+		}
+		if os != nil {
+			// The same call failed again after each attempt ended: a
+			// retry, every time the same way. The hop is the last attempt.
+			h := a.hop(os[len(os)-1])
+			h.Rank, h.Count, h.Attempts = hops[i].Rank, hops[i].Count, len(os)
+			hops[i] = h
+		}
+	}
+	return append([]Hop{}, hops...)
+}
+
+// attempt reports whether later repeats earlier: it started after earlier
+// ended, so it was tried again, not in parallel.
+func attempt(earlier, later *Span) bool {
+	return !earlier.End.IsZero() && !later.Start.Before(earlier.End)
 }
 
 // boolRank orders true before false.
@@ -502,18 +605,31 @@ func (a *analysis) lastCall(s *Span) *Span {
 }
 
 // peer names what a client span called: the service of its server child,
-// else the peer attributes, else the URL's host.
+// else what the span says of its peer (address).
 func (a *analysis) peer(s *Span) string {
 	for _, c := range a.children[s] {
 		if c.Kind == KindServer || c.Kind == KindConsumer {
 			return c.Service
 		}
 	}
-	if p := cmp.Or(s.String("service.peer.name"), s.String("peer.service"), s.String("server.address"), s.String("net.peer.name")); p != "" {
+	return address(s)
+}
+
+// address is what a client span says of its peer: the peer's service
+// name, else its address (with the port, as the URL has it), else the
+// URL's host; "" when the span does not say.
+func address(s *Span) string {
+	if p := cmp.Or(s.String("service.peer.name"), s.String("peer.service")); p != "" {
 		return p
 	}
+	if host := cmp.Or(s.String("server.address"), s.String("net.peer.name")); host != "" {
+		if port := cmp.Or(s.String("server.port"), s.String("net.peer.port")); port != "" {
+			return net.JoinHostPort(host, port)
+		}
+		return host
+	}
 	host, _ := urlParts(cmp.Or(s.String("url.full"), s.String("http.url")))
-	return cmp.Or(host, "unknown peer")
+	return host
 }
 
 // clientOperation names an HTTP call by method and path (never the query,
@@ -568,18 +684,38 @@ func isDB(s *Span) bool {
 	return s.String("db.system.name") != "" || s.String("db.system") != ""
 }
 
-// message returns the error message of a span: its status description,
-// else its exception's message, else its error.type.
+// message returns the error message of a span: the message of its last
+// exception (the error itself, where a status description is often a
+// generic "An error occurred" or an HTTP status text), else its status
+// description, else the error of its last error-level log event (what
+// span loggers such as HotROD's write), else its error.type.
 func message(s *Span) string {
-	if s.StatusMessage != "" {
-		return s.StatusMessage
-	}
-	for _, e := range s.Events {
-		if m := stringOf(e.Attributes["exception.message"]); m != "" {
+	var logged string
+	for _, e := range slices.Backward(s.Events) {
+		if m := stringOf(e.Attributes["exception.message"]); m != "" && e.Name == "exception" {
 			return m
 		}
+		if logged == "" {
+			logged = loggedError(e)
+		}
 	}
-	return s.String("error.type")
+	return cmp.Or(s.StatusMessage, logged, s.String("error.type"))
+}
+
+// loggedError returns the error of an error-level log event: one whose
+// level (zap's and slog's "level", "log.level", "severity") is error or
+// fatal, or an OpenTracing log with event "error". It is the "error" field
+// (or "error.object", "error.message"), else the log's message.
+func loggedError(e Event) string {
+	level := strings.ToLower(cmp.Or(stringOf(e.Attributes["level"]), stringOf(e.Attributes["log.level"]), stringOf(e.Attributes["severity"])))
+	if level != "error" && level != "fatal" && e.Name != "error" {
+		return ""
+	}
+	msg := cmp.Or(stringOf(e.Attributes["error"]), stringOf(e.Attributes["error.object"]), stringOf(e.Attributes["error.message"]), stringOf(e.Attributes["message"]))
+	if msg == "" && e.Name != "error" {
+		msg = e.Name
+	}
+	return msg
 }
 
 func round(d time.Duration) time.Duration {

@@ -12,7 +12,10 @@ func causeOf(s *Span, children []*Span) string {
 	if c := s.String(keyCause); c != "" {
 		return c
 	}
+	grpc, isGRPC := grpcStatus(s)
 	switch {
+	case canceled(s):
+		return "canceled"
 	case isDB(s):
 		return dbCause(s)
 	case s.Kind == KindClient || s.Kind == KindProducer:
@@ -21,10 +24,10 @@ func causeOf(s *Span, children []*Span) string {
 		return "panic"
 	case timeoutish(s):
 		return "timeout"
-	case exhausted(s):
-		return "resource_exhausted"
-	case s.Kind == KindServer && httpStatus(s) == 504:
+	case isGRPC && grpc == 4, s.Kind == KindServer && httpStatus(s) == 504:
 		return "timeout"
+	case exhausted(s), isGRPC && grpc == 8:
+		return "resource_exhausted"
 	case s.Kind == KindServer && httpStatus(s) == 502:
 		return "bad_response"
 	}
@@ -66,6 +69,8 @@ func clientCause(s *Span, children []*Span) string {
 	}
 	code := httpStatus(s)
 	switch {
+	case code == 504:
+		return "timeout" // a gateway on the way gave up
 	case code >= 500:
 		return "upstream_error"
 	case code >= 400:
@@ -76,6 +81,26 @@ func clientCause(s *Span, children []*Span) string {
 		return "peer_unreachable"
 	}
 	return "app_error"
+}
+
+// canceled reports whether the span's work was canceled by its caller
+// rather than failing: gRPC CANCELLED, HTTP 499 (the client closed the
+// request), or an error that says so (Go's "context canceled", Node's
+// "aborted"). A deadline that passed is a timeout, not this.
+func canceled(s *Span) bool {
+	if code, ok := grpcStatus(s); ok {
+		return code == 1
+	}
+	if httpStatus(s) == 499 {
+		return true
+	}
+	if t := strings.ToLower(s.String("error.type")); t == "canceled" || t == "cancelled" || t == "context.canceled" {
+		return true
+	}
+	return !timeoutish(s) && containsAny(strings.ToLower(s.String("error.type")+" "+message(s)),
+		"context canceled", "operation was canceled", "operation canceled", "request canceled", "call canceled",
+		"operation was cancelled", "canceledexception", "cancellationexception", "cancellederror", // .NET, Java, Python
+		"aborterror", "request aborted", "client disconnected", "client closed request")
 }
 
 // timeoutish reports whether the span's error says a deadline passed.

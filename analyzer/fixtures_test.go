@@ -22,12 +22,24 @@ type fs struct {
 	err         bool
 	attrs       map[string]any
 	exception   string // an exception event with this message and a stack
+	status      string // the status description
+	logs        []log  // log events (span events other than exceptions)
 	followsFrom bool
 	version     string
 }
 
+// log is a span event as span loggers write it: a message (the event's
+// name) and fields.
+type log struct {
+	msg    string
+	fields map[string]any
+}
+
 // Want is the expected answer of a fixture, as NAME.want.json holds it.
+// About says what the trace is and, for a captured one, how it was
+// captured.
 type Want struct {
+	About      string              `json:"about"`
 	Failed     bool                `json:"failed"`
 	Hops       []WantHop           `json:"hops"`
 	NonFatal   int                 `json:"non_fatal"`
@@ -39,8 +51,11 @@ type Want struct {
 type WantHop struct {
 	Description    string `json:"description"`
 	Cause          string `json:"cause"`
+	SpanID         string `json:"span_id,omitempty"` // the origin span, when the test names it
+	Message        string `json:"message,omitempty"`
 	ServiceVersion string `json:"service_version,omitempty"`
 	Count          int    `json:"count,omitempty"`
+	Attempts       int    `json:"attempts,omitempty"`
 	Stack          bool   `json:"stack,omitempty"`
 }
 

@@ -46,6 +46,10 @@ func (f fixture) build() *analyzer.Trace {
 		if s.err {
 			span.Status = analyzer.StatusError
 		}
+		span.StatusMessage = s.status
+		for i, l := range s.logs {
+			span.Events = append(span.Events, analyzer.Event{Name: l.msg, Time: span.Start.Add(time.Duration(i) * time.Microsecond), Attributes: l.fields})
+		}
 		for k, v := range s.attrs {
 			span.Attributes[k] = v
 		}
@@ -87,6 +91,15 @@ func check(t *testing.T, r analyzer.Report, want Want) {
 		}
 		if w.Count > 0 && h.Count != w.Count {
 			t.Errorf("hop %d count = %d, want %d", i+1, h.Count, w.Count)
+		}
+		if h.Attempts != w.Attempts {
+			t.Errorf("hop %d attempts = %d, want %d", i+1, h.Attempts, w.Attempts)
+		}
+		if w.SpanID != "" && h.SpanID != w.SpanID {
+			t.Errorf("hop %d is span %s (%s %q), want span %s", i+1, h.SpanID, h.Service, h.Operation, w.SpanID)
+		}
+		if w.Message != "" && h.Message != w.Message {
+			t.Errorf("hop %d message = %q, want %q", i+1, h.Message, w.Message)
 		}
 		if w.Stack != (h.Stack != "") {
 			t.Errorf("hop %d stack = %q, want one: %v", i+1, h.Stack, w.Stack)

@@ -98,6 +98,9 @@ func jaegerJSON(t *analyzer.Trace) ([]byte, error) {
 		if s.Status == analyzer.StatusError {
 			tags["otel.status_code"] = "ERROR"
 		}
+		if s.StatusMessage != "" {
+			tags["otel.status_description"] = s.StatusMessage
+		}
 		js := span{
 			TraceID: t.TraceID, SpanID: s.SpanID, OperationName: s.Name, ProcessID: pid,
 			StartTime: s.Start.UnixMicro(), Duration: s.End.Sub(s.Start).Microseconds(), Tags: jaegerTags(tags),
@@ -133,7 +136,9 @@ func TestFixtureFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, _ := json.MarshalIndent(f.want, "", "  ")
+			w := f.want
+			w.About = f.about
+			want, _ := json.MarshalIndent(w, "", "  ")
 			if err := os.WriteFile(filepath.Join(fixtureDir, f.name+".json"), append(data, '\n'), 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -142,30 +147,51 @@ func TestFixtureFiles(t *testing.T) {
 			}
 		}
 	}
+	files := fixtureFiles(t)
+	if len(files) < 50 {
+		t.Errorf("%d fixture files; the corpus must hold at least 50", len(files))
+	}
+	for _, f := range files {
+		t.Run(f.name, func(t *testing.T) {
+			check(t, analyzer.Analyze(f.trace), f.want)
+		})
+	}
+}
+
+// fixtureFile is a fixture as read back from testdata/traces.
+type fixtureFile struct {
+	name  string
+	trace *analyzer.Trace
+	want  Want
+}
+
+// fixtureFiles reads every fixture file with tracejson, as the CLI does.
+func fixtureFiles(t *testing.T) []fixtureFile {
+	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(fixtureDir, "*.want.json"))
 	if len(files) < len(fixtures) {
 		t.Fatalf("%d fixture files for %d specs: run go test ./analyzer -update", len(files), len(fixtures))
 	}
+	var out []fixtureFile
 	for _, wantFile := range files {
-		name := filepath.Base(wantFile[:len(wantFile)-len(".want.json")])
-		t.Run(name, func(t *testing.T) {
-			var want Want
-			data, err := os.ReadFile(wantFile)
-			if err == nil {
-				err = json.Unmarshal(data, &want)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			data, err = os.ReadFile(filepath.Join(fixtureDir, name+".json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			traces, err := tracejson.Decode(data)
-			if err != nil || len(traces) != 1 {
-				t.Fatalf("decode: %d traces, %v", len(traces), err)
-			}
-			check(t, analyzer.Analyze(traces[0]), want)
-		})
+		f := fixtureFile{name: filepath.Base(wantFile[:len(wantFile)-len(".want.json")])}
+		data, err := os.ReadFile(wantFile)
+		if err == nil {
+			err = json.Unmarshal(data, &f.want)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", wantFile, err)
+		}
+		data, err = os.ReadFile(filepath.Join(fixtureDir, f.name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		traces, err := tracejson.Decode(data)
+		if err != nil || len(traces) != 1 {
+			t.Fatalf("%s: decode: %d traces, %v", f.name, len(traces), err)
+		}
+		f.trace = traces[0]
+		out = append(out, f)
 	}
+	return out
 }

@@ -62,8 +62,13 @@ type Hop struct {
 	Hint string `json:"hint"`
 	// Path is the chain of spans from the root to the origin.
 	Path []Step `json:"path"`
-	// Count is how many spans failed the same way on this hop (retries).
+	// Count is how many spans failed the same way on this hop: the
+	// attempts of a retried call, or parallel calls.
 	Count int `json:"count"`
+	// Attempts is, for a call that was tried again after it failed and
+	// failed the same way every time, how many times it was tried; SpanID
+	// is then the last attempt. 0 when the call was not retried.
+	Attempts int `json:"attempts,omitempty"`
 	// Confidence and, when not high, the reason.
 	Confidence Confidence `json:"confidence"`
 	Reason     string     `json:"reason,omitempty"`

@@ -82,7 +82,7 @@ var fixtures = []fixture{
 			{id: "c1", parent: "root", svc: "orders", name: "POST", kind: client, start: 2, end: 1002, err: true, attrs: with(httpClient("POST", "http://payments:8080/charge", 0), marks(origin, cause("timeout"), []any{"error.type", "timeout"})...)},
 			{id: "c2", parent: "root", svc: "orders", name: "POST", kind: client, start: 1010, end: 2010, err: true, attrs: with(httpClient("POST", "http://payments:8080/charge", 0), marks(origin, cause("timeout"), []any{"error.type", "timeout"})...)},
 		},
-		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → payments:8080 POST /charge", Cause: "timeout", Count: 2}}, Confidence: "medium"},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → payments:8080 POST /charge", Cause: "timeout", SpanID: spanID("c2"), Count: 2, Attempts: 2}}, Confidence: "medium"},
 	},
 	{
 		name:  "fan-out-two-failures",
@@ -103,7 +103,7 @@ var fixtures = []fixture{
 	},
 	{
 		name:  "timeout-slow-query",
-		about: "orders gives up on inventory after 500ms; inventory's query took 2s and shows no error",
+		about: "orders gives up on inventory after 500ms; inventory, which outlived the call, spent 2s in a query that shows no error",
 		spans: []fs{
 			{id: "root", svc: "orders", name: "POST /orders", kind: server, end: 520, err: true, attrs: with(httpServer("/orders", 504), marks(propagated, cause("timeout"))...)},
 			{id: "c1", parent: "root", svc: "orders", name: "GET", kind: client, start: 10, end: 510, err: true, attrs: with(httpClient("GET", "http://inventory:8080/items/7", 0), marks(origin, cause("timeout"), []any{"error.type", "timeout"})...)},
@@ -111,7 +111,7 @@ var fixtures = []fixture{
 			{id: "q1", parent: "s1", svc: "inventory", name: "SELECT items", kind: client, start: 13, end: 15, attrs: sqlSpan("postgresql", "SELECT", "SELECT name FROM items WHERE id = $1")},
 			{id: "q2", parent: "s1", svc: "inventory", name: "SELECT stock", kind: client, start: 16, end: 2016, attrs: sqlSpan("postgresql", "SELECT", "SELECT qty FROM stock WHERE item = $1 FOR UPDATE")},
 		},
-		want: Want{Failed: true, Hops: []WantHop{{Description: "inventory → postgresql SELECT stock", Cause: "timeout"}}, Confidence: "low"},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "inventory → postgresql SELECT stock", Cause: "timeout"}}, Confidence: "medium"},
 	},
 	{
 		name:  "timeout-slow-query-canceled",
@@ -173,10 +173,19 @@ var fixtures = []fixture{
 	},
 	{
 		name:  "missing-root",
-		about: "the root span never arrived: the analysis starts at the earliest orphan",
+		about: "orders' server span has a caller that sent no spans (an untraced client, or its spans were lost): the analysis starts there, and what is below it is whole",
 		spans: []fs{
 			{id: "s1", parent: "lost", svc: "orders", name: "POST /orders", kind: server, start: 3, end: 30, err: true, attrs: with(httpServer("/orders", 500), marks(propagated, cause("db_error"))...)},
 			{id: "db", parent: "s1", svc: "orders", name: "INSERT orders", kind: client, start: 5, end: 9, err: true, attrs: with(sqlSpan("postgresql", "INSERT", "INSERT INTO orders (item) VALUES ($1)"), marks(origin, cause("db_error"))...)},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → postgresql INSERT orders", Cause: "db_error"}}, Confidence: "high", Notes: 1},
+	},
+	{
+		name:  "missing-root-local-parent",
+		about: "the earliest span whose parent is absent is an internal span: its service's own spans are missing, so the answer is low-confidence",
+		spans: []fs{
+			{id: "work", parent: "lost", svc: "orders", name: "place order", kind: internal, start: 3, end: 30, err: true},
+			{id: "db", parent: "work", svc: "orders", name: "INSERT orders", kind: client, start: 5, end: 9, err: true, attrs: with(sqlSpan("postgresql", "INSERT", "INSERT INTO orders (item) VALUES ($1)"), "db.response.status_code", "23505")},
 		},
 		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → postgresql INSERT orders", Cause: "db_error"}}, Confidence: "low", Notes: 1},
 	},
@@ -310,5 +319,312 @@ var fixtures = []fixture{
 			{id: "s1", parent: "c1", svc: "orders", name: "POST /orders", kind: server, start: 3, end: 44, err: true, exception: "orders: invalid state transition: shipped -> pending", attrs: with(httpServer("/orders", 500), marks(origin, cause("app_error"))...)},
 		},
 		want: Want{Failed: true, Hops: []WantHop{{Description: "gateway → orders POST /orders", Cause: "app_error", Stack: true}}, Confidence: "high"},
+	},
+
+	// Real-world shapes (issue 10): spans that say nothing between failed
+	// ones, masked timeouts, canceled siblings, exhausted retries, failure
+	// told by attributes only, gRPC codes, messages from exceptions and
+	// log events.
+	{
+		name:  "express-throws",
+		about: "express on OpenTelemetry JS: a \"request handler\" span (status Unset) between each server span and what it does; back's route throws, front answers 502",
+		spans: []fs{
+			{id: "fs", svc: "front", name: "GET /checkout", kind: server, end: 40, err: true, attrs: map[string]any{"http.method": "GET", "http.route": "/checkout", "http.status_code": int64(502)}},
+			{id: "fh", parent: "fs", svc: "front", name: "request handler - /checkout", kind: internal, start: 1, end: 39, attrs: map[string]any{"express.type": "request_handler", "http.route": "/checkout"}},
+			{id: "fc", parent: "fh", svc: "front", name: "GET", kind: client, start: 2, end: 30, err: true, attrs: map[string]any{"http.method": "GET", "http.url": "http://localhost:8081/items/42", "http.status_code": int64(500), "net.peer.name": "localhost", "net.peer.port": int64(8081)}},
+			{id: "bs", parent: "fc", svc: "back", name: "GET /items/:id", kind: server, start: 3, end: 29, err: true, attrs: map[string]any{"http.method": "GET", "http.route": "/items/:id", "http.status_code": int64(500)}},
+			{id: "bh", parent: "bs", svc: "back", name: "request handler - /items/:id", kind: internal, start: 4, end: 28, err: true, exception: "item 42 not found", attrs: map[string]any{"express.type": "request_handler"}},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "back: request handler - /items/:id", Cause: "app_error", SpanID: spanID("bh"), Message: "item 42 not found", Stack: true}}, Confidence: "medium"},
+	},
+	{
+		name:  "express-refused-handler-unset",
+		about: "express on OpenTelemetry JS: back is not running; front's call, under its request handler span (Unset: the handler answers 502 itself), is refused",
+		spans: []fs{
+			{id: "fs", svc: "front", name: "GET /checkout", kind: server, end: 10, err: true, attrs: map[string]any{"http.method": "GET", "http.route": "/checkout", "http.status_code": int64(502)}},
+			{id: "fh", parent: "fs", svc: "front", name: "request handler - /checkout", kind: internal, start: 1, end: 9, attrs: map[string]any{"express.type": "request_handler"}},
+			{id: "fc", parent: "fh", svc: "front", name: "GET", kind: client, start: 2, end: 3, err: true, exception: "connect ECONNREFUSED 127.0.0.1:8081", attrs: map[string]any{"http.method": "GET", "http.url": "http://127.0.0.1:8081/items/42", "net.peer.name": "127.0.0.1", "net.peer.port": int64(8081)}},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "front → 127.0.0.1:8081 GET /items/42", Cause: "peer_unreachable", SpanID: spanID("fc"), Message: "connect ECONNREFUSED 127.0.0.1:8081", Stack: true}}, Confidence: "medium"},
+	},
+	{
+		name:  "middleware-between-failures",
+		about: "Go: two middleware spans (Unset) between orders' server span and its failed call; payments' handler failed",
+		spans: []fs{
+			{id: "root", svc: "orders", name: "POST /orders", kind: server, end: 60, err: true, attrs: httpServer("/orders", 500)},
+			{id: "mw1", parent: "root", svc: "orders", name: "auth", kind: internal, start: 1, end: 59},
+			{id: "mw2", parent: "mw1", svc: "orders", name: "rate limit", kind: internal, start: 2, end: 58},
+			{id: "c1", parent: "mw2", svc: "orders", name: "POST", kind: client, start: 3, end: 50, err: true, attrs: httpClient("POST", "http://payments:8080/charge", 503)},
+			{id: "s1", parent: "c1", svc: "payments", name: "POST /charge", kind: server, start: 4, end: 49, err: true, exception: "ledger: account 7 is locked", attrs: httpServer("/charge", 503)},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → payments POST /charge", Cause: "app_error", SpanID: spanID("s1"), Message: "ledger: account 7 is locked", Stack: true}}, Confidence: "medium"},
+	},
+	{
+		name:  "framework-spans-to-query",
+		about: "a Java-style service: controller and repository spans (Unset) between the server span and the failed INSERT, legacy db.* attributes",
+		spans: []fs{
+			{id: "root", svc: "checkout", name: "POST /api/orders", kind: server, end: 40, err: true, status: "Internal Server Error", attrs: map[string]any{"http.method": "POST", "http.status_code": int64(500)}},
+			{id: "ctl", parent: "root", svc: "checkout", name: "OrderController.place", kind: internal, start: 1, end: 39},
+			{id: "repo", parent: "ctl", svc: "checkout", name: "OrderRepository.save", kind: internal, start: 2, end: 38},
+			{id: "db", parent: "repo", svc: "checkout", name: "INSERT shop.orders", kind: client, start: 3, end: 10, err: true, status: "An error occurred", exception: "ERROR: duplicate key value violates unique constraint \"orders_pkey\"", attrs: map[string]any{"db.system": "postgresql", "db.statement": "INSERT INTO orders (id, item) VALUES (?, ?)"}},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "checkout → postgresql INSERT shop.orders", Cause: "db_error", SpanID: spanID("db"), Message: "ERROR: duplicate key value violates unique constraint \"orders_pkey\"", Stack: true}}, Confidence: "medium"},
+	},
+	{
+		name:  "fanout-same-span-name",
+		about: "front calls a then b, both client spans named \"GET\": b's success does not recover a's failure",
+		spans: []fs{
+			{id: "root", svc: "front", name: "GET /page", kind: server, end: 100, err: true, attrs: httpServer("/page", 502)},
+			{id: "c1", parent: "root", svc: "front", name: "GET", kind: client, start: 2, end: 30, err: true, attrs: httpClient("GET", "http://a:8080/x", 500)},
+			{id: "s1", parent: "c1", svc: "a", name: "GET /x", kind: server, start: 3, end: 29, err: true, exception: "a: config key x.url missing", attrs: httpServer("/x", 500)},
+			{id: "c2", parent: "root", svc: "front", name: "GET", kind: client, start: 31, end: 60, attrs: httpClient("GET", "http://b:8080/y", 200)},
+			{id: "s2", parent: "c2", svc: "b", name: "GET /y", kind: server, start: 32, end: 59, attrs: httpServer("/y", 200)},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "front → a GET /x", Cause: "app_error", SpanID: spanID("s1"), Stack: true}}, Confidence: "medium"},
+	},
+	{
+		name:  "proxy-504-masked",
+		about: "an edge proxy gives up after 1s and answers 504, the only error in the trace; orders, with no error, runs on for 3s in a locking query",
+		spans: []fs{
+			{id: "root", svc: "edge-proxy", name: "ingress", kind: server, end: 1000, err: true, attrs: httpServer("/api/orders", 504)},
+			{id: "eg", parent: "root", svc: "edge-proxy", name: "router orders egress", kind: client, start: 1, end: 1000, attrs: map[string]any{"peer.service": "orders", "url.full": "http://orders:8080/orders"}},
+			{id: "os", parent: "eg", svc: "orders", name: "POST /orders", kind: server, start: 2, end: 3000, attrs: httpServer("/orders", 200)},
+			{id: "q1", parent: "os", svc: "orders", name: "SELECT orders", kind: client, start: 3, end: 5, attrs: sqlSpan("postgresql", "SELECT", "SELECT id FROM orders WHERE user_id = $1")},
+			{id: "q2", parent: "os", svc: "orders", name: "SELECT stock", kind: client, start: 6, end: 2990, attrs: sqlSpan("postgresql", "SELECT", "SELECT qty FROM stock WHERE item = $1 FOR UPDATE")},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → postgresql SELECT stock", Cause: "timeout", SpanID: spanID("q2")}}, Confidence: "medium"},
+	},
+	{
+		name:  "gateway-504-callee-own-code",
+		about: "a gateway that records one span answers 504 after 1s; reports, its direct child, ran 4s in its own code (its one query was quick)",
+		spans: []fs{
+			{id: "root", svc: "gateway", name: "GET /report", kind: server, end: 1000, err: true, attrs: httpServer("/report", 504)},
+			{id: "rs", parent: "root", svc: "reports", name: "GET /report", kind: server, start: 5, end: 4000, attrs: httpServer("/report", 200)},
+			{id: "rq", parent: "rs", svc: "reports", name: "SELECT summary", kind: client, start: 6, end: 40, attrs: sqlSpan("postgresql", "SELECT", "SELECT * FROM summary")},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "gateway → reports GET /report", Cause: "timeout", SpanID: spanID("rs")}}, Confidence: "medium"},
+	},
+	{
+		name:  "client-504-masked-deep",
+		about: "checkout's call gets a 504 from a sidecar (a status attribute, no span status); payments outlived it, waiting 3s on fraud",
+		spans: []fs{
+			{id: "root", svc: "checkout", name: "POST /checkout", kind: server, end: 1100, err: true, attrs: httpServer("/checkout", 500)},
+			{id: "c1", parent: "root", svc: "checkout", name: "POST", kind: client, start: 10, end: 1010, attrs: httpClient("POST", "http://payments:8080/charge", 504)},
+			{id: "s1", parent: "c1", svc: "payments", name: "POST /charge", kind: server, start: 12, end: 3000, attrs: httpServer("/charge", 200)},
+			{id: "c2", parent: "s1", svc: "payments", name: "POST", kind: client, start: 15, end: 2990, attrs: httpClient("POST", "http://fraud:9000/score", 200)},
+			{id: "s2", parent: "c2", svc: "fraud", name: "POST /score", kind: server, start: 16, end: 2989, attrs: httpServer("/score", 200)},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "payments → fraud POST /score", Cause: "timeout", SpanID: spanID("s2")}}, Confidence: "medium"},
+	},
+	{
+		name:  "timeout-or-clock-skew",
+		about: "gateway times out calling reports, whose span starts 400ms after the call ended: clock skew, not a callee that outlived its caller",
+		spans: []fs{
+			{id: "root", svc: "gateway", name: "GET /report", kind: server, end: 1005, err: true, attrs: httpServer("/report", 504)},
+			{id: "gc", parent: "root", svc: "gateway", name: "GET", kind: client, start: 1, end: 1000, err: true, attrs: with(httpClient("GET", "http://reports:8080/report", 0), "error.type", "timeout")},
+			{id: "rs", parent: "gc", svc: "reports", name: "GET /report", kind: server, start: 1400, end: 2300, attrs: httpServer("/report", 200)},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "gateway → reports GET /report", Cause: "timeout", SpanID: spanID("rs")}}, Confidence: "low", Notes: 1},
+	},
+	{
+		name:  "fanout-canceled-go",
+		about: "gateway calls inventory and orders in parallel; inventory's query fails, and gateway cancels the call to orders (context canceled): one hop",
+		spans: []fs{
+			{id: "root", svc: "gateway", name: "GET /checkout", kind: server, end: 100, err: true, attrs: httpServer("/checkout", 502)},
+			{id: "c1", parent: "root", svc: "gateway", name: "GET", kind: client, start: 2, end: 40, err: true, attrs: httpClient("GET", "http://inventory:8080/items/7", 500)},
+			{id: "s1", parent: "c1", svc: "inventory", name: "GET /items/{id}", kind: server, start: 3, end: 39, err: true, attrs: httpServer("/items/{id}", 500)},
+			{id: "db", parent: "s1", svc: "inventory", name: "SELECT stock", kind: client, start: 5, end: 30, err: true, attrs: with(sqlSpan("postgresql", "SELECT", "SELECT qty, reserved FROM stock WHERE item = $1"), "db.response.status_code", "42703")},
+			{id: "c2", parent: "root", svc: "gateway", name: "GET", kind: client, start: 2, end: 41, err: true, status: "Get \"http://orders:8080/orders/history\": context canceled", attrs: httpClient("GET", "http://orders:8080/orders/history", 0)},
+			{id: "s2", parent: "c2", svc: "orders", name: "GET /orders/history", kind: server, start: 3, end: 45},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "inventory → postgresql SELECT stock", Cause: "db_error", SpanID: spanID("db")}}, NonFatal: 1, Confidence: "medium"},
+	},
+	{
+		name:  "fanout-grpc-cancelled",
+		about: "checkout calls inventory and shipping over gRPC; inventory fails INTERNAL, shipping's call ends CANCELLED: one hop",
+		spans: []fs{
+			{id: "root", svc: "checkout", name: "POST /checkout", kind: server, end: 100, err: true, attrs: httpServer("/checkout", 500)},
+			{id: "g1", parent: "root", svc: "checkout", name: "inventory.Stock/Reserve", kind: client, start: 2, end: 50, err: true, attrs: map[string]any{"rpc.system": "grpc", "rpc.grpc.status_code": int64(13), "server.address": "inventory"}},
+			{id: "g1s", parent: "g1", svc: "inventory", name: "inventory.Stock/Reserve", kind: server, start: 3, end: 49, err: true, exception: "reserve: stock row 7 is locked", attrs: map[string]any{"rpc.system": "grpc", "rpc.grpc.status_code": int64(13)}},
+			{id: "g2", parent: "root", svc: "checkout", name: "shipping.Quotes/Get", kind: client, start: 2, end: 51, err: true, status: "context canceled", attrs: map[string]any{"rpc.system": "grpc", "rpc.grpc.status_code": int64(1), "server.address": "shipping"}},
+			{id: "g2s", parent: "g2", svc: "shipping", name: "shipping.Quotes/Get", kind: server, start: 3, end: 52, attrs: map[string]any{"rpc.system": "grpc", "rpc.grpc.status_code": int64(1)}},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "checkout → inventory inventory.Stock/Reserve", Cause: "app_error", SpanID: spanID("g1s"), Stack: true}}, NonFatal: 1, Confidence: "medium"},
+	},
+	{
+		name:  "fanout-node-aborted",
+		about: "a Node service fans out three fetches; recs refuses the connection and the other two are aborted (AbortError): one hop",
+		spans: []fs{
+			{id: "root", svc: "web", name: "GET /home", kind: server, end: 300, err: true, attrs: map[string]any{"http.method": "GET", "http.status_code": int64(502)}},
+			{id: "h", parent: "root", svc: "web", name: "request handler - /home", kind: internal, start: 1, end: 299},
+			{id: "a1", parent: "h", svc: "web", name: "GET", kind: client, start: 2, end: 3, err: true, exception: "connect ECONNREFUSED 10.0.0.7:3000", attrs: map[string]any{"http.method": "GET", "http.url": "http://recs:3000/recs"}},
+			{id: "a2", parent: "h", svc: "web", name: "GET", kind: client, start: 2, end: 4, err: true, exception: "AbortError: This operation was aborted", attrs: map[string]any{"http.method": "GET", "http.url": "http://ads:3000/ads"}},
+			{id: "a2s", parent: "a2", svc: "ads", name: "GET /ads", kind: server, start: 3, end: 250, attrs: map[string]any{"http.method": "GET", "http.status_code": int64(200)}},
+			{id: "a3", parent: "h", svc: "web", name: "GET", kind: client, start: 2, end: 4, err: true, exception: "AbortError: This operation was aborted", attrs: map[string]any{"http.method": "GET", "http.url": "http://profile:3000/me"}},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "web → recs:3000 GET /recs", Cause: "peer_unreachable", SpanID: spanID("a1"), Stack: true}}, NonFatal: 2, Confidence: "medium"},
+	},
+	{
+		name:  "retry-exhausted-three",
+		about: "orders tries payments three times, every attempt answered 503 by payments' handler: one hop, three attempts, at the last one",
+		spans: []fs{
+			{id: "root", svc: "orders", name: "POST /orders", kind: server, end: 400, err: true, attrs: httpServer("/orders", 502)},
+			{id: "c1", parent: "root", svc: "orders", name: "POST", kind: client, start: 2, end: 100, err: true, attrs: httpClient("POST", "http://payments:8080/charge", 503)},
+			{id: "s1", parent: "c1", svc: "payments", name: "POST /charge", kind: server, start: 3, end: 99, err: true, exception: "ledger: account 7 is locked", attrs: httpServer("/charge", 503)},
+			{id: "c2", parent: "root", svc: "orders", name: "POST", kind: client, start: 150, end: 250, err: true, attrs: httpClient("POST", "http://payments:8080/charge", 503)},
+			{id: "s2", parent: "c2", svc: "payments", name: "POST /charge", kind: server, start: 151, end: 249, err: true, exception: "ledger: account 7 is locked", attrs: httpServer("/charge", 503)},
+			{id: "c3", parent: "root", svc: "orders", name: "POST", kind: client, start: 300, end: 390, err: true, attrs: httpClient("POST", "http://payments:8080/charge", 503)},
+			{id: "s3", parent: "c3", svc: "payments", name: "POST /charge", kind: server, start: 301, end: 389, err: true, exception: "ledger: account 7 is locked", attrs: httpServer("/charge", 503)},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → payments POST /charge", Cause: "app_error", SpanID: spanID("s3"), Count: 3, Attempts: 3, Message: "ledger: account 7 is locked", Stack: true}}, Confidence: "medium"},
+	},
+	{
+		name:  "retry-exhausted-refused",
+		about: "orders tries payments three times, every connection refused (no server spans): one hop, three attempts, at the last one",
+		spans: []fs{
+			{id: "root", svc: "orders", name: "POST /orders", kind: server, end: 100, err: true, attrs: httpServer("/orders", 502)},
+			{id: "c1", parent: "root", svc: "orders", name: "POST", kind: client, start: 2, end: 3, err: true, attrs: with(httpClient("POST", "http://payments:8080/charge", 0), "error.type", "connection_refused")},
+			{id: "c2", parent: "root", svc: "orders", name: "POST", kind: client, start: 20, end: 21, err: true, attrs: with(httpClient("POST", "http://payments:8080/charge", 0), "error.type", "connection_refused")},
+			{id: "c3", parent: "root", svc: "orders", name: "POST", kind: client, start: 60, end: 61, err: true, attrs: with(httpClient("POST", "http://payments:8080/charge", 0), "error.type", "connection_refused")},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → payments:8080 POST /charge", Cause: "peer_unreachable", SpanID: spanID("c3"), Count: 3, Attempts: 3}}, Confidence: "medium"},
+	},
+	{
+		name:  "retry-exhausted-hotrod-redis",
+		about: "HotROD's shape when the driver gives up: three GetDriver calls to its simulated Redis, each \"redis timeout\" (status \"An error occurred\", the error in an exception and a log event)",
+		spans: []fs{
+			{id: "root", svc: "frontend", name: "/dispatch", kind: server, end: 900, err: true, attrs: httpServer("/dispatch", 500)},
+			{id: "fc", parent: "root", svc: "frontend", name: "driver.DriverService/FindNearest", kind: client, start: 10, end: 890, err: true, attrs: map[string]any{"rpc.system": "grpc", "rpc.grpc.status_code": int64(2)}},
+			{id: "ds", parent: "fc", svc: "driver", name: "driver.DriverService/FindNearest", kind: server, start: 11, end: 889, err: true, attrs: map[string]any{"rpc.system": "grpc", "rpc.grpc.status_code": int64(2)},
+				logs: []log{{"Failed to get driver after 3 attempts", map[string]any{"level": "error", "error": "redis timeout"}}}},
+			{id: "fi", parent: "ds", svc: "redis-manual", name: "FindDriverIDs", kind: client, start: 12, end: 30},
+			{id: "g1", parent: "ds", svc: "redis-manual", name: "GetDriver", kind: client, start: 31, end: 300, err: true, status: "An error occurred", exception: "redis timeout",
+				logs: []log{{"redis timeout", map[string]any{"level": "error", "error": "redis timeout", "driver_id": "T751005C"}}}},
+			{id: "g2", parent: "ds", svc: "redis-manual", name: "GetDriver", kind: client, start: 301, end: 570, err: true, status: "An error occurred", exception: "redis timeout",
+				logs: []log{{"redis timeout", map[string]any{"level": "error", "error": "redis timeout", "driver_id": "T751005C"}}}},
+			{id: "g3", parent: "ds", svc: "redis-manual", name: "GetDriver", kind: client, start: 571, end: 880, err: true, status: "An error occurred", exception: "redis timeout",
+				logs: []log{{"redis timeout", map[string]any{"level": "error", "error": "redis timeout", "driver_id": "T751005C"}}}},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "redis-manual: GetDriver", Cause: "timeout", SpanID: spanID("g3"), Count: 3, Attempts: 3, Message: "redis timeout", Stack: true}}, Confidence: "medium"},
+	},
+	{
+		name:  "status-only-client-legacy",
+		about: "older instrumentation: no span status anywhere, http.status_code 503 on orders' call to billing, which sent no spans",
+		spans: []fs{
+			{id: "root", svc: "orders", name: "HTTP POST /orders", kind: server, end: 60, attrs: map[string]any{"http.method": "POST", "http.status_code": int64(500)}},
+			{id: "c1", parent: "root", svc: "orders", name: "HTTP POST", kind: client, start: 5, end: 50, attrs: map[string]any{"http.method": "POST", "http.url": "http://billing:8080/invoice", "http.status_code": int64(503)}},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → billing:8080 POST /invoice", Cause: "upstream_error", SpanID: spanID("c1")}}, Confidence: "medium"},
+	},
+	{
+		name:  "status-only-client-current",
+		about: "current conventions, no span status: checkout's call to an outside API gets a 500 (the API key in the query string is not shown)",
+		spans: []fs{
+			{id: "root", svc: "checkout", name: "POST /checkout", kind: server, end: 60, attrs: httpServer("/checkout", 502)},
+			{id: "c1", parent: "root", svc: "checkout", name: "POST", kind: client, start: 5, end: 50, attrs: with(httpClient("POST", "https://tax-api.example.com/v2/rates?key=s3cr3t", 500), "server.address", "tax-api.example.com", "server.port", int64(443))},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "checkout → tax-api.example.com:443 POST /v2/rates", Cause: "upstream_error", SpanID: spanID("c1")}}, Confidence: "medium"},
+	},
+	{
+		name:  "status-only-with-server",
+		about: "older instrumentation, no span status: users answers 500 after an exception; web's call and page pass it on",
+		spans: []fs{
+			{id: "root", svc: "web", name: "HTTP GET /profile", kind: server, end: 80, attrs: map[string]any{"http.method": "GET", "http.status_code": int64(500)}},
+			{id: "c1", parent: "root", svc: "web", name: "HTTP GET", kind: client, start: 5, end: 70, attrs: map[string]any{"http.method": "GET", "http.url": "http://users:8080/users/7", "http.status_code": int64(500)}},
+			{id: "s1", parent: "c1", svc: "users", name: "HTTP GET /users/{id}", kind: server, start: 6, end: 69, exception: "NullPointerException: user.address is null", attrs: map[string]any{"http.method": "GET", "http.status_code": int64(500)}},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "web → users HTTP GET /users/{id}", Cause: "app_error", SpanID: spanID("s1"), Message: "NullPointerException: user.address is null", Stack: true}}, Confidence: "medium"},
+	},
+	{
+		name:  "grpc-unavailable-code-name",
+		about: "current gRPC conventions: rpc.response.status_code \"UNAVAILABLE\", no span status, no server span: the hop to the peer",
+		spans: []fs{
+			{id: "root", svc: "frontend", name: "GET /cart", kind: server, end: 30, err: true, attrs: httpServer("/cart", 500)},
+			{id: "c1", parent: "root", svc: "frontend", name: "cart.CartService/GetCart", kind: client, start: 2, end: 5, attrs: map[string]any{"rpc.system.name": "grpc", "rpc.response.status_code": "UNAVAILABLE", "server.address": "cart", "server.port": int64(7070)}},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "frontend → cart:7070 cart.CartService/GetCart", Cause: "peer_unreachable", SpanID: spanID("c1")}}, Confidence: "medium"},
+	},
+	{
+		name:  "grpc-deadline-masked",
+		about: "checkout's gRPC call ends DEADLINE_EXCEEDED after 500ms; payment, with no error, ran on for 2s waiting on its bank",
+		spans: []fs{
+			{id: "root", svc: "checkout", name: "POST /checkout", kind: server, end: 600, err: true, attrs: httpServer("/checkout", 504)},
+			{id: "c1", parent: "root", svc: "checkout", name: "payment.PaymentService/Charge", kind: client, start: 5, end: 505, err: true, attrs: map[string]any{"rpc.system": "grpc", "rpc.grpc.status_code": int64(4)}},
+			{id: "s1", parent: "c1", svc: "payment", name: "payment.PaymentService/Charge", kind: server, start: 6, end: 2000, attrs: map[string]any{"rpc.system": "grpc", "rpc.grpc.status_code": int64(0)}},
+			{id: "ins", parent: "s1", svc: "payment", name: "INSERT charges", kind: client, start: 7, end: 15, attrs: sqlSpan("postgresql", "INSERT", "INSERT INTO charges (amount) VALUES ($1)")},
+			{id: "bank", parent: "s1", svc: "payment", name: "POST", kind: client, start: 16, end: 1990, attrs: httpClient("POST", "https://bank.example/charge", 200)},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "payment → bank.example POST /charge", Cause: "timeout", SpanID: spanID("bank")}}, Confidence: "medium"},
+	},
+	{
+		name:  "grpc-internal-propagates",
+		about: "INTERNAL on the client and server spans passes the failure on: the origin is catalog's failed query",
+		spans: []fs{
+			{id: "root", svc: "frontend", name: "GET /product/{id}", kind: server, end: 80, err: true, attrs: httpServer("/product/{id}", 500)},
+			{id: "c1", parent: "root", svc: "frontend", name: "catalog.Catalog/GetProduct", kind: client, start: 2, end: 70, err: true, attrs: map[string]any{"rpc.system": "grpc", "rpc.grpc.status_code": int64(13), "server.address": "catalog"}},
+			{id: "s1", parent: "c1", svc: "catalog", name: "catalog.Catalog/GetProduct", kind: server, start: 3, end: 69, err: true, attrs: map[string]any{"rpc.system": "grpc", "rpc.grpc.status_code": int64(13)}},
+			{id: "db", parent: "s1", svc: "catalog", name: "SELECT products", kind: client, start: 5, end: 9, err: true, exception: "ERROR: relation \"products\" does not exist", attrs: with(sqlSpan("postgresql", "SELECT", "SELECT * FROM products WHERE id = $1"), "db.response.status_code", "42P01")},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "catalog → postgresql SELECT products", Cause: "db_error", SpanID: spanID("db"), Stack: true}}, Confidence: "medium"},
+	},
+	{
+		name:  "grpc-unknown-panic",
+		about: "UNKNOWN from a gRPC server whose handler panicked (recorded as an exception): the server span is the origin",
+		spans: []fs{
+			{id: "root", svc: "web", name: "POST /cart", kind: server, end: 50, err: true, attrs: httpServer("/cart", 500)},
+			{id: "c1", parent: "root", svc: "web", name: "cart.Cart/AddItem", kind: client, start: 2, end: 40, err: true, attrs: map[string]any{"rpc.system": "grpc", "rpc.grpc.status_code": int64(2)}},
+			{id: "s1", parent: "c1", svc: "cart", name: "cart.Cart/AddItem", kind: server, start: 3, end: 39, err: true, exception: "panic: runtime error: invalid memory address or nil pointer dereference", attrs: map[string]any{"rpc.system": "grpc", "rpc.grpc.status_code": int64(2)}},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "web → cart cart.Cart/AddItem", Cause: "panic", SpanID: spanID("s1"), Stack: true}}, Confidence: "medium"},
+	},
+	{
+		name:  "grpc-hedge-cancelled",
+		about: "search sends a hedged gRPC query; the first answer wins and the hedge ends CANCELLED: the request succeeded",
+		spans: []fs{
+			{id: "root", svc: "search", name: "GET /search", kind: server, end: 120, attrs: httpServer("/search", 200)},
+			{id: "h1", parent: "root", svc: "search", name: "index.Index/Query", kind: client, start: 2, end: 100, attrs: map[string]any{"rpc.system": "grpc", "rpc.grpc.status_code": int64(0)}},
+			{id: "h2", parent: "root", svc: "search", name: "index.Index/Query", kind: client, start: 52, end: 101, err: true, attrs: map[string]any{"rpc.system": "grpc", "rpc.grpc.status_code": int64(1)}},
+		},
+		want: Want{Failed: false, NonFatal: 1},
+	},
+	{
+		name:  "generic-status-exception",
+		about: "the status says only \"An error occurred\"; the exception says what: a Redis timeout",
+		spans: []fs{
+			{id: "root", svc: "cart", name: "GET /cart", kind: server, end: 1050, err: true, status: "An error occurred", exception: "redis: i/o timeout", attrs: httpServer("/cart", 500)},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "cart GET /cart", Cause: "timeout", SpanID: spanID("root"), Message: "redis: i/o timeout", Stack: true}}, Confidence: "medium"},
+	},
+	{
+		name:  "log-event-message",
+		about: "HotROD's customer shape: the error is only in an error-level log event on the server span (\"request failed\", error=\"invalid customer ID\")",
+		spans: []fs{
+			{id: "root", svc: "frontend", name: "/dispatch", kind: server, end: 300, err: true, attrs: httpServer("/dispatch", 500)},
+			{id: "fc", parent: "root", svc: "frontend", name: "HTTP GET", kind: client, start: 2, end: 290, err: true, attrs: httpClient("GET", "http://127.0.0.1:8081/customer?customer=999", 500)},
+			{id: "cs", parent: "fc", svc: "customer", name: "/customer", kind: server, start: 3, end: 289, err: true, attrs: httpServer("/customer", 500),
+				logs: []log{{"HTTP request received", map[string]any{"level": "info", "method": "GET"}}, {"request failed", map[string]any{"level": "error", "error": "invalid customer ID"}}}},
+			{id: "sql", parent: "cs", svc: "mysql", name: "SQL SELECT", kind: client, start: 4, end: 280, attrs: map[string]any{"sql.query": "select * from customer where customer_id=999"}},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "frontend → customer /customer", Cause: "app_error", SpanID: spanID("cs"), Message: "invalid customer ID"}}, Confidence: "medium"},
+	},
+	{
+		name:  "log-event-timeout",
+		about: "an internal span failed with no exception and no description; its error-level log says it timed out",
+		spans: []fs{
+			{id: "root", svc: "api", name: "GET /quote", kind: server, end: 900, err: true, attrs: httpServer("/quote", 500)},
+			{id: "w", parent: "root", svc: "api", name: "price quote", kind: internal, start: 2, end: 890, err: true,
+				logs: []log{{"quote failed", map[string]any{"level": "error", "error": "upstream pricing timeout after 800ms"}}}},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "api: price quote", Cause: "timeout", SpanID: spanID("w"), Message: "upstream pricing timeout after 800ms"}}, Confidence: "medium"},
+	},
+	{
+		name:  "opentracing-error-log",
+		about: "an OpenTracing client: error=true tags and an \"error\" log with error.object, no OTel status",
+		spans: []fs{
+			{id: "root", svc: "legacy-web", name: "GET /orders", kind: server, end: 3100, attrs: map[string]any{"error": true, "http.method": "GET", "http.status_code": int64(500)}},
+			{id: "c1", parent: "root", svc: "legacy-web", name: "GET", kind: client, start: 5, end: 3005, attrs: map[string]any{"error": true, "http.method": "GET", "http.url": "http://orders-svc:8080/orders"},
+				logs: []log{{"error", map[string]any{"error.kind": "java.net.SocketTimeoutException", "error.object": "java.net.SocketTimeoutException: Read timed out"}}}},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "legacy-web → orders-svc:8080 GET /orders", Cause: "timeout", SpanID: spanID("c1"), Message: "java.net.SocketTimeoutException: Read timed out"}}, Confidence: "medium"},
 	},
 }

@@ -113,7 +113,7 @@ func TestAgainstJaeger(t *testing.T) {
 		wantCase string
 	}{
 		{panicTrace, "orders → payments POST /charge", "panic"},
-		{downTrace, "orders → 127.0.0.1 POST /charge", "peer_unreachable"},
+		{downTrace, "orders → " + strings.TrimPrefix(down, "http://") + " POST /charge", "peer_unreachable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.wantCase, func(t *testing.T) {

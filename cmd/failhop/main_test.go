@@ -20,6 +20,8 @@ type want struct {
 	Hops   []struct {
 		Description string `json:"description"`
 		Cause       string `json:"cause"`
+		SpanID      string `json:"span_id"`
+		Attempts    int    `json:"attempts"`
 	} `json:"hops"`
 	NonFatal int `json:"non_fatal"`
 }
@@ -35,8 +37,8 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 // and checks the answer the machine reads.
 func TestWhyFixtures(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(fixtureDir, "*.want.json"))
-	if len(files) < 25 {
-		t.Fatalf("found %d fixtures in %s, want at least 25", len(files), fixtureDir)
+	if len(files) < 50 {
+		t.Fatalf("found %d fixtures in %s, want at least 50", len(files), fixtureDir)
 	}
 	for _, wf := range files {
 		name := strings.TrimSuffix(filepath.Base(wf), ".want.json")
@@ -63,6 +65,15 @@ func TestWhyFixtures(t *testing.T) {
 			for i, h := range w.Hops {
 				if r.Hops[i].Description != h.Description || r.Hops[i].Cause != h.Cause {
 					t.Errorf("hop %d = %q / %s, want %q / %s", i+1, r.Hops[i].Description, r.Hops[i].Cause, h.Description, h.Cause)
+				}
+				if (h.SpanID != "" && r.Hops[i].SpanID != h.SpanID) || r.Hops[i].Attempts != h.Attempts {
+					t.Errorf("hop %d is span %s after %d attempts, want span %s after %d", i+1, r.Hops[i].SpanID, r.Hops[i].Attempts, h.SpanID, h.Attempts)
+				}
+			}
+			// Machines read lists: empty ones are [], never null.
+			for _, list := range []string{`"hops":`, `"non_fatal":`, `"notes":`, `"path":`} {
+				if strings.Contains(stdout, list+"null") {
+					t.Errorf("%s null in the JSON, want []:\n%s", list, stdout)
 				}
 			}
 		})

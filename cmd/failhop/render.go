@@ -108,8 +108,11 @@ func (p *printer) hop(traceID string, h analyzer.Hop, of int) {
 		confidence += ": " + h.Reason
 	}
 	p.field("cause", fmt.Sprintf("%s (confidence %s)", h.Cause, confidence))
-	if h.Count > 1 {
-		p.field("seen", fmt.Sprintf("%d times on this hop (retries)", h.Count))
+	switch {
+	case h.Attempts > 1:
+		p.field("attempts", fmt.Sprintf("%d, all failed the same way (this is the last)", h.Attempts))
+	case h.Count > 1:
+		p.field("seen", fmt.Sprintf("%d times on this hop (parallel calls)", h.Count))
 	}
 	p.field("service", strings.TrimSpace(h.Service+" "+h.ServiceVersion))
 	p.field("message", h.Message)

@@ -3,6 +3,7 @@ package failhopprocessor
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -271,9 +272,19 @@ func TestSpanFailed(t *testing.T) {
 	}
 }
 
+// fixtureWant is what a fixture's NAME.want.json says of its hops.
+type fixtureWant struct {
+	Hops []struct {
+		Description string `json:"description"`
+		Cause       string `json:"cause"`
+		SpanID      string `json:"span_id"`
+	} `json:"hops"`
+}
+
 // TestFixtures runs every trace fixture of the analyzer (testdata/traces)
 // through pdata: the conversion must give the analyzer the same trace as
-// the Jaeger JSON reader, and the marks must be the report's.
+// the Jaeger JSON reader, the marks must be the report's, and the marked
+// hop the fixture's expected answer.
 func TestFixtures(t *testing.T) {
 	files, err := filepath.Glob("../../testdata/traces/*.json")
 	if err != nil {
@@ -291,6 +302,13 @@ func TestFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			traces, err := tracejson.Decode(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fw fixtureWant
+			if data, err = os.ReadFile(strings.TrimSuffix(f, ".json") + ".want.json"); err == nil {
+				err = json.Unmarshal(data, &fw)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -344,6 +362,17 @@ func TestFixtures(t *testing.T) {
 				})
 				if !reflect.DeepEqual(gotMarks, wantMarks) {
 					t.Errorf("marks:\n got %v\nwant %v", gotMarks, wantMarks)
+				}
+				if len(fw.Hops) > 0 {
+					w := fw.Hops[0]
+					if root := gotMarks[want.Root.SpanID]; root[KeyFailingHop] != w.Description || root[KeyFailingHopCause] != w.Cause {
+						t.Errorf("the root is marked failing hop %v / %v, want %q / %s", root[KeyFailingHop], root[KeyFailingHopCause], w.Description, w.Cause)
+					}
+					if w.SpanID != "" && gotMarks[w.SpanID][KeyRootCause] != true {
+						t.Errorf("span %s, where the error started, is not marked %s", w.SpanID, KeyRootCause)
+					}
+				} else if len(gotMarks) > 0 {
+					t.Errorf("a trace the fixture calls healthy is marked: %v", gotMarks)
 				}
 			}
 		})

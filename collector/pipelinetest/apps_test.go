@@ -2,6 +2,7 @@ package pipelinetest
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,6 +23,60 @@ import (
 // collector config into Jaeger: what real instrumentation puts in a trace
 // (OK spans, retries, log events, other conventions) is what failhop must
 // read.
+
+// capture is where the app tests write the traces they check, as the
+// analyzer's captured fixtures:
+//
+//	cd collector && go test ./pipelinetest -run 'TestHotROD|TestOpenTelemetryJS' -capture testdata/traces
+var capture = flag.String("capture", "", "write the traces the app tests check into this `directory` (relative to the repository's root), as Jaeger JSON without the collector's failhop marks")
+
+// save writes the trace as Jaeger's query API returns it, less the marks
+// the failhop processor added (a fixture is what the application sent),
+// to the capture directory as name.json.
+func (p *appPipeline) save(t *testing.T, traceID, name string) {
+	t.Helper()
+	if *capture == "" {
+		return
+	}
+	resp, err := http.Get(p.jaegerURL + "/api/traces/" + traceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Data []map[string]any `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range doc.Data {
+		spans, _ := tr["spans"].([]any)
+		for _, s := range spans {
+			span := s.(map[string]any)
+			tags, _ := span["tags"].([]any)
+			kept := []any{}
+			for _, tag := range tags {
+				key, _ := tag.(map[string]any)["key"].(string)
+				if !strings.HasPrefix(key, "failhop.root_cause") && !strings.HasPrefix(key, "failhop.failing_hop") {
+					kept = append(kept, tag)
+				}
+			}
+			span["tags"] = kept
+		}
+	}
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(*capture, name+".json")
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(root(t), file)
+	}
+	if err := os.WriteFile(file, append(out, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("captured trace %s in %s", traceID, file)
+}
 
 // appPipeline is Jaeger behind the single-node collector, sampling
 // nothing but failed traces.
@@ -156,6 +211,7 @@ func TestHotROD(t *testing.T) {
 
 	t.Run("failed dispatch", func(t *testing.T) {
 		tr := p.findTrace(t, "frontend", since, dispatch("500"))
+		p.save(t, tr.TraceID, "hotrod-unknown-customer")
 		m := marked(tr)
 		if len(m) != 1 {
 			t.Fatalf("%d spans marked failhop.root_cause=true, want 1:\n%s", len(m), dump(tr))
@@ -183,6 +239,7 @@ func TestHotROD(t *testing.T) {
 
 	t.Run("successful dispatch with retried Redis calls", func(t *testing.T) {
 		tr := p.findTrace(t, "frontend", since, dispatch("200"))
+		p.save(t, tr.TraceID, "hotrod-dispatch-redis-retries")
 		if m := marked(tr); len(m) != 0 {
 			t.Errorf("%d spans of a successful request marked failhop.root_cause=true", len(m))
 		}
@@ -265,6 +322,7 @@ func TestOpenTelemetryJS(t *testing.T) {
 			t.Fatalf("checkout answered %d, want 502", got)
 		}
 		tr := p.findTrace(t, "front", since, checkout("502"))
+		p.save(t, tr.TraceID, "express-back-throws")
 		m := marked(tr)
 		if len(m) != 1 || m[0].Service != "back" || m[0].Name != "request handler" {
 			t.Fatalf("failhop.root_cause=true on %d spans, want back's request handler span, where the exception was recorded:\n%s", len(m), dump(tr))
@@ -286,6 +344,7 @@ func TestOpenTelemetryJS(t *testing.T) {
 			t.Fatalf("checkout answered %d, want 502", got)
 		}
 		tr := p.findTrace(t, "front", since, checkout("502"))
+		p.save(t, tr.TraceID, "express-back-down")
 		m := marked(tr)
 		if len(m) != 1 || m[0].Service != "front" || m[0].Kind != analyzer.KindClient {
 			t.Fatalf("failhop.root_cause=true on %d spans, want front's refused client span:\n%s", len(m), dump(tr))
