@@ -84,6 +84,7 @@ type analysis struct {
 	children   map[*Span][]*Span
 	root       *Span
 	failing    map[*Span]bool // failsBelow's answers
+	failed     []*Span        // the spans that failed, once each
 	incomplete string         // why the trace is incomplete, "" if it is not
 	notes      []string
 }
@@ -99,6 +100,9 @@ func newAnalysis(t *Trace) *analysis {
 	for _, s := range t.Spans {
 		if s == nil || a.byID[s.SpanID] != s {
 			continue // a duplicate ID: the first span with it counts
+		}
+		if Failed(s) {
+			a.failed = append(a.failed, s)
 		}
 		parent := a.byID[s.ParentSpanID]
 		switch {
@@ -414,8 +418,8 @@ func (a *analysis) criticalPath(s *Span) (*Span, []*Span) {
 // request, a canceled one is a consequence of the failure.
 func (a *analysis) nonFatal(onPath map[*Span]bool, failed bool) []origin {
 	var spans []*Span
-	for _, s := range a.byID {
-		if !onPath[s] && Failed(s) {
+	for _, s := range a.failed {
+		if !onPath[s] {
 			spans = append(spans, s)
 		}
 	}

@@ -71,11 +71,9 @@ func TestScore(t *testing.T) {
 
 		b := deepestErrorSpan(f.trace)
 		switch {
-		case !f.want.Failed:
-			if b == nil {
-				baseline++
-			}
-		case b != nil && right && b.SpanID == r.Hops[0].SpanID:
+		case !f.want.Failed && b == nil:
+			baseline++
+		case f.want.Failed && b != nil && right && b.SpanID == r.Hops[0].SpanID:
 			baseline++
 		default:
 			t.Logf("%s: the baseline names %s", f.name, describeSpan(b))
