@@ -60,8 +60,8 @@ func Analyze(t *Trace) Report {
 			onPath[s] = true
 		}
 	}
-	r.Hops = a.hops(fatal)
-	r.NonFatal = a.hops(a.nonFatal(onPath, r.Failed))
+	r.Hops = a.hops(fatal, true)
+	r.NonFatal = a.hops(a.nonFatal(onPath, r.Failed), false)
 	r.Notes = append([]string{}, a.notes...)
 	return r
 }
@@ -471,7 +471,9 @@ func (a *analysis) skewOnPath(path []*Span) string {
 }
 
 // hops turns origins into ranked hops, merging repeats of the same hop.
-func (a *analysis) hops(origins []origin) []Hop {
+// Of fatal ones, repeats of one call, each after the previous ended, are
+// its attempts (errors the request survived were not all of its attempts).
+func (a *analysis) hops(origins []origin, fatal bool) []Hop {
 	preferred := ""
 	if a.root != nil {
 		preferred = a.root.String(keyOriginSpanID)
@@ -500,12 +502,12 @@ func (a *analysis) hops(origins []origin) []Hop {
 		merged = append(merged, []origin{o})
 	}
 	for i, os := range merged {
-		if len(os) < 2 {
+		if !fatal || len(os) < 2 {
 			continue
 		}
 		slices.SortFunc(os, func(x, y origin) int { return byStart(x.span, y.span) })
 		for j := 1; j < len(os); j++ {
-			if !attempt(os[j-1].span, os[j].span) {
+			if !attempt(os[j-1].span, os[j].span) || !sameCall(os[j-1].span, os[j].span) {
 				os = nil // parallel calls: the hop stays the first to fail
 				break
 			}
@@ -521,8 +523,8 @@ func (a *analysis) hops(origins []origin) []Hop {
 	return append([]Hop{}, hops...)
 }
 
-// attempt reports whether later repeats earlier: it started after earlier
-// ended, so it was tried again, not in parallel.
+// attempt reports whether later started after earlier ended: tried
+// again, not in parallel.
 func attempt(earlier, later *Span) bool {
 	return !earlier.End.IsZero() && !later.Start.Before(earlier.End)
 }
