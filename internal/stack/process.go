@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -184,6 +185,13 @@ func (p *process) LogTail(lines int) string {
 }
 
 // FreePorts returns n distinct free TCP ports on 127.0.0.1.
+//
+// They are picked at random below the kernel's ephemeral range, not by
+// listening on port 0: a port the kernel hands out for :0 is one it also
+// hands out as the local port of outgoing connections, so between this
+// call and the child's listen, any process connecting anywhere could take
+// it (address already in use). Below that range, only another listener
+// picking at random could.
 func FreePorts(n int) ([]int, error) {
 	var ls []net.Listener
 	defer func() {
@@ -191,16 +199,43 @@ func FreePorts(n int) ([]int, error) {
 			l.Close()
 		}
 	}()
+	low := ephemeralLow()
 	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for tries := 0; len(ports) < n; tries++ {
+		addr := "127.0.0.1:0"
+		if low > freePortsFrom+n && tries < 100*n {
+			addr = "127.0.0.1:" + strconv.Itoa(freePortsFrom+rand.IntN(low-freePortsFrom))
+		}
+		l, err := net.Listen("tcp", addr)
 		if err != nil {
+			if addr != "127.0.0.1:0" {
+				continue // taken: pick another
+			}
 			return nil, fmt.Errorf("finding a free port: %w", err)
 		}
 		ls = append(ls, l)
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
+}
+
+// freePortsFrom is the lowest port FreePorts picks: above the well-known
+// and most registered ports services are configured with.
+const freePortsFrom = 20000
+
+// ephemeralLow returns the first port of the kernel's ephemeral range
+// (Linux: /proc/sys/net/ipv4/ip_local_port_range), or 0 if unknown.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	low, _ := strconv.Atoi(f[0])
+	return low
 }
 
 // RepoRoot returns the directory of failhop's root module (the go.mod of

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -124,15 +125,16 @@ func Start(ctx context.Context, cfg Config) (*Shop, error) {
 		s.tmpData = true
 	}
 	s.cfg.OTLPEndpoint = cmp.Or(s.cfg.OTLPEndpoint, os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"), "http://127.0.0.1:4317")
-	for _, name := range Services {
-		s.addrs[name] = DefaultAddrs[name]
-		if cfg.FreePorts {
-			if s.addrs[name], err = freeAddr(); err != nil {
-				return nil, err
-			}
+	if cfg.FreePorts {
+		ports, err := stack.FreePorts(len(Services))
+		if err != nil {
+			return nil, err
 		}
-	}
-	if !cfg.FreePorts {
+		for i, name := range Services {
+			s.addrs[name] = net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[i]))
+		}
+	} else {
+		maps.Copy(s.addrs, DefaultAddrs)
 		if err := stack.CheckPorts(DefaultPorts("")); err != nil {
 			return nil, err
 		}
@@ -352,15 +354,6 @@ func prefixLines(w io.Writer, name string, r io.Reader) {
 }
 
 // freeAddr returns a loopback address with a port that is free now.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
 // findModule returns the examples module's directory: the working
 // directory or a parent, or its "examples" subdirectory.
 func findModule() (string, error) {
