@@ -17,6 +17,29 @@ const (
 	keyCause        = "failhop.cause"
 )
 
+// MaxSpans is how many spans of a trace Analyze looks at: the earliest
+// MaxSpans by start time. A bigger trace (a runaway loop, a batch job
+// traced as one request) is analyzed in part, with a note and low
+// confidence, so that time and memory stay bounded.
+const MaxSpans = 100_000
+
+// Paths longer than maxPathSteps are folded in reports: Hop.Path keeps the
+// first pathHead steps and the last maxPathSteps-pathHead (the root side
+// and the origin side), and PathOmitted counts the steps in between.
+const (
+	maxPathSteps = 100
+	pathHead     = 10
+)
+
+// maxListed is how many hops a report lists, fatal and non-fatal each: a
+// fan-out of thousands of distinct failed calls is told by its first ones
+// and a count.
+const maxListed = 50
+
+// stackSearch is how many spans above an origin, in its service, are
+// searched for a recorded stack trace.
+const stackSearch = 64
+
 // skewTolerance is how far a child may start before, or end after, its
 // parent in another service before the analyzer calls it clock skew.
 const skewTolerance = 5 * time.Millisecond
@@ -38,9 +61,12 @@ const skewTolerance = 5 * time.Millisecond
 // one hop at the last attempt.
 func Analyze(t *Trace) Report {
 	a := newAnalysis(t)
-	r := Report{TraceID: t.TraceID, Hops: []Hop{}, NonFatal: []Hop{}}
+	r := Report{TraceID: t.TraceID, Hops: []Hop{}, NonFatal: []Hop{}, Notes: []string{}}
 	if a.root == nil {
-		r.Notes = append(a.notes, "the trace has no spans")
+		r.Problem = "the trace has no spans"
+		if len(a.byID) > 0 {
+			r.Problem = "no span to start from: every span's parent is in the trace (their parent IDs form a cycle)"
+		}
 		return r
 	}
 	r.Root = step(a.root)
@@ -50,19 +76,19 @@ func Analyze(t *Trace) Report {
 
 	var fatal []origin
 	if r.Failed {
-		fatal = a.explain(a.root, nil, map[*Span]bool{})
+		fatal = a.explain(a.root, make([]origin, 0, len(a.failed)+1))
 		fatal = a.refineTimeouts(fatal)
 		fatal = withoutConsequences(fatal)
 	}
 	onPath := map[*Span]bool{}
 	for _, o := range fatal {
-		for _, s := range o.path {
+		for s := o.span; s != nil && !onPath[s]; s = a.parent(s) {
 			onPath[s] = true
 		}
 	}
 	r.Hops = a.hops(fatal, true)
 	r.NonFatal = a.hops(a.nonFatal(onPath, r.Failed), false)
-	r.Notes = append([]string{}, a.notes...)
+	r.Notes = append(r.Notes, a.notes...)
 	return r
 }
 
@@ -71,7 +97,11 @@ func Analyze(t *Trace) Report {
 // so their "context canceled" is a consequence of that failure. When every
 // origin was canceled (the client went away), they are the answer.
 func withoutConsequences(origins []origin) []origin {
-	out := slices.DeleteFunc(slices.Clone(origins), func(o origin) bool { return o.cause == "canceled" })
+	canceled := func(o origin) bool { return o.cause == "canceled" }
+	if !slices.ContainsFunc(origins, canceled) {
+		return origins
+	}
+	out := slices.DeleteFunc(slices.Clone(origins), canceled)
 	if len(out) == 0 {
 		return origins
 	}
@@ -83,26 +113,32 @@ type analysis struct {
 	byID       map[string]*Span
 	children   map[*Span][]*Span
 	root       *Span
-	failing    map[*Span]bool // failsBelow's answers
-	failed     []*Span        // the spans that failed, once each
-	incomplete string         // why the trace is incomplete, "" if it is not
+	failing    map[*Span]bool   // failsBelow's answers
+	skew       map[*Span]string // skewAbove's answers
+	failed     []*Span          // the spans that failed, once each
+	incomplete string           // why the trace is incomplete, "" if it is not
 	notes      []string
 }
 
 func newAnalysis(t *Trace) *analysis {
-	a := &analysis{byID: make(map[string]*Span, len(t.Spans)), children: make(map[*Span][]*Span, len(t.Spans)/2)}
-	for _, s := range t.Spans {
+	spans := t.Spans
+	a := &analysis{byID: make(map[string]*Span, min(len(spans), MaxSpans)), children: make(map[*Span][]*Span, min(len(spans), MaxSpans)/2)}
+	if len(spans) > MaxSpans {
+		spans = slices.DeleteFunc(slices.Clone(spans), func(s *Span) bool { return s == nil })
+		slices.SortFunc(spans, byStart)
+		spans = spans[:min(len(spans), MaxSpans)]
+		a.incomplete = fmt.Sprintf("only its first %d spans were analyzed", len(spans))
+		a.notes = append(a.notes, fmt.Sprintf("the trace has %d spans: only the %d that started first were analyzed", len(t.Spans), len(spans)))
+	}
+	for _, s := range spans {
 		if s != nil && a.byID[s.SpanID] == nil {
 			a.byID[s.SpanID] = s
 		}
 	}
 	var roots, orphans []*Span
-	for _, s := range t.Spans {
+	for _, s := range spans {
 		if s == nil || a.byID[s.SpanID] != s {
 			continue // a duplicate ID: the first span with it counts
-		}
-		if Failed(s) {
-			a.failed = append(a.failed, s)
 		}
 		parent := a.byID[s.ParentSpanID]
 		switch {
@@ -116,6 +152,7 @@ func newAnalysis(t *Trace) *analysis {
 	}
 	slices.SortFunc(roots, byStart)
 	slices.SortFunc(orphans, byStart)
+	a.collectFailed(append(slices.Clip(roots), orphans...))
 	switch {
 	case len(roots) > 0:
 		a.root = roots[0]
@@ -142,6 +179,29 @@ func newAnalysis(t *Trace) *analysis {
 	return a
 }
 
+// collectFailed lists the failed spans reachable from the spans the
+// analysis can start from. Spans it cannot reach hang below a cycle of
+// parent IDs (broken data): they are left out, so every span the analysis
+// looks at has a finite chain of parents.
+func (a *analysis) collectFailed(tops []*Span) {
+	reached := 0
+	for queue := tops; len(queue) > 0; queue = queue[1:] {
+		s := queue[0]
+		reached++
+		if Failed(s) {
+			a.failed = append(a.failed, s)
+		}
+		queue = append(queue, a.children[s]...)
+	}
+	if cut := len(a.byID) - reached; cut > 0 && reached > 0 {
+		a.incomplete = cmp.Or(a.incomplete, "some parent IDs form a cycle")
+		a.notes = append(a.notes, fmt.Sprintf("%d span(s) are cut off from the root by a cycle of parent IDs: left out", cut))
+	}
+}
+
+// parent returns the parent of s in the trace, or nil.
+func (a *analysis) parent(s *Span) *Span { return a.byID[s.ParentSpanID] }
+
 func byStart(x, y *Span) int {
 	return cmp.Or(x.Start.Compare(y.Start), strings.Compare(x.SpanID, y.SpanID))
 }
@@ -149,55 +209,45 @@ func byStart(x, y *Span) int {
 // origin is a span where an error started, with how it was found.
 type origin struct {
 	span       *Span
-	path       []*Span // from the root to span
 	cause      string
 	confidence Confidence
 	reason     string
 }
 
-// explain returns the spans where the failure of s started.
-func (a *analysis) explain(s *Span, path []*Span, seen map[*Span]bool) []origin {
-	if seen[s] {
-		return nil // a cycle in broken data
-	}
-	seen[s] = true
-	path = append(slices.Clip(path), s)
+// explain appends the spans where the failure of s started to out. The
+// spans below the root form a tree (see collectFailed), so each is looked
+// at once.
+func (a *analysis) explain(s *Span, out []origin) []origin {
 	if s.Bool(keyOrigin) {
-		return []origin{a.newOrigin(s, path)}
+		return append(out, a.newOrigin(s))
 	}
-	var out []origin
+	n := len(out)
 	for _, c := range a.failingChildren(s) {
-		out = append(out, a.explain(c, path, seen)...)
+		out = a.explain(c, out)
 	}
-	if len(out) > 0 {
+	if len(out) > n {
 		return out
 	}
 	// The kit may name an origin that is not reachable through failed
 	// spans (an internal span in between that was not marked).
-	if o := a.byID[s.String(keyOriginSpanID)]; o != nil && o != s && !seen[o] {
-		if sub := a.pathBetween(s, o); sub != nil {
-			return []origin{a.newOrigin(o, append(path, sub...))}
-		}
+	if o := a.byID[s.String(keyOriginSpanID)]; o != nil && o != s && a.isBelow(o, s) {
+		return append(out, a.newOrigin(o))
 	}
-	return []origin{a.newOrigin(s, path)}
+	return append(out, a.newOrigin(s))
 }
 
-// pathBetween returns the spans below from down to to, or nil if to is not
-// under from.
-func (a *analysis) pathBetween(from, to *Span) []*Span {
-	var up []*Span
-	for s := to; s != nil && len(up) <= len(a.byID); s = a.byID[s.ParentSpanID] {
-		if s == from {
-			slices.Reverse(up)
-			return up
+// isBelow reports whether s is a descendant of ancestor.
+func (a *analysis) isBelow(s, ancestor *Span) bool {
+	for p := a.parent(s); p != nil; p = a.parent(p) {
+		if p == ancestor {
+			return true
 		}
-		up = append(up, s)
 	}
-	return nil
+	return false
 }
 
-func (a *analysis) newOrigin(s *Span, path []*Span) origin {
-	o := origin{span: s, path: path, cause: causeOf(s, a.syncChildren(s)), confidence: High}
+func (a *analysis) newOrigin(s *Span) origin {
+	o := origin{span: s, cause: causeOf(s, a.syncChildren(s)), confidence: High}
 	switch {
 	case a.incomplete != "":
 		o.confidence, o.reason = Low, "the trace is incomplete: "+a.incomplete
@@ -206,7 +256,7 @@ func (a *analysis) newOrigin(s *Span, path []*Span) origin {
 	case s.String(keyCause) == "" && !s.Bool(keyOrigin):
 		o.confidence, o.reason = Medium, "inferred from status and attributes (the span has no failhop marks)"
 	}
-	if skew := a.skewOnPath(path); skew != "" {
+	if skew := a.skewAbove(s); skew != "" {
 		a.notes = appendOnce(a.notes, skew)
 		if o.confidence == High {
 			o.confidence, o.reason = Medium, skew
@@ -241,21 +291,31 @@ func (a *analysis) syncChildren(s *Span) []*Span {
 // may have been swallowed there (a cache miss with a fallback).
 func (a *analysis) failingChildren(s *Span) []*Span {
 	children := a.syncChildren(s)
-	var out, through []*Span
-	for i, c := range children {
+	var out []*Span
+	var succeeded map[callKey]bool // the calls that succeeded later on
+	for i, c := range slices.Backward(children) {
 		switch {
-		case Failed(c):
-			if !recovered(c, children[i+1:]) {
-				out = append(out, c)
+		case !Failed(c):
+			if i > 0 { // a failed sibling may come before it
+				if succeeded == nil {
+					succeeded = map[callKey]bool{}
+				}
+				succeeded[keyOf(c)] = true
 			}
-		case len(out) == 0 && passesThrough(c) && a.failsBelow(c):
-			through = append(through, c)
+		case succeeded == nil || !succeeded[keyOf(c)]:
+			out = append(out, c)
 		}
 	}
 	if len(out) > 0 {
+		slices.Reverse(out)
 		return out
 	}
-	return through
+	for _, c := range children {
+		if passesThrough(c) && a.failsBelow(c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // passesThrough reports whether a span that did not fail gave no verdict
@@ -291,30 +351,26 @@ func (a *analysis) failsBelow(s *Span) bool {
 	return v
 }
 
-// recovered reports whether a later sibling retried c's call and
-// succeeded.
-func recovered(c *Span, later []*Span) bool {
-	for _, l := range later {
-		if !Failed(l) && sameCall(c, l) {
-			return true
-		}
-	}
-	return false
+// callKey identifies an operation: spans with the same key are the same
+// call (a retry repeats it). It is the name, kind and service and, for
+// outbound calls, the peer and request: HTTP client spans are often named
+// by method alone ("GET"), so the name does not tell two calls to
+// different services apart.
+type callKey struct {
+	name, service, operation, address string
+	kind                              Kind
 }
 
-// sameCall reports whether two spans are the same operation: the same
-// name, kind and service and, for outbound calls, the same peer and
-// request. HTTP client spans are often named by method alone ("GET"), so
-// the name does not tell two calls to different services apart.
-func sameCall(x, y *Span) bool {
-	if x.Name != y.Name || x.Kind != y.Kind || x.Service != y.Service {
-		return false
+func keyOf(s *Span) callKey {
+	k := callKey{name: s.Name, service: s.Service, kind: s.Kind}
+	if s.Kind == KindClient || s.Kind == KindProducer {
+		k.operation, k.address = clientOperation(s), address(s)
 	}
-	if x.Kind != KindClient && x.Kind != KindProducer {
-		return true
-	}
-	return clientOperation(x) == clientOperation(y) && address(x) == address(y)
+	return k
 }
+
+// sameCall reports whether two spans are the same operation (see callKey).
+func sameCall(x, y *Span) bool { return keyOf(x) == keyOf(y) }
 
 func (a *analysis) hasServerChild(s *Span) bool {
 	for _, c := range a.children[s] {
@@ -346,7 +402,6 @@ func (a *analysis) refineTimeouts(origins []origin) []origin {
 			}
 			continue
 		}
-		path := append(slices.Clip(o.path), below...)
 		callee := below[0]
 		for _, s := range below {
 			if s.Service != o.span.Service {
@@ -356,7 +411,6 @@ func (a *analysis) refineTimeouts(origins []origin) []origin {
 		}
 		refined := origin{
 			span:       slow,
-			path:       path,
 			cause:      "timeout",
 			confidence: Medium,
 			reason: fmt.Sprintf("%s gave up after %s; on the critical path of %s, this span took %s",
@@ -370,7 +424,7 @@ func (a *analysis) refineTimeouts(origins []origin) []origin {
 			refined.confidence = Low
 			refined.reason += " and shows no error"
 		}
-		if skew := a.skewOnPath(path); skew != "" {
+		if skew := a.skewAbove(slow); skew != "" {
 			a.notes = appendOnce(a.notes, skew)
 			refined.confidence, refined.reason = Low, skew
 		}
@@ -429,7 +483,7 @@ func (a *analysis) nonFatal(onPath map[*Span]bool, failed bool) []origin {
 		if len(a.failingChildren(s)) > 0 {
 			continue
 		}
-		o := origin{span: s, path: a.pathTo(s), cause: causeOf(s, a.syncChildren(s)), confidence: High}
+		o := origin{span: s, cause: causeOf(s, a.syncChildren(s)), confidence: High}
 		switch {
 		case s.FollowsFrom || s.Kind == KindConsumer:
 			o.reason = "asynchronous: it cannot have failed the request"
@@ -441,38 +495,70 @@ func (a *analysis) nonFatal(onPath map[*Span]bool, failed bool) []origin {
 	return out
 }
 
-// pathTo returns the spans from the root (or the highest known ancestor)
-// down to s.
-func (a *analysis) pathTo(s *Span) []*Span {
-	var path []*Span
-	for p := s; p != nil && len(path) <= len(a.byID); p = a.byID[p.ParentSpanID] {
-		path = append(path, p)
+// path returns the steps from the root (or the highest known ancestor)
+// down to s, folded when longer than maxPathSteps, and how many steps the
+// fold left out.
+func (a *analysis) path(s *Span) (steps []Step, omitted int) {
+	depth := 0
+	for p := s; p != nil; p = a.parent(p) {
+		depth++
 	}
-	slices.Reverse(path)
-	return path
+	if depth > maxPathSteps {
+		omitted = depth - maxPathSteps
+	}
+	steps = make([]Step, min(depth, maxPathSteps))
+	i := depth - 1 // s's index on the whole path
+	for p := s; p != nil; p = a.parent(p) {
+		switch {
+		case i >= pathHead+omitted:
+			steps[i-omitted] = step(p)
+		case i < pathHead:
+			steps[i] = step(p)
+		}
+		i--
+	}
+	return steps, omitted
 }
 
-// skewOnPath describes clock skew between two services on a path: a child
-// that starts before its parent starts or after it ended, beyond a
-// tolerance.
-func (a *analysis) skewOnPath(path []*Span) string {
-	for i := 1; i < len(path); i++ {
-		p, c := path[i-1], path[i]
-		if p.Service == c.Service || p.Start.IsZero() || c.Start.IsZero() || c.FollowsFrom {
-			continue
+// skewAbove describes the first clock skew between two services on the
+// path from the root to s: a child that starts before its parent starts or
+// after it ended, beyond a tolerance. The answers for the spans above are
+// memoized, so that the origins and errors of a deep trace cost one walk
+// up in all.
+func (a *analysis) skewAbove(s *Span) string {
+	p := a.parent(s)
+	if p == nil {
+		return ""
+	}
+	v, ok := a.skew[p]
+	if !ok {
+		if a.skew == nil {
+			a.skew = map[*Span]string{}
 		}
-		// A callee may end after its caller gave up (a timeout), so only
-		// the start tells skew.
-		if p.Start.Sub(c.Start) > skewTolerance || (!p.End.IsZero() && c.Start.Sub(p.End) > skewTolerance) {
-			return fmt.Sprintf("clock skew: %s's span %q lies outside its caller %s's span %q; timings across them are not reliable", c.Service, c.Name, p.Service, p.Name)
-		}
+		v = a.skewAbove(p)
+		a.skew[p] = v
+	}
+	return cmp.Or(v, skewBetween(p, s))
+}
+
+// skewBetween describes clock skew between a parent and a child in another
+// service, or returns "".
+func skewBetween(p, c *Span) string {
+	if p.Service == c.Service || p.Start.IsZero() || c.Start.IsZero() || c.FollowsFrom {
+		return ""
+	}
+	// A callee may end after its caller gave up (a timeout), so only the
+	// start tells skew.
+	if p.Start.Sub(c.Start) > skewTolerance || (!p.End.IsZero() && c.Start.Sub(p.End) > skewTolerance) {
+		return fmt.Sprintf("clock skew: %s's span %q lies outside its caller %s's span %q; timings across them are not reliable", c.Service, c.Name, p.Service, p.Name)
 	}
 	return ""
 }
 
-// hops turns origins into ranked hops, merging repeats of the same hop.
-// Of fatal ones, repeats of one call, each after the previous ended, are
-// its attempts (errors the request survived were not all of its attempts).
+// hops turns origins into ranked hops, merging repeats of the same hop,
+// and lists at most maxListed (a note counts the others). Of fatal ones,
+// repeats of one call, each after the previous ended, are its attempts
+// (errors the request survived were not all of its attempts).
 func (a *analysis) hops(origins []origin, fatal bool) []Hop {
 	preferred := ""
 	if a.root != nil {
@@ -485,42 +571,65 @@ func (a *analysis) hops(origins []origin, fatal bool) []Hop {
 			x.span.End.Compare(y.span.End),
 		)
 	})
-	var hops []Hop
-	var merged [][]origin // the origins of each hop
-	index := map[string]int{}
-	for _, o := range origins {
-		h := a.hop(o)
-		key := h.Description + "\x00" + h.Cause
-		if i, ok := index[key]; ok {
-			hops[i].Count++
-			merged[i] = append(merged[i], o)
-			continue
-		}
-		index[key] = len(hops)
-		h.Rank = len(hops) + 1
-		hops = append(hops, h)
-		merged = append(merged, []origin{o})
+	// Each origin's hop, numbered in rank order; the origins of the
+	// listed hops.
+	type hopKey struct {
+		ends  hopEnds
+		cause string
 	}
-	for i, os := range merged {
-		if !fatal || len(os) < 2 {
-			continue
+	index := map[hopKey]int{}
+	hopOf := make([]int, len(origins))
+	for i, o := range origins {
+		key := hopKey{a.ends(o), o.cause}
+		h, ok := index[key]
+		if !ok {
+			h = len(index)
+			index[key] = h
 		}
-		slices.SortFunc(os, func(x, y origin) int { return byStart(x.span, y.span) })
-		for j := 1; j < len(os); j++ {
-			if !attempt(os[j-1].span, os[j].span) || !sameCall(os[j-1].span, os[j].span) {
-				os = nil // parallel calls: the hop stays the first to fail
-				break
+		hopOf[i] = h
+	}
+	if len(index) > maxListed {
+		what := "errors the request survived"
+		if fatal {
+			what = "failing hops"
+		}
+		a.notes = append(a.notes, fmt.Sprintf("%d more %s are not listed (only the first %d are)", len(index)-maxListed, what, maxListed))
+	}
+	merged := make([][]origin, min(len(index), maxListed))
+	for i, h := range hopOf {
+		if h < len(merged) {
+			merged[h] = append(merged[h], origins[i])
+		}
+	}
+	hops := make([]Hop, len(merged))
+	for i, os := range merged {
+		o, attempts := os[0], 0
+		if fatal && len(os) > 1 {
+			if last, ok := lastAttempt(os); ok {
+				// The same call failed again after each attempt ended: a
+				// retry, every time the same way. The hop is the last
+				// attempt.
+				o, attempts = last, len(os)
 			}
 		}
-		if os != nil {
-			// The same call failed again after each attempt ended: a
-			// retry, every time the same way. The hop is the last attempt.
-			h := a.hop(os[len(os)-1])
-			h.Rank, h.Count, h.Attempts = hops[i].Rank, hops[i].Count, len(os)
-			hops[i] = h
+		hops[i] = a.hop(o)
+		hops[i].Rank, hops[i].Count, hops[i].Attempts = i+1, len(os), attempts
+	}
+	return hops
+}
+
+// lastAttempt returns the last of origins when they are attempts of one
+// call, each started after the one before ended; not when they ran in
+// parallel (the hop then stays the first to fail).
+func lastAttempt(origins []origin) (origin, bool) {
+	os := slices.Clone(origins)
+	slices.SortFunc(os, func(x, y origin) int { return byStart(x.span, y.span) })
+	for j := 1; j < len(os); j++ {
+		if !attempt(os[j-1].span, os[j].span) || !sameCall(os[j-1].span, os[j].span) {
+			return origin{}, false
 		}
 	}
-	return append([]Hop{}, hops...)
+	return os[len(os)-1], true
 }
 
 // attempt reports whether later started after earlier ended: tried
@@ -540,26 +649,23 @@ func boolRank(x, y bool) int {
 	return 1
 }
 
-// hop describes an origin for people.
-func (a *analysis) hop(o origin) Hop {
+// hopEnds are the two ends of a hop and its operation (see Hop).
+type hopEnds struct{ from, to, operation string }
+
+func (e hopEnds) description() string {
+	switch {
+	case e.to == "":
+		return e.from + ": " + e.operation
+	case e.from == "":
+		return e.to + " " + e.operation
+	}
+	return e.from + " → " + e.to + " " + e.operation
+}
+
+// ends names the two ends of an origin's hop and its operation.
+func (a *analysis) ends(o origin) hopEnds {
 	s := o.span
-	h := Hop{
-		SpanID:         s.SpanID,
-		Service:        s.Service,
-		ServiceVersion: stringOf(s.Resource["service.version"]),
-		From:           s.Service,
-		Operation:      s.Name,
-		Cause:          o.cause,
-		Message:        message(s),
-		Stack:          a.stack(o),
-		Hint:           Hint(o.cause),
-		Count:          1,
-		Confidence:     o.confidence,
-		Reason:         o.reason,
-	}
-	for _, p := range o.path {
-		h.Path = append(h.Path, step(p))
-	}
+	e := hopEnds{from: s.Service, operation: s.Name}
 	if o.cause == "bad_response" && s.Kind != KindClient {
 		// The span that found the answer unusable is the origin; the hop
 		// is the call that brought the answer.
@@ -569,24 +675,39 @@ func (a *analysis) hop(o origin) Hop {
 	}
 	switch {
 	case isDB(s):
-		h.To = cmp.Or(s.String("db.system.name"), s.String("db.system"), "database")
+		e.to = cmp.Or(s.String("db.system.name"), s.String("db.system"), "database")
 	case s.Kind == KindClient || s.Kind == KindProducer:
-		h.To = a.peer(s)
-		h.Operation = clientOperation(s)
+		e.to = a.peer(s)
+		e.operation = clientOperation(s)
 	case s.Kind == KindServer:
-		h.From, h.To = "", s.Service
-		if p := a.byID[s.ParentSpanID]; p != nil && p.Service != s.Service {
-			h.From = p.Service
+		e.from, e.to = "", s.Service
+		if p := a.parent(s); p != nil && p.Service != s.Service {
+			e.from = p.Service
 		}
 	}
-	switch {
-	case h.To == "":
-		h.Description = h.From + ": " + h.Operation
-	case h.From == "":
-		h.Description = h.To + " " + h.Operation
-	default:
-		h.Description = h.From + " → " + h.To + " " + h.Operation
+	return e
+}
+
+// hop describes an origin for people.
+func (a *analysis) hop(o origin) Hop {
+	s := o.span
+	e := a.ends(o)
+	h := Hop{
+		SpanID:         s.SpanID,
+		Service:        s.Service,
+		ServiceVersion: stringOf(s.Resource["service.version"]),
+		From:           e.from,
+		To:             e.to,
+		Operation:      e.operation,
+		Description:    e.description(),
+		Cause:          o.cause,
+		Message:        message(s),
+		Stack:          a.stack(s),
+		Hint:           Hint(o.cause),
+		Confidence:     o.confidence,
+		Reason:         o.reason,
 	}
+	h.Path, h.PathOmitted = a.path(s)
 	return h
 }
 
@@ -666,11 +787,11 @@ func urlParts(u string) (host, path string) {
 
 // stack returns the stack trace recorded at the origin or, failing that,
 // on the nearest span above it in the same service (where RecordError put
-// the error the handler returned).
-func (a *analysis) stack(o origin) string {
-	for i := len(o.path) - 1; i >= 0; i-- {
-		s := o.path[i]
-		if s.Service != o.span.Service {
+// the error the handler returned), looking at most stackSearch spans up.
+func (a *analysis) stack(origin *Span) string {
+	s := origin
+	for range stackSearch {
+		if s == nil || s.Service != origin.Service {
 			break
 		}
 		for _, e := range s.Events {
@@ -678,6 +799,7 @@ func (a *analysis) stack(o origin) string {
 				return st
 			}
 		}
+		s = a.parent(s)
 	}
 	return ""
 }

@@ -22,6 +22,10 @@ type Report struct {
 	NonFatal []Hop `json:"non_fatal"`
 	// Notes say what was odd about the trace (missing spans, clock skew).
 	Notes []string `json:"notes"`
+	// Problem, when not empty, says why the trace could not be analyzed
+	// (it has no spans, or no span to start from); nothing else is set
+	// but TraceID.
+	Problem string `json:"problem,omitempty"`
 }
 
 // Confidence says how sure the analyzer is of a hop.
@@ -60,8 +64,11 @@ type Hop struct {
 	Stack string `json:"stack,omitempty"`
 	// Hint says what to check first, from the cause.
 	Hint string `json:"hint"`
-	// Path is the chain of spans from the root to the origin.
-	Path []Step `json:"path"`
+	// Path is the chain of spans from the root to the origin. A path of
+	// more than 100 spans is folded: it keeps the first 10 and the last
+	// 90, and PathOmitted is how many were left out in between.
+	Path        []Step `json:"path"`
+	PathOmitted int    `json:"path_omitted,omitempty"`
 	// Count is how many spans failed the same way on this hop: the
 	// attempts of a retried call, or parallel calls.
 	Count int `json:"count"`

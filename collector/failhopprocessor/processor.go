@@ -2,6 +2,7 @@ package failhopprocessor
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 
@@ -125,30 +126,30 @@ type group struct {
 	spans []ptrace.Span
 }
 
-// mark writes the report's marks onto the trace's spans.
+// mark writes the report's marks onto the trace's spans, in one pass. Of
+// spans that share an ID (broken data), only the first is marked: the one
+// the analyzer read.
 func (g *group) mark(r analyzer.Report) bool {
 	if !r.Failed || len(r.Hops) == 0 {
 		return false
 	}
-	for _, h := range r.Hops {
-		for i, s := range g.trace.Spans {
-			if s.SpanID != h.SpanID {
-				continue
-			}
-			attrs := g.spans[i].Attributes()
-			if _, done := attrs.Get(KeyRootCauseRank); done {
-				continue // a span that is two hops keeps its best rank
-			}
-			attrs.PutBool(KeyRootCause, true)
-			attrs.PutInt(KeyRootCauseRank, int64(h.Rank))
-		}
+	rank := make(map[string]int, len(r.Hops))
+	for _, h := range slices.Backward(r.Hops) {
+		rank[h.SpanID] = h.Rank // a span that is two hops keeps its best rank
 	}
+	root := r.Root.SpanID
 	for i, s := range g.trace.Spans {
-		if s.SpanID == r.Root.SpanID {
+		if n, ok := rank[s.SpanID]; ok {
+			attrs := g.spans[i].Attributes()
+			attrs.PutBool(KeyRootCause, true)
+			attrs.PutInt(KeyRootCauseRank, int64(n))
+			delete(rank, s.SpanID)
+		}
+		if s.SpanID == root {
 			attrs := g.spans[i].Attributes()
 			attrs.PutStr(KeyFailingHop, r.Hops[0].Description)
 			attrs.PutStr(KeyFailingHopCause, r.Hops[0].Cause)
-			break
+			root = ""
 		}
 	}
 	return true
