@@ -74,6 +74,16 @@ func Decode(data []byte) ([]*analyzer.Trace, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("tracejson: empty input: expected Jaeger JSON or OTLP JSON")
 	}
+	if json.Valid(data) {
+		// One document, the usual case: decoded in place, without the
+		// copies a json.Decoder makes of a big value as it reads it.
+		c := newCollector()
+		errs, err := c.document(data)
+		if err != nil {
+			return nil, fmt.Errorf("tracejson: %w", err)
+		}
+		return c.traces, errors.Join(errs...)
+	}
 	return DecodeReader(bytes.NewReader(data))
 }
 

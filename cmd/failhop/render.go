@@ -4,9 +4,13 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/failhop/failhop/analyzer"
 )
@@ -15,8 +19,17 @@ import (
 // all of it.
 const maxStackLines = 12
 
+// A path of more than pathHead+pathTail steps is folded in the text: the
+// first pathHead, a line that counts the others, the last pathTail.
+const (
+	pathHead = 3
+	pathTail = 6
+)
+
 // printer writes reports for people: plain text, with colour on a terminal
-// (unless NO_COLOR is set). It keeps the first write error.
+// (unless NO_COLOR is set). Every string it is given is printed escaped
+// (see escape): the text of a span is not a terminal's business. It keeps
+// the first write error.
 type printer struct {
 	w      io.Writer
 	jaeger string
@@ -37,18 +50,62 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
+// line prints a line. The format is the program's; string arguments are
+// escaped, styled ones (already escaped) are not.
 func (p *printer) line(format string, args ...any) {
-	if p.err == nil {
-		_, p.err = fmt.Fprintf(p.w, format+"\n", args...)
+	if p.err != nil {
+		return
 	}
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = escape(s)
+		}
+	}
+	_, p.err = fmt.Fprintf(p.w, format+"\n", args...)
 }
 
-// paint wraps s in an ANSI style when colour is on.
-func (p *printer) paint(style, s string) string {
+// styled is text ready for the terminal: escaped, with the printer's own
+// ANSI styles.
+type styled string
+
+// paint escapes s and wraps it in an ANSI style when colour is on.
+func (p *printer) paint(style, s string) styled {
 	if !p.color || s == "" {
+		return styled(escape(s))
+	}
+	return styled("\x1b[" + style + "m" + escape(s) + "\x1b[0m")
+}
+
+// escape makes a string from a trace safe to print: control characters
+// (escape sequences, carriage returns, backspaces), bidirectional and
+// other invisible format characters, line separators and invalid UTF-8
+// are written as Go escapes ("\x1b", "\u202e"), so that a span cannot
+// retitle or clear the terminal or disguise the text around it. A
+// backslash stays as it is; tabs are kept.
+func escape(s string) string {
+	if !strings.ContainsFunc(s, needsEscape) && utf8.ValidString(s) {
 		return s
 	}
-	return "\x1b[" + style + "m" + s + "\x1b[0m"
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case needsEscape(r):
+			q := strconv.QuoteRune(r)
+			if !strings.HasPrefix(q, `'\`) { // QuoteRune prints some as they are
+				q = fmt.Sprintf(`'\u%04x'`, r)
+			}
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func needsEscape(r rune) bool {
+	return r != '\t' && (unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp))
 }
 
 const (
@@ -58,12 +115,23 @@ const (
 	ok   = "32"
 )
 
-// field prints a labelled value, indenting continuation lines.
-func (p *printer) field(label, value string) {
-	if value == "" {
+// field prints a labelled value, indenting continuation lines. A string
+// value is escaped line by line.
+func (p *printer) field(label string, value any) {
+	var lines []any
+	switch v := value.(type) {
+	case string:
+		for l := range strings.SplitSeq(strings.TrimRight(v, "\n"), "\n") {
+			lines = append(lines, l)
+		}
+	case []styled:
+		for _, l := range v {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 || lines[0] == "" {
 		return
 	}
-	lines := strings.Split(strings.TrimRight(value, "\n"), "\n")
 	p.line("  %-10s %s", label, lines[0])
 	for _, l := range lines[1:] {
 		p.line("  %-10s %s", "", l)
@@ -72,6 +140,10 @@ func (p *printer) field(label, value string) {
 
 func (p *printer) report(r analyzer.Report) {
 	p.line("%s %s", p.paint(bold, "trace"), r.TraceID)
+	if r.Problem != "" {
+		p.line("%s %s", p.paint(red, "could not analyze:"), r.Problem)
+		return
+	}
 	request := strings.TrimSpace(r.Root.Service + " " + r.Root.Name)
 	if r.RootStatus > 0 {
 		request += fmt.Sprintf(" → %d", r.RootStatus)
@@ -116,31 +188,53 @@ func (p *printer) hop(traceID string, h analyzer.Hop, of int) {
 	}
 	p.field("service", strings.TrimSpace(h.Service+" "+h.ServiceVersion))
 	p.field("message", h.Message)
-	p.field("path", p.path(h.Path))
+	p.field("path", p.path(h.Path, h.PathOmitted))
 	p.field("hint", h.Hint)
 	p.field("stack", firstLines(trimRecorderFrames(h.Stack), maxStackLines))
-	p.field("jaeger", fmt.Sprintf("%s/trace/%s?uiFind=%s", p.jaeger, traceID, h.SpanID))
+	p.field("jaeger", fmt.Sprintf("%s/trace/%s?uiFind=%s", p.jaeger, url.PathEscape(traceID), url.QueryEscape(h.SpanID)))
 }
 
-// path draws the chain of spans from the root to the origin as a tree.
-func (p *printer) path(steps []analyzer.Step) string {
-	var b strings.Builder
+// path draws the chain of spans from the root to the origin as a tree,
+// one line per span; a deep one is folded, counting the spans left out
+// (the report's own fold, omitted, included).
+func (p *printer) path(steps []analyzer.Step, omitted int) []styled {
+	var lines []styled
+	depth := 0
 	for i, s := range steps {
-		indent := strings.Repeat("   ", max(i-1, 0))
-		if i > 0 {
+		if len(steps) > pathHead+pathTail && i == pathHead {
+			n := len(steps) - pathHead - pathTail + omitted
+			lines = append(lines, styled(strings.Repeat("   ", depth)+fmt.Sprintf("… %s more hops …", thousands(n))))
+			depth++
+		}
+		if len(steps) > pathHead+pathTail && i >= pathHead && i < len(steps)-pathTail {
+			continue
+		}
+		indent := strings.Repeat("   ", max(depth-1, 0))
+		if depth > 0 {
 			indent += "└─ "
 		}
 		mark := ""
 		if s.Error {
 			mark = " ✗"
 		}
-		text := fmt.Sprintf("%s %s [%s]%s", s.Service, s.Name, kindName(s.Kind), mark)
+		raw := fmt.Sprintf("%s %s [%s]%s", s.Service, s.Name, kindName(s.Kind), mark)
+		text := styled(escape(raw))
 		if i == len(steps)-1 {
-			text = p.paint(red, text) + "  ◀ origin"
+			text = p.paint(red, raw) + "  ◀ origin"
 		}
-		b.WriteString(indent + text + "\n")
+		lines = append(lines, styled(indent)+text)
+		depth++
 	}
-	return b.String()
+	return lines
+}
+
+// thousands formats n with commas between groups of three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 func kindName(k analyzer.Kind) string {

@@ -17,7 +17,7 @@ import (
 // pollInterval is how often `why --wait` asks Jaeger again.
 const pollInterval = time.Second
 
-func runWhy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runWhy(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	var (
 		c    commonFlags
 		file string
@@ -57,8 +57,17 @@ func runWhy(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	out := newPrinter(stdout, c.jaeger)
 	enc := json.NewEncoder(stdout)
+	problems := 0
+	defer func() {
+		if err == nil && problems > 0 {
+			err = fmt.Errorf("could not analyze %d of %d traces (see the output)", problems, len(traces))
+		}
+	}()
 	for i, t := range traces {
 		r := analyzer.Analyze(t)
+		if r.Problem != "" {
+			problems++
+		}
 		if c.json {
 			if err := enc.Encode(r); err != nil {
 				return err
@@ -73,19 +82,34 @@ func runWhy(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return out.err
 }
 
+// maxFileSize is the largest trace file `why --file` reads: room for a
+// trace of analyzer.MaxSpans spans (about 90 MB as Jaeger JSON), while
+// reading one takes about ten times its size in memory.
+const maxFileSize = 256 << 20
+
 // readTraces reads a trace file, or standard input for "-".
 func readTraces(name string) ([]*analyzer.Trace, error) {
-	var (
-		data []byte
-		err  error
-	)
+	var data []byte
+	tooBig := fmt.Errorf("%s: more than %d MB; failhop reads trace files up to that size (analyze one trace at a time, or from Jaeger by ID)", name, maxFileSize>>20)
 	if name == "-" {
-		data, err = io.ReadAll(os.Stdin)
+		var err error
+		if data, err = io.ReadAll(io.LimitReader(os.Stdin, maxFileSize+1)); err != nil {
+			return nil, err
+		}
+		if len(data) > maxFileSize {
+			return nil, tooBig
+		}
 	} else {
-		data, err = os.ReadFile(name)
-	}
-	if err != nil {
-		return nil, err
+		st, err := os.Stat(name)
+		if err != nil {
+			return nil, err
+		}
+		if st.Size() > maxFileSize {
+			return nil, tooBig
+		}
+		if data, err = os.ReadFile(name); err != nil {
+			return nil, err
+		}
 	}
 	traces, err := tracejson.Decode(data)
 	if err != nil {
