@@ -61,11 +61,15 @@
 // span processor whose queue is bounded (2048 spans unless
 // OTEL_BSP_MAX_QUEUE_SIZE says otherwise) and which never blocks: when the
 // collector is slow or down, spans that do not fit are dropped, so memory
-// stays bounded. Each exporter is wrapped so that failed exports are counted
-// and logged through the [slog.Logger] given with [WithLogger]: the first
-// failure immediately, then at most once a minute with the number of
-// failures and dropped spans since the previous report, plus a summary on
-// shutdown and a note when exports succeed again. (The SDK would otherwise
+// stays bounded. Every span lost is counted, in failed exports and dropped
+// from the full queue (which the SDK does silently: Setup counts what is in
+// the queue), and logged through the [slog.Logger] given with [WithLogger]:
+// the first loss immediately, then at most once a minute with the number of
+// failures and dropped spans since the previous report (dropped_spans, of
+// which queue_full from the queue), plus a summary on shutdown and a note
+// when exports succeed again. An endpoint that never answers (every export
+// waits for its timeout) fills the queue: that is reported as soon as it
+// happens, well before the first export times out. (The SDK would otherwise
 // print every failed batch through the global error handler.) The shutdown
 // function returned by Setup flushes the queue, gives up at the caller's
 // context deadline, and returns an error when spans could not be delivered.

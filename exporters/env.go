@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.opentelemetry.io/otel/propagation"
@@ -17,6 +18,9 @@ const (
 	envTracesProtocol = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
 	envProtocol       = "OTEL_EXPORTER_OTLP_PROTOCOL"
 	envPropagators    = "OTEL_PROPAGATORS"
+	// The batch span processor's queue size: Setup reads it to know the
+	// capacity it counts drops against (queueLimit), and passes it on.
+	envBSPMaxQueueSize = "OTEL_BSP_MAX_QUEUE_SIZE"
 )
 
 const (
@@ -27,6 +31,16 @@ const (
 	exporterConsole = "console"
 	exporterNone    = "none"
 )
+
+// envInt returns the positive integer in the environment variable key, or
+// def when it is unset or not one (as the SDK reads OTEL_BSP_*).
+func envInt(key string, def int) int {
+	n, err := strconv.Atoi(strings.TrimSpace(os.Getenv(key)))
+	if err != nil || n <= 0 {
+		return def
+	}
+	return n
+}
 
 // sdkDisabled reports whether OTEL_SDK_DISABLED is "true" (any case); every
 // other value, including unset, means enabled, as the specification says.

@@ -93,12 +93,15 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 
 	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
 	var logged []*loggingExporter
+	queueSize := envInt(envBSPMaxQueueSize, sdktrace.DefaultMaxQueueSize)
 	for _, e := range exps {
 		le := newLoggingExporter(e, cfg.logger, cfg.logInterval)
 		logged = append(logged, le)
-		// No options: the processor reads OTEL_BSP_*; its queue is
-		// bounded and it drops spans rather than block when full.
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(le)))
+		// The processor reads the other OTEL_BSP_* itself; its queue is
+		// bounded and spans that do not fit are dropped rather than
+		// block, counted by queueLimit.
+		bsp := sdktrace.NewBatchSpanProcessor(le, sdktrace.WithMaxQueueSize(queueSize))
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(&queueLimit{SpanProcessor: bsp, log: le, capacity: int64(queueSize)}))
 	}
 	// No WithSampler: the provider then reads OTEL_TRACES_SAMPLER(_ARG).
 	tp := sdktrace.NewTracerProvider(tpOpts...)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -446,11 +447,12 @@ func TestQueueBounded(t *testing.T) {
 }
 
 type logLine struct {
-	Level    string
-	Msg      string
-	Failures int
-	Dropped  int `json:"dropped_spans"`
-	Error    string
+	Level     string
+	Msg       string
+	Failures  int
+	Dropped   int `json:"dropped_spans"`
+	QueueFull int `json:"queue_full"`
+	Error     string
 }
 
 func parseLog(t *testing.T, s string) []logLine {
@@ -520,7 +522,7 @@ func TestUnreachableCollector(t *testing.T) {
 					n++
 				}
 			}()
-			waitFor(t, "the first failure report", func() bool { return strings.Contains(logs.String(), "span export failed") })
+			waitFor(t, "the first loss report", func() bool { return strings.Contains(logs.String(), "spans dropped") })
 			time.Sleep(time.Second)
 			close(stop)
 			var created int
@@ -540,21 +542,30 @@ func TestUnreachableCollector(t *testing.T) {
 			}
 			t.Logf("created %d spans; shutdown: %v", created, err)
 
-			// The exporter's own shutdown, which reports the failures not
-			// yet reported, may finish after our deadline.
-			waitFor(t, "the shutdown report", func() bool { return len(parseLog(t, logs.String())) >= 2 })
+			// The exporter's own shutdown, which reports the losses not yet
+			// reported, may finish after our deadline. Every span created
+			// is lost, and every one is counted: in failed exports or
+			// dropped from the full queue.
+			lost := func() (n int) {
+				for _, l := range parseLog(t, logs.String()) {
+					n += l.Dropped
+				}
+				return n
+			}
+			waitFor(t, "every span counted as lost", func() bool { return lost() == created })
 			lines := parseLog(t, logs.String())
-			first := lines[0]
-			if first.Level != "WARN" || first.Failures != 1 || first.Dropped == 0 || first.Error == "" {
-				t.Errorf("first report = %+v, want WARN with failures=1, dropped spans and the error", first)
+			if first := lines[0]; first.Level != "WARN" || first.Dropped == 0 {
+				t.Errorf("first report = %+v, want WARN with dropped spans", first)
 			}
-			total := 0
+			failures, queueFull, withError := 0, 0, false
 			for _, l := range lines {
-				total += l.Failures
+				failures += l.Failures
+				queueFull += l.QueueFull
+				withError = withError || l.Error != ""
 			}
-			if len(lines) > 3 || total <= len(lines) {
-				t.Errorf("%d failures reported in %d lines, want a few lines summarising many failures:\n%s",
-					total, len(lines), logs.String())
+			if len(lines) > 3 || failures <= 1 || queueFull == 0 || !withError {
+				t.Errorf("%d failures and %d queue-full drops reported in %d lines, want a few lines summarising many of both, with the error:\n%s",
+					failures, queueFull, len(lines), logs.String())
 			}
 		})
 	}
@@ -633,4 +644,51 @@ func TestLoggingExporterRateLimit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBlackHoleCollector: an endpoint that accepts connections and never
+// answers holds every export until its timeout (10 s by default, then
+// retries), so no export fails for a long while; the spans that pile up
+// meanwhile are dropped from the full queue, and that is said at once,
+// with the count.
+func TestBlackHoleCollector(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns := make(chan net.Conn, 100)
+	go func() {
+		for {
+			c, err := lis.Accept()
+			if err != nil {
+				close(conns)
+				return
+			}
+			conns <- c // read nothing, answer nothing
+		}
+	}()
+	t.Cleanup(func() {
+		lis.Close()
+		for c := range conns {
+			c.Close()
+		}
+	})
+	isolate(t, map[string]string{
+		envProtocol:                   protocolHTTPProtobuf,
+		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://" + lis.Addr().String(),
+		"OTEL_BSP_MAX_QUEUE_SIZE":     "100",
+		"OTEL_BSP_SCHEDULE_DELAY":     "20",
+	})
+	var logs syncBuffer
+	shutdown := mustSetup(t, WithServiceName("lonely"), WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+	for range 1000 {
+		_, s := otel.Tracer("test").Start(context.Background(), "op")
+		s.End()
+	}
+	waitFor(t, "the queue-full report", func() bool { return strings.Contains(logs.String(), "span queue full") })
+	first := parseLog(t, logs.String())[0]
+	if first.Level != "WARN" || first.QueueFull == 0 || first.Dropped != first.QueueFull {
+		t.Errorf("first report = %+v, want WARN counting the spans dropped from the full queue", first)
+	}
+	shutdownWithin(t, shutdown, 100*time.Millisecond)
 }
