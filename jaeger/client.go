@@ -49,18 +49,41 @@ type Client struct {
 	// "http://localhost:16686" (and its base path, if Jaeger serves under
 	// one).
 	BaseURL string
-	// HTTP sends the requests; nil means an http.Client with DefaultTimeout.
+	// HTTP sends the requests; nil means an http.Client with DefaultTimeout
+	// that follows redirects on the same host and port only.
 	HTTP *http.Client
 }
 
 // New returns a client for the Jaeger query service at baseURL, with an
-// HTTP client that times out after DefaultTimeout. A baseURL without a
-// scheme gets "http://".
+// HTTP client that times out after DefaultTimeout and follows redirects on
+// the same host and port only. A baseURL without a scheme gets "http://".
 func New(baseURL string) *Client {
-	return &Client{BaseURL: baseURL, HTTP: &http.Client{Timeout: DefaultTimeout}}
+	return &Client{BaseURL: baseURL, HTTP: newHTTPClient()}
 }
 
-var defaultHTTP = &http.Client{Timeout: DefaultTimeout}
+var defaultHTTP = newHTTPClient()
+
+func newHTTPClient() *http.Client {
+	return &http.Client{Timeout: DefaultTimeout, CheckRedirect: sameOrigin}
+}
+
+var errOtherHost = errors.New("redirected to another host")
+
+// sameOrigin lets a redirect through when it stays on the scheme, host and
+// port of the first request (Jaeger under a base path redirects to add a
+// slash): the query API is the one the user named, and an answer from
+// anywhere else (a proxy's login page, a compromised redirect) is not a
+// trace of theirs.
+func sameOrigin(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	if req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+		return fmt.Errorf("%w to %s://%s: not followed (point the client at the address that answers)", errOtherHost, req.URL.Scheme, req.URL.Host)
+	}
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	return nil
+}
 
 func (c *Client) httpClient() *http.Client {
 	if c.HTTP != nil {
@@ -203,6 +226,9 @@ func (c *Client) get(ctx context.Context, path string, query url.Values) (int, [
 	if err != nil {
 		if ctx.Err() != nil {
 			return 0, nil, fmt.Errorf("jaeger: GET %s: %w", u, ctx.Err())
+		}
+		if errors.Is(err, errOtherHost) {
+			return 0, nil, fmt.Errorf("%w at %s: %v", ErrBadResponse, c.base(), unwrapURLError(err))
 		}
 		return 0, nil, fmt.Errorf("%w at %s: %v", ErrUnreachable, c.base(), unwrapURLError(err))
 	}

@@ -206,3 +206,33 @@ func TestFindTracesQuery(t *testing.T) {
 		t.Error("FindTraces without a service: no error")
 	}
 }
+
+// TestRedirects: a redirect on Jaeger's own host and port is followed (a
+// base path's trailing slash); one to another host or port is not, and
+// the error says where it pointed.
+func TestRedirects(t *testing.T) {
+	elsewhere := false
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere = true }))
+	defer other.Close()
+	var followed string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/away/"):
+			http.Redirect(w, r, other.URL+strings.TrimPrefix(r.URL.Path, "/away"), http.StatusFound)
+		case strings.HasPrefix(r.URL.Path, "/here/"):
+			http.Redirect(w, r, "/jaeger"+strings.TrimPrefix(r.URL.Path, "/here"), http.StatusMovedPermanently)
+		default:
+			followed = r.URL.Path
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	New(srv.URL+"/here").Trace(context.Background(), "abcd")
+	if !strings.HasPrefix(followed, "/jaeger/api/") {
+		t.Errorf("same-host redirect not followed (the server then saw %q)", followed)
+	}
+	_, err := New(srv.URL+"/away").Trace(context.Background(), "abcd")
+	if !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), "redirected to another host to "+other.URL) || elsewhere {
+		t.Errorf("cross-host redirect: %v (other host reached: %v), want a bad response naming it", err, elsewhere)
+	}
+}
