@@ -138,7 +138,8 @@ func newState(cfg *config) *dbState {
 // rather than on every call.
 type cachedQuery struct {
 	queryInfo
-	name string // span name
+	name     string // span name
+	literals bool   // the text has literals or comments: sanitizing changed it
 	// kv holds the span attributes: db.query.text as written,
 	// db.system.name, db.operation.name, db.query.summary (those known),
 	// db.query.text sanitized. A statement run with arguments records
@@ -166,6 +167,7 @@ func (st *dbState) info(query string) *cachedQuery {
 // analyze analyses query and makes the name and attributes of its spans.
 func (st *dbState) analyze(query string) *cachedQuery {
 	q := &cachedQuery{queryInfo: analyzeQuery(query, st.dqIdent, true)}
+	q.literals = q.sanitized != query
 	switch {
 	case q.summary != "":
 		q.name = q.summary
@@ -270,13 +272,26 @@ func (st *dbState) startPrepare(ctx context.Context, query string) (context.Cont
 // was canceled or timed out helps tell what happened.
 func (st *dbState) end(ctx context.Context, span trace.Span, err error) {
 	if err != nil {
-		st.fail(ctx, span, err)
+		st.fail(ctx, span, err, false)
 	}
 	span.End()
 }
 
-// fail records err on span if it is a failure (see classifyDB).
-func (st *dbState) fail(ctx context.Context, span trace.Span, err error) {
+// endStatement is end for the span of a statement: when the statement's
+// text holds literals (values written into it, not passed as arguments),
+// the error's message is recorded sanitized as db.query.text is, because
+// databases quote the text near an error ("near \"secret\": syntax
+// error"). The error itself goes on to the caller unchanged.
+func (st *dbState) endStatement(ctx context.Context, span trace.Span, query string, err error) {
+	if err != nil {
+		st.fail(ctx, span, err, st.info(query).literals)
+	}
+	span.End()
+}
+
+// fail records err on span if it is a failure (see classifyDB), its
+// message sanitized if the statement had literals.
+func (st *dbState) fail(ctx context.Context, span trace.Span, err error, literals bool) {
 	f, ok := classifyDB(ctx, err)
 	if !ok || !span.IsRecording() {
 		return
@@ -292,8 +307,13 @@ func (st *dbState) fail(ctx context.Context, span trace.Span, err error) {
 	} else {
 		span.SetAttributes(semconv.ErrorType(err))
 	}
-	span.RecordError(err)
-	span.SetStatus(codes.Error, err.Error())
+	msg := err.Error()
+	if literals {
+		msg = sanitizeQuery(msg, false)
+	}
+	span.AddEvent(semconv.ExceptionEventName, trace.WithAttributes(
+		semconv.ExceptionType(semconv.ErrorType(err).Value.AsString()), semconv.ExceptionMessage(msg)))
+	span.SetStatus(codes.Error, msg)
 	failOrigin(ctx, span, f.cause, err)
 }
 

@@ -164,7 +164,7 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 		return nil, err
 	}
 	_, span := c.st.startQuery(ctx, query, len(args) > 0, started)
-	c.st.end(ctx, span, err)
+	c.st.endStatement(ctx, span, query, err)
 	return res, err
 }
 
@@ -195,10 +195,10 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	}
 	_, span := c.st.startQuery(ctx, query, len(args) > 0, started)
 	if err != nil {
-		c.st.end(ctx, span, err)
+		c.st.endStatement(ctx, span, query, err)
 		return nil, err
 	}
-	return newRows(ctx, rows, span, c.st), nil
+	return newRows(ctx, rows, span, c.st, query), nil
 }
 
 // PrepareContext prepares a statement within a "prepare" span.
@@ -219,7 +219,7 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 			}
 		}
 	}
-	c.st.end(ctx, span, err)
+	c.st.endStatement(ctx, span, query, err)
 	if err != nil {
 		return nil, err
 	}
@@ -358,7 +358,7 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 			}
 		}
 	}
-	st.end(ctx, span, err)
+	st.endStatement(ctx, span, s.query, err)
 	return res, err
 }
 
@@ -382,10 +382,10 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 		}
 	}
 	if err != nil {
-		st.end(ctx, span, err)
+		st.endStatement(ctx, span, s.query, err)
 		return nil, err
 	}
-	return newRows(ctx, rows, span, st), nil
+	return newRows(ctx, rows, span, st, s.query), nil
 }
 
 // CheckNamedValue defers to the statement's checker, else to the

@@ -22,6 +22,7 @@ type rows struct {
 	ctx    context.Context
 	span   trace.Span
 	st     *dbState
+	query  string
 	err    error // the first failure seen in Next
 	closed bool
 }
@@ -36,8 +37,8 @@ var (
 	_ driver.RowsColumnTypePrecisionScale   = (*rows)(nil)
 )
 
-func newRows(ctx context.Context, r driver.Rows, span trace.Span, st *dbState) *rows {
-	return &rows{r: r, ctx: ctx, span: span, st: st}
+func newRows(ctx context.Context, r driver.Rows, span trace.Span, st *dbState, query string) *rows {
+	return &rows{r: r, ctx: ctx, span: span, st: st, query: query}
 }
 
 func (r *rows) Columns() []string { return r.r.Columns() }
@@ -60,7 +61,7 @@ func (r *rows) Close() error {
 		if failure == nil {
 			failure = err
 		}
-		r.st.end(r.ctx, r.span, failure)
+		r.st.endStatement(r.ctx, r.span, r.query, failure)
 	}
 	return err
 }
