@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
+	"strings"
 	"syscall"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
@@ -22,6 +24,9 @@ import (
 //   - no response (refused, DNS, TLS, reset, timeout): status Error, a
 //     specific error.type ("connection_refused", "timeout"...), and the span
 //     is the origin, with cause peer_unreachable or timeout;
+//   - an answer that is not HTTP (a malformed status line, a header with a
+//     NUL byte): the span is the origin with cause bad_response, since the
+//     peer was reached;
 //   - a 5xx answer: the span propagated the failure of the downstream
 //     service; the cause and origin span it reported in its Failhop-Error
 //     header are recorded, else the cause is upstream_error;
@@ -94,7 +99,19 @@ func transportCause(ctx context.Context, err error) Cause {
 		}
 		return CauseCanceled
 	}
+	if malformedResponse(err) {
+		return CauseBadResponse
+	}
 	return classify(err, CausePeerUnreachable)
+}
+
+// malformedResponse reports whether a round trip failed on what the peer
+// sent back: it answered, but not in HTTP (a malformed status line, or a
+// header line with a NUL or no colon). net/http tells a bad header by a
+// textproto.ProtocolError, a bad status line by its message only.
+func malformedResponse(err error) bool {
+	var pe textproto.ProtocolError
+	return errors.As(err, &pe) || strings.Contains(err.Error(), "malformed HTTP ")
 }
 
 // transportErrorType names a transport failure with a low-cardinality
@@ -122,6 +139,8 @@ func transportErrorType(err error) string {
 		return "tls_error"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "connection_closed"
+	case malformedResponse(err):
+		return "malformed_response"
 	}
 	return semconv.ErrorType(err).Value.AsString()
 }

@@ -1,6 +1,7 @@
 package instrument
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -72,6 +73,18 @@ func TestTransportMarks(t *testing.T) {
 			wantSpan: marks{cause: CauseCanceled},
 		},
 		{
+			name:     "a NUL byte in a response header",
+			url:      raw("HTTP/1.1 200 OK\r\nX-Bad: a\x00b\r\nContent-Length: 2\r\n\r\nok"),
+			wantCode: codes.Error,
+			wantSpan: marks{origin: true, cause: CauseBadResponse, errorType: "malformed_response"},
+		},
+		{
+			name:     "not HTTP at all",
+			url:      raw("SSH-2.0-OpenSSH_9.2\r\n\r\n"),
+			wantCode: codes.Error,
+			wantSpan: marks{origin: true, cause: CauseBadResponse, errorType: "malformed_response"},
+		},
+		{
 			name:     "5xx from a service without failhop",
 			url:      answering(503, ""),
 			wantCode: codes.Error,
@@ -131,6 +144,32 @@ func answering(status int, failhopError string) func(t *testing.T) string {
 		}))
 		t.Cleanup(srv.Close)
 		return srv.URL
+	}
+}
+
+// raw returns a server that answers every request with response, bytes as
+// they are, and closes the connection.
+func raw(response string) func(t *testing.T) string {
+	return func(t *testing.T) string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					http.ReadRequest(bufio.NewReader(c))
+					io.WriteString(c, response)
+				}()
+			}
+		}()
+		return "http://" + ln.Addr().String()
 	}
 }
 
