@@ -577,29 +577,28 @@ func (a *analysis) hops(origins []origin, fatal bool) []Hop {
 		ends  hopEnds
 		cause string
 	}
-	index := map[hopKey]int{}
-	hopOf := make([]int, len(origins))
-	for i, o := range origins {
+	index := map[hopKey]int{} // the listed hops only
+	var merged [][]origin     // their origins
+	unlisted := 0             // origins on other hops
+	for _, o := range origins {
 		key := hopKey{a.ends(o), o.cause}
 		h, ok := index[key]
-		if !ok {
-			h = len(index)
-			index[key] = h
+		switch {
+		case ok:
+			merged[h] = append(merged[h], o)
+		case len(merged) < maxListed:
+			index[key] = len(merged)
+			merged = append(merged, []origin{o})
+		default:
+			unlisted++
 		}
-		hopOf[i] = h
 	}
-	if len(index) > maxListed {
+	if unlisted > 0 {
 		what := "errors the request survived"
 		if fatal {
-			what = "failing hops"
+			what = "failed spans"
 		}
-		a.notes = append(a.notes, fmt.Sprintf("%d more %s are not listed (only the first %d are)", len(index)-maxListed, what, maxListed))
-	}
-	merged := make([][]origin, min(len(index), maxListed))
-	for i, h := range hopOf {
-		if h < len(merged) {
-			merged[h] = append(merged[h], origins[i])
-		}
+		a.notes = append(a.notes, fmt.Sprintf("%d more %s, on hops not listed (only the first %d hops are)", unlisted, what, maxListed))
 	}
 	hops := make([]Hop, len(merged))
 	for i, os := range merged {
@@ -778,11 +777,14 @@ func urlParts(u string) (host, path string) {
 	}
 	rest, _, _ = strings.Cut(rest, "?")
 	rest, _, _ = strings.Cut(rest, "#")
-	host, path, _ = strings.Cut(rest, "/")
+	host, path = rest, "/"
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		host, path = rest[:i], rest[i:]
+	}
 	if i := strings.LastIndex(host, "@"); i >= 0 {
 		host = host[i+1:] // drop user:password
 	}
-	return host, "/" + path
+	return host, path
 }
 
 // stack returns the stack trace recorded at the origin or, failing that,

@@ -1,7 +1,6 @@
 package analyzer
 
 import (
-	"cmp"
 	"strings"
 )
 
@@ -12,39 +11,56 @@ func causeOf(s *Span, children []*Span) string {
 	if c := s.String(keyCause); c != "" {
 		return c
 	}
-	grpc, isGRPC := grpcStatus(s)
+	e := evidenceOf(s)
 	switch {
-	case canceled(s):
+	case e.canceled():
 		return "canceled"
 	case isDB(s):
-		return dbCause(s)
+		return e.dbCause()
 	case s.Kind == KindClient || s.Kind == KindProducer:
-		return clientCause(s, children)
+		return e.clientCause(children)
 	case s.Kind == KindServer && panicked(s):
 		return "panic"
-	case timeoutish(s):
+	case e.timeoutish():
 		return "timeout"
-	case isGRPC && grpc == 4, s.Kind == KindServer && httpStatus(s) == 504:
+	case e.isGRPC && e.grpc == 4, s.Kind == KindServer && e.http == 504:
 		return "timeout"
-	case exhausted(s), isGRPC && grpc == 8:
+	case e.exhausted(), e.isGRPC && e.grpc == 8:
 		return "resource_exhausted"
-	case s.Kind == KindServer && httpStatus(s) == 502:
+	case s.Kind == KindServer && e.http == 502:
 		return "bad_response"
 	}
 	return "app_error"
 }
 
+// evidence is what a failed span says of its failure, read once: its HTTP
+// and gRPC status codes, and its error.type and message in lower case.
+type evidence struct {
+	s      *Span
+	http   int
+	grpc   int
+	isGRPC bool
+	text   string
+}
+
+func evidenceOf(s *Span) evidence {
+	e := evidence{s: s, http: httpStatus(s)}
+	e.grpc, e.isGRPC = grpcStatus(s)
+	e.text = strings.ToLower(s.String("error.type") + " " + message(s))
+	return e
+}
+
 // dbCause classifies a failed database span by its SQLSTATE (or driver
 // code) and error text.
-func dbCause(s *Span) string {
-	code := s.String("db.response.status_code")
+func (e evidence) dbCause() string {
+	code := e.s.String("db.response.status_code")
 	switch {
-	case timeoutish(s) || code == "57014" || code == "55P03":
+	case e.timeoutish() || code == "57014" || code == "55P03":
 		return "timeout"
 	case strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03" ||
-		containsAny(message(s), "connection refused", "no such host", "bad connection", "unable to open database"):
+		containsAny(e.text, "connection refused", "no such host", "bad connection", "unable to open database"):
 		return "db_unavailable"
-	case strings.HasPrefix(code, "53") || exhausted(s):
+	case strings.HasPrefix(code, "53") || e.exhausted():
 		return "resource_exhausted"
 	}
 	return "db_error"
@@ -53,9 +69,9 @@ func dbCause(s *Span) string {
 // clientCause classifies a failed outbound call: no response is an
 // unreachable peer or a timeout, a 5xx an upstream error, a 4xx our own
 // request refused.
-func clientCause(s *Span, children []*Span) string {
-	if code, ok := grpcStatus(s); ok {
-		switch code {
+func (e evidence) clientCause(children []*Span) string {
+	if e.isGRPC {
+		switch e.grpc {
 		case 4:
 			return "timeout"
 		case 14:
@@ -67,15 +83,14 @@ func clientCause(s *Span, children []*Span) string {
 		}
 		return "upstream_error"
 	}
-	code := httpStatus(s)
-	switch {
+	switch code := e.http; {
 	case code == 504:
 		return "timeout" // a gateway on the way gave up
 	case code >= 500:
 		return "upstream_error"
 	case code >= 400:
 		return "upstream_rejected"
-	case timeoutish(s):
+	case e.timeoutish():
 		return "timeout"
 	case code == 0 && len(children) == 0:
 		return "peer_unreachable"
@@ -87,31 +102,30 @@ func clientCause(s *Span, children []*Span) string {
 // rather than failing: gRPC CANCELLED, HTTP 499 (the client closed the
 // request), or an error that says so (Go's "context canceled", Node's
 // "aborted"). A deadline that passed is a timeout, not this.
-func canceled(s *Span) bool {
-	if code, ok := grpcStatus(s); ok {
-		return code == 1
+func (e evidence) canceled() bool {
+	if e.isGRPC {
+		return e.grpc == 1
 	}
-	if httpStatus(s) == 499 {
+	if e.http == 499 {
 		return true
 	}
-	if t := strings.ToLower(s.String("error.type")); t == "canceled" || t == "cancelled" || t == "context.canceled" {
+	if t, _, _ := strings.Cut(e.text, " "); t == "canceled" || t == "cancelled" || t == "context.canceled" {
 		return true
 	}
-	return !timeoutish(s) && containsAny(strings.ToLower(s.String("error.type")+" "+message(s)),
+	return !e.timeoutish() && containsAny(e.text,
 		"context canceled", "operation was canceled", "operation canceled", "request canceled", "call canceled",
 		"operation was cancelled", "canceledexception", "cancellationexception", "cancellederror", // .NET, Java, Python
 		"aborterror", "request aborted", "client disconnected", "client closed request")
 }
 
 // timeoutish reports whether the span's error says a deadline passed.
-func timeoutish(s *Span) bool {
-	return containsAny(strings.ToLower(cmp.Or(s.String("error.type"), "")+" "+message(s)),
-		"timeout", "deadline exceeded", "timed out")
+func (e evidence) timeoutish() bool {
+	return containsAny(e.text, "timeout", "deadline exceeded", "timed out")
 }
 
 // exhausted reports whether the span's error says a resource ran out.
-func exhausted(s *Span) bool {
-	return containsAny(strings.ToLower(message(s)), "too many connections", "pool exhausted",
+func (e evidence) exhausted() bool {
+	return containsAny(e.text, "too many connections", "pool exhausted",
 		"out of memory", "resource exhausted", "too many open files", "no space left")
 }
 

@@ -52,7 +52,7 @@ func TestHugeTraces(t *testing.T) {
 		if len(r.Hops) != 50 || r.Hops[0].Rank != 1 || r.Hops[49].Rank != 50 {
 			t.Errorf("%d hops listed, want the first 50", len(r.Hops))
 		}
-		if !hasNote(r, "49949 more failing hops are not listed") {
+		if !hasNote(r, "49949 more failed spans, on hops not listed") {
 			t.Errorf("notes %q do not count the hops left out", r.Notes)
 		}
 	})
