@@ -9,7 +9,7 @@ SHELL   := /bin/bash
 # that users who import the library never download their dependencies.
 MODULES := . integration collector examples
 
-.PHONY: bin/failhop hotrod demo stack test vet fmt-check fuzz bench help jaeger collector bin/failhop-collector
+.PHONY: bin/failhop hotrod demo stack stress test vet fmt-check fuzz bench help jaeger collector bin/failhop-collector
 
 demo: bin/jaeger bin/failhop-collector bin/failhop ## the main job: local pipeline + demo shop, every failure scenario pinpointed (DEMO_ONCE=1 exits after the table, DEMO_FREE_PORTS=1 uses free ports)
 	cd examples && $(GO) run ./cmd/demo all
@@ -61,6 +61,14 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	$(GO) test -run '^$$' -fuzz '^FuzzAccept$$' -fuzztime $(FUZZTIME) ./instrument
 	$(GO) test -run '^$$' -fuzz '^FuzzSanitizeQuery$$' -fuzztime $(FUZZTIME) ./instrument
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./tracejson
+
+stress: bin/jaeger bin/failhop-collector ## the hostile and huge input probes, with their figures (docs/reliability.md); make test runs them too
+	$(GO) test -count=1 -v -run '^(TestHugeTraces|TestBrokenParents)$$' ./analyzer
+	$(GO) test -count=1 -v -run '^(TestWhyEscapes|TestWhyHugeTraces|TestWhyNoRoot)$$' ./cmd/failhop
+	$(GO) test -count=1 -v -run '^(TestUnreachableCollector|TestBlackHoleCollector)$$' ./exporters
+	cd collector && $(GO) test -count=1 -v -run '^(TestMarkHugeTraces|TestMarkDuplicateIDs)$$' ./failhopprocessor
+	cd collector && $(GO) test -count=1 -v ./depthlimit
+	cd collector && $(GO) test -count=1 -v -run '^(TestDeepValues|TestHugeTraces)$$' ./pipelinetest
 
 BENCHCOUNT ?= 10
 bench: ## run the benchmarks against the peer libraries and print benchstat tables (see docs/performance.md)

@@ -2,7 +2,6 @@ package failhopprocessor
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/collector/internal/ptracetest"
 	"github.com/failhop/failhop/collector/internal/toanalyzer"
 	"github.com/failhop/failhop/tracejson"
 )
@@ -319,7 +319,7 @@ func TestFixtures(t *testing.T) {
 					s.FollowsFrom = false
 				}
 				want := analyzer.Analyze(tr)
-				td := fromAnalyzer(tr)
+				td := ptracetest.FromAnalyzer(tr)
 
 				// The failhop sampler keeps the traces that the analyzer
 				// calls failed: the same rule, on pdata.
@@ -411,79 +411,6 @@ func convertAll(td ptrace.Traces) *analyzer.Trace {
 		}
 	}
 	return tr
-}
-
-// fromAnalyzer builds pdata from an analyzer trace: one ResourceSpans per
-// resource.
-func fromAnalyzer(tr *analyzer.Trace) ptrace.Traces {
-	td := ptrace.NewTraces()
-	type key struct {
-		svc string
-		res string
-	}
-	byRes := map[key]ptrace.SpanSlice{}
-	for _, s := range tr.Spans {
-		k := key{s.Service, fmt.Sprint(s.Resource)}
-		ss, ok := byRes[k]
-		if !ok {
-			rs := td.ResourceSpans().AppendEmpty()
-			must(rs.Resource().Attributes().FromRaw(s.Resource))
-			rs.Resource().Attributes().PutStr("service.name", s.Service)
-			ss = rs.ScopeSpans().AppendEmpty().Spans()
-			byRes[k] = ss
-		}
-		p := ss.AppendEmpty()
-		p.SetTraceID(pcommon.TraceID(hexBytes(tr.TraceID, 16)))
-		p.SetSpanID(pcommon.SpanID(hexBytes(s.SpanID, 8)))
-		if s.ParentSpanID != "" {
-			p.SetParentSpanID(pcommon.SpanID(hexBytes(s.ParentSpanID, 8)))
-		}
-		p.SetName(s.Name)
-		p.SetKind(map[analyzer.Kind]ptrace.SpanKind{
-			analyzer.KindServer: srv, analyzer.KindClient: cli, analyzer.KindInternal: intl,
-			analyzer.KindProducer: ptrace.SpanKindProducer, analyzer.KindConsumer: ptrace.SpanKindConsumer,
-		}[s.Kind])
-		if !s.Start.IsZero() {
-			p.SetStartTimestamp(pcommon.NewTimestampFromTime(s.Start))
-		}
-		if !s.End.IsZero() {
-			p.SetEndTimestamp(pcommon.NewTimestampFromTime(s.End))
-		}
-		switch s.Status {
-		case analyzer.StatusError:
-			p.Status().SetCode(errS)
-		case analyzer.StatusOK:
-			p.Status().SetCode(stOK)
-		}
-		p.Status().SetMessage(s.StatusMessage)
-		must(p.Attributes().FromRaw(s.Attributes))
-		for _, e := range s.Events {
-			pe := p.Events().AppendEmpty()
-			pe.SetName(e.Name)
-			pe.SetTimestamp(pcommon.NewTimestampFromTime(e.Time))
-			must(pe.Attributes().FromRaw(e.Attributes))
-		}
-		for _, l := range s.Links {
-			pl := p.Links().AppendEmpty()
-			pl.SetTraceID(pcommon.TraceID(hexBytes(l.TraceID, 16)))
-			pl.SetSpanID(pcommon.SpanID(hexBytes(l.SpanID, 8)))
-		}
-	}
-	return td
-}
-
-func hexBytes(s string, n int) []byte {
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != n {
-		panic(fmt.Sprintf("bad ID %q", s))
-	}
-	return b
-}
-
-func must(err error) {
-	if err != nil {
-		panic(err)
-	}
 }
 
 func TestProcessTraces(t *testing.T) {

@@ -123,6 +123,8 @@ var docRuns = []docRun{
 	{file: "docs/cli.md", first: "make bin/failhop", test: "TestDocs (every test here builds it first, as written)"},
 	{file: "docs/performance.md", first: "make bench", notHere: "benchmarks: about 30 minutes of measurement, run by hand; make test runs no timing"},
 	{file: "docs/performance.md", first: "go test -run '^$' -bench Analyze10k", notHere: "a benchmark, run by hand"},
+	{file: "docs/performance.md", first: "go test -run '^$' -bench 'Analyze10k|AnalyzeHostile'", notHere: "a benchmark, run by hand"},
+	{file: "docs/reliability.md", first: "make stress", test: "TestDocs/stress"},
 	{file: "docs/performance.md", first: "make bin/failhop-collector", notHere: "the pipeline's throughput measurement (minutes), run by hand; its test runs in make test without FAILHOP_LOADTEST"},
 	{file: "docs/performance.md", first: "make bin/jaeger bin/failhop-collector", notHere: "the shop's load run (minutes of measurement), run by hand"},
 }
@@ -204,6 +206,14 @@ func TestDocs(t *testing.T) {
 	})
 	t.Run("why file", func(t *testing.T) {
 		checkTranscript(t, block(t, blocks, "README.md", "failhop why --file testdata/traces/db-error.json"))
+	})
+	t.Run("stress", func(t *testing.T) {
+		out := runDoc(t, block(t, blocks, "docs/reliability.md", "make stress").text, 10*time.Minute)
+		for _, figure := range []string{"a 50,000-span chain:", "collector peak RSS:", "over OTLP/gRPC: rpc error", "bytes of text out"} {
+			if !strings.Contains(out, figure) {
+				t.Errorf("make stress printed no %q figure:\n%s", figure, out)
+			}
+		}
 	})
 	t.Run("demo port taken", func(t *testing.T) {
 		// As the docs say: while python3 -m http.server 8080 runs.
