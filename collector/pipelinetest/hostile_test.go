@@ -27,9 +27,12 @@ import (
 // requests with pdata (which could not marshal them either).
 type rawCodec struct{}
 
-func (rawCodec) Marshal(v any) ([]byte, error)      { return v.([]byte), nil }
-func (rawCodec) Unmarshal(data []byte, v any) error { *(v.(*[]byte)) = append([]byte(nil), data...); return nil }
-func (rawCodec) Name() string                       { return "proto" }
+func (rawCodec) Marshal(v any) ([]byte, error) { return v.([]byte), nil }
+func (rawCodec) Unmarshal(data []byte, v any) error {
+	*(v.(*[]byte)) = append([]byte(nil), data...)
+	return nil
+}
+func (rawCodec) Name() string { return "proto" }
 
 // TestDeepValues sends, over both protocols, the ~10 MB request whose
 // attribute value nests arrays 1.1 million deep (it overflowed the stack
@@ -144,4 +147,3 @@ func TestHugeTraces(t *testing.T) {
 		t.Fatal("the collector died")
 	}
 }
-
