@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -28,10 +29,11 @@ const (
 
 type failhop struct {
 	seen *recentTraces
+	tel  *telemetry
 }
 
-func (p *failhop) processTraces(_ context.Context, td ptrace.Traces) (ptrace.Traces, error) {
-	mark(td, p.seen)
+func (p *failhop) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
+	p.tel.record(ctx, mark(td, p.seen))
 	return td, nil
 }
 
@@ -39,13 +41,21 @@ func (p *failhop) processTraces(_ context.Context, td ptrace.Traces) (ptrace.Tra
 // spans, in place. It returns how many traces it marked. td should hold
 // whole traces (see the package doc); spans of several traces may be
 // mixed, in any order.
-func Mark(td ptrace.Traces) int { return mark(td, nil) }
+func Mark(td ptrace.Traces) int { return mark(td, nil).marked }
+
+// outcome is what mark did with a batch.
+type outcome struct {
+	analyzed int             // traces analyzed
+	marked   int             // of those, marked (their request failed)
+	late     int             // traces skipped: already processed, these are late spans
+	took     []time.Duration // each analysis
+}
 
 // mark is Mark, skipping the traces that seen says were already processed:
 // their spans in td came after the trace was released (tail sampling
 // forwards late spans one batch at a time), and a part of a trace cannot
 // tell what broke the whole request. A nil seen skips nothing.
-func mark(td ptrace.Traces, seen *recentTraces) int {
+func mark(td ptrace.Traces, seen *recentTraces) outcome {
 	// Pass 1: clear marks a service may have set, and find the traces that
 	// have a failed span. Without one, the root cannot have failed.
 	var failing map[pcommon.TraceID]*group
@@ -73,7 +83,7 @@ func mark(td ptrace.Traces, seen *recentTraces) int {
 		}
 	}
 	if failing == nil {
-		return 0
+		return outcome{}
 	}
 
 	// Pass 2: convert the spans of the failing traces. The spans come from
@@ -107,16 +117,21 @@ func mark(td ptrace.Traces, seen *recentTraces) int {
 	}
 
 	// Analyze and mark the traces seen for the first time.
-	marked := 0
+	var out outcome
 	for tid, g := range failing {
 		if seen.contains(tid) {
+			out.late++
 			continue
 		}
-		if g.mark(analyzer.Analyze(&g.trace)) {
-			marked++
+		start := time.Now()
+		r := analyzer.Analyze(&g.trace)
+		out.took = append(out.took, time.Since(start))
+		out.analyzed++
+		if g.mark(r) {
+			out.marked++
 		}
 	}
-	return marked
+	return out
 }
 
 // group is one trace: its spans for the analyzer, and the same spans in

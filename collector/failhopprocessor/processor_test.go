@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/collector/internal/ptracetest"
@@ -413,22 +415,67 @@ func convertAll(td ptrace.Traces) *analyzer.Trace {
 	return tr
 }
 
+// newTestProcessor returns a failhop processor whose metrics tel reads.
+func newTestProcessor(t *testing.T, tel *componenttest.Telemetry) *failhop {
+	t.Helper()
+	tm, err := newTelemetry(tel.NewTelemetrySettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &failhop{seen: newRecentTraces(10), tel: tm}
+}
+
+// counter returns the value of an int counter, 0 if it has no data yet.
+func counter(t *testing.T, tel *componenttest.Telemetry, name string) int64 {
+	t.Helper()
+	m, err := tel.GetMetric(name)
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+		n += dp.Value
+	}
+	return n
+}
+
 func TestProcessTraces(t *testing.T) {
-	td := build(dbError("")...)
-	out, err := (&failhop{}).processTraces(context.Background(), td)
+	tel := componenttest.NewTelemetry()
+	defer tel.Shutdown(context.Background())
+	td := build(append(dbError(""), okSpans("ok")...)...)
+	out, err := newTestProcessor(t, tel).processTraces(context.Background(), td)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := marksOf(out, "root", "db"); len(got) != 2 {
 		t.Errorf("marks = %v", got)
 	}
+	// The successful trace has no failed span: it is not analyzed.
+	if a, m := counter(t, tel, metricAnalyzed), counter(t, tel, metricMarked); a != 1 || m != 1 {
+		t.Errorf("%s = %d, %s = %d; want 1 and 1", metricAnalyzed, a, metricMarked, m)
+	}
+	d, err := tel.GetMetric(metricDuration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := d.Data.(metricdata.Histogram[float64]).DataPoints; len(h) != 1 || h[0].Count != 1 {
+		t.Errorf("%s: %+v, want one analysis recorded", metricDuration, h)
+	}
+}
+
+// okSpans is a successful request of one span.
+func okSpans(trace string) []tspan {
+	return []tspan{{trace: trace, id: "ok", svc: "gateway", name: "GET /", kind: srv, end: 5,
+		attrs: map[string]any{"http.response.status_code": 200}}}
 }
 
 // TestLateSpans: spans of a trace that was already processed (tail
 // sampling forwards a decided trace's late spans on their own) are not
 // analyzed again: a part of a trace would name the wrong hop.
 func TestLateSpans(t *testing.T) {
-	p := &failhop{seen: newRecentTraces(10)}
+	tel := componenttest.NewTelemetry()
+	defer tel.Shutdown(context.Background())
+	p := newTestProcessor(t, tel)
 	spans := dbError("")
 	first := build(spans[:2]...) // the gateway's spans, decided without inventory's
 	if _, err := p.processTraces(context.Background(), first); err != nil {
@@ -441,6 +488,9 @@ func TestLateSpans(t *testing.T) {
 	if got := marksOf(late, "s1", "db"); len(got) != 0 {
 		t.Errorf("late spans marked: %v", got)
 	}
+	if n := counter(t, tel, metricLate); n != 1 {
+		t.Errorf("%s = %d, want 1", metricLate, n)
+	}
 	// A new trace is still analyzed.
 	other := build(dbError("t2")...)
 	if _, err := p.processTraces(context.Background(), other); err != nil {
@@ -448,6 +498,9 @@ func TestLateSpans(t *testing.T) {
 	}
 	if got := marksOf(other, "db"); got["db"] != originMarks(1) {
 		t.Errorf("a new trace was not marked: %v", got)
+	}
+	if n := counter(t, tel, metricAnalyzed); n != 2 {
+		t.Errorf("%s = %d, want 2 (the first part and the new trace)", metricAnalyzed, n)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -398,5 +399,41 @@ func TestMalformedOTLP(t *testing.T) {
 	svc.flush(t, 10*time.Second)
 	if missing := arrived(t, st, []string{id}, 30*time.Second); len(missing) > 0 {
 		t.Errorf("a valid error trace sent after the bad payloads did not arrive")
+	}
+}
+
+// TestProcessorMetrics: with the collector's own metrics on, as
+// docs/pipeline.md says, its Prometheus endpoint counts what the failhop
+// processor did.
+func TestProcessorMetrics(t *testing.T) {
+	free, err := stack.FreePorts(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := startPipeline(t, "COLLECTOR_METRICS_LEVEL=basic", fmt.Sprintf("COLLECTOR_METRICS_PORT=%d", free[0]))
+	svc := newService(t, st)
+	id, _ := svc.call(t, "/fail")
+	svc.flush(t, 10*time.Second)
+	if missing := arrived(t, st, []string{id}, 30*time.Second); len(missing) > 0 {
+		t.Fatal("the failed trace did not arrive marked")
+	}
+	var metrics string
+	ok := eventually(30*time.Second, func() bool {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", free[0]))
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		metrics = string(b)
+		return strings.Contains(metrics, "otelcol_processor_failhop_traces_marked")
+	})
+	if !ok {
+		t.Fatalf("no failhop processor metrics on the collector's endpoint:\n%.3000s", metrics)
+	}
+	for line := range strings.Lines(metrics) {
+		if strings.HasPrefix(line, "otelcol_processor_failhop_") {
+			t.Logf("%s", strings.TrimSpace(line))
+		}
 	}
 }
