@@ -48,8 +48,10 @@ collector: bin/failhop-collector ## build bin/failhop-collector (Collector Build
 bin/failhop-collector: # always asks the script, which knows when the binary is up to date
 	GO=$(GO) scripts/build-collector.sh
 
-vet: ## go vet every module
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+vet: ## go vet and staticcheck (v0.8.2, staticcheck.conf) every module
 	@for m in $(MODULES); do echo "go vet $$m"; (cd $$m && $(GO) vet ./...) || exit 1; done
+	@for m in $(MODULES); do echo "staticcheck $$m"; (cd $$m && $(GO) run $(STATICCHECK) ./...) || exit 1; done
 
 fmt-check: ## fail if a Go file is not gofmt-formatted
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

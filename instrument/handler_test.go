@@ -87,7 +87,7 @@ func TestHandlerMarks(t *testing.T) {
 		},
 		{
 			name:       "public edge replaces a 5xx body and drops internal headers",
-			handler:    func(w http.ResponseWriter, r *http.Request) { http.Error(w, secret, 502) },
+			handler:    func(w http.ResponseWriter, r *http.Request) { http.Error(w, secret, http.StatusBadGateway) },
 			opts:       []Option{WithPublicEdge()},
 			wantStatus: 502, wantCode: codes.Error, wantPage: true, wantNoLeaks: true,
 			wantSpan: marks{origin: true, cause: CauseAppError, errorType: "502"},
@@ -112,6 +112,7 @@ func TestHandlerMarks(t *testing.T) {
 			name: "panic with an error value",
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				var m map[string]int
+				//lint:ignore SA5000 the panic this case needs
 				m["x"]++ // assignment to entry in nil map
 			},
 			wantStatus: 500, wantCode: codes.Error, wantPage: true,

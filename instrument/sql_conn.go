@@ -150,7 +150,8 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	switch e := c.c.(type) {
 	case driver.ExecerContext:
 		res, err = e.ExecContext(ctx, query, args)
-	case driver.Execer: //nolint:staticcheck // the legacy interface, as database/sql supports it
+	//lint:ignore SA1019 the legacy interface, as database/sql supports it
+	case driver.Execer:
 		var vals []driver.Value
 		if vals, err = namedValueToValue(args); err == nil {
 			if err = ctx.Err(); err == nil {
@@ -180,7 +181,8 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	switch q := c.c.(type) {
 	case driver.QueryerContext:
 		rows, err = q.QueryContext(ctx, query, args)
-	case driver.Queryer: //nolint:staticcheck // the legacy interface, as database/sql supports it
+	//lint:ignore SA1019 the legacy interface, as database/sql supports it
+	case driver.Queryer:
 		var vals []driver.Value
 		if vals, err = namedValueToValue(args); err == nil {
 			if err = ctx.Err(); err == nil {
@@ -248,7 +250,8 @@ func (c *conn) beginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 	if opts.ReadOnly {
 		return nil, errors.New("sql: driver does not support read-only transactions")
 	}
-	tx, err := c.c.Begin() //nolint:staticcheck // the fallback database/sql uses
+	//lint:ignore SA1019 the fallback database/sql uses
+	tx, err := c.c.Begin()
 	if err == nil {
 		if cerr := ctx.Err(); cerr != nil {
 			_ = tx.Rollback()
@@ -306,19 +309,22 @@ var (
 	_ driver.StmtExecContext   = (*stmt)(nil)
 	_ driver.StmtQueryContext  = (*stmt)(nil)
 	_ driver.NamedValueChecker = (*stmt)(nil)
-	_ driver.ColumnConverter   = stmtCC{} //nolint:staticcheck // kept for the drivers that have it
+	//lint:ignore SA1019 kept for the drivers that have it
+	_ driver.ColumnConverter = stmtCC{}
 )
 
 func newStmt(s driver.Stmt, c *conn, query string) driver.Stmt {
 	ws := &stmt{s: s, conn: c, query: query}
-	if _, ok := s.(driver.ColumnConverter); ok { //nolint:staticcheck // see above
+	//lint:ignore SA1019 kept for the drivers that have it, as database/sql keeps it
+	if _, ok := s.(driver.ColumnConverter); ok {
 		return stmtCC{ws}
 	}
 	return ws
 }
 
 func (s stmtCC) ColumnConverter(idx int) driver.ValueConverter {
-	return s.s.(driver.ColumnConverter).ColumnConverter(idx) //nolint:staticcheck // see above
+	//lint:ignore SA1019 kept for the drivers that have it, as database/sql keeps it
+	return s.s.(driver.ColumnConverter).ColumnConverter(idx)
 }
 
 func (s *stmt) Close() error  { return s.s.Close() }
@@ -354,7 +360,8 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 		var vals []driver.Value
 		if vals, err = namedValueToValue(args); err == nil {
 			if err = ctx.Err(); err == nil {
-				res, err = s.s.Exec(vals) //nolint:staticcheck // the fallback database/sql uses
+				//lint:ignore SA1019 the fallback database/sql uses
+				res, err = s.s.Exec(vals)
 			}
 		}
 	}
@@ -377,7 +384,8 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 		var vals []driver.Value
 		if vals, err = namedValueToValue(args); err == nil {
 			if err = ctx.Err(); err == nil {
-				rows, err = s.s.Query(vals) //nolint:staticcheck // the fallback database/sql uses
+				//lint:ignore SA1019 the fallback database/sql uses
+				rows, err = s.s.Query(vals)
 			}
 		}
 	}

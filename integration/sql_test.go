@@ -49,7 +49,6 @@ type backend struct {
 	// sleepSpan is the span name of sleep: its query summary.
 	sleepSpan string
 	codes     map[string]string
-	setupSQL  []string
 }
 
 var backends = []backend{
@@ -104,7 +103,7 @@ func open(t *testing.T, b backend) (*sql.DB, *tracetest.SpanRecorder) {
 func attrs(s sdktrace.ReadOnlySpan) map[attribute.Key]string {
 	m := map[attribute.Key]string{}
 	for _, kv := range s.Attributes() {
-		m[kv.Key] = kv.Value.Emit()
+		m[kv.Key] = kv.Value.String()
 	}
 	return m
 }
@@ -174,7 +173,7 @@ func check(t *testing.T, spans []sdktrace.ReadOnlySpan, w want) {
 		texts := []string{a["db.query.text"], s.Status().Description}
 		for _, e := range s.Events() {
 			for _, kv := range e.Attributes {
-				texts = append(texts, kv.Value.Emit())
+				texts = append(texts, kv.Value.String())
 			}
 		}
 		for _, text := range texts {
@@ -194,12 +193,12 @@ func noSecret(t *testing.T, spans []sdktrace.ReadOnlySpan, secret string) {
 	for _, s := range spans {
 		texts := []string{s.Name(), s.Status().Description}
 		for _, kv := range s.Attributes() {
-			texts = append(texts, kv.Value.Emit())
+			texts = append(texts, kv.Value.String())
 		}
 		for _, e := range s.Events() {
 			texts = append(texts, e.Name)
 			for _, kv := range e.Attributes {
-				texts = append(texts, kv.Value.Emit())
+				texts = append(texts, kv.Value.String())
 			}
 		}
 		for _, text := range texts {
