@@ -230,7 +230,7 @@ func (a *analysis) explain(s *Span, out []origin) []origin {
 	}
 	// The kit may name an origin that is not reachable through failed
 	// spans (an internal span in between that was not marked).
-	if o := a.byID[s.String(keyOriginSpanID)]; o != nil && o != s && a.isBelow(o, s) {
+	if o := a.byID[s.Attr(keyOriginSpanID)]; o != nil && o != s && a.isBelow(o, s) {
 		return append(out, a.newOrigin(o))
 	}
 	return append(out, a.newOrigin(s))
@@ -253,7 +253,7 @@ func (a *analysis) newOrigin(s *Span) origin {
 		o.confidence, o.reason = Low, "the trace is incomplete: "+a.incomplete
 	case s.Kind == KindClient && httpStatus(s) >= 500 && !a.hasServerChild(s):
 		o.confidence, o.reason = Medium, "the called service sent no spans, so the failure inside it is not visible"
-	case s.String(keyCause) == "" && !s.Bool(keyOrigin):
+	case s.Attr(keyCause) == "" && !s.Bool(keyOrigin):
 		o.confidence, o.reason = Medium, "inferred from status and attributes (the span has no failhop marks)"
 	}
 	if skew := a.skewAbove(s); skew != "" {
@@ -562,7 +562,7 @@ func skewBetween(p, c *Span) string {
 func (a *analysis) hops(origins []origin, fatal bool) []Hop {
 	preferred := ""
 	if a.root != nil {
-		preferred = a.root.String(keyOriginSpanID)
+		preferred = a.root.Attr(keyOriginSpanID)
 	}
 	slices.SortStableFunc(origins, func(x, y origin) int {
 		return cmp.Or(
@@ -674,7 +674,7 @@ func (a *analysis) ends(o origin) hopEnds {
 	}
 	switch {
 	case isDB(s):
-		e.to = cmp.Or(s.String("db.system.name"), s.String("db.system"), "database")
+		e.to = cmp.Or(s.Attr("db.system.name"), s.Attr("db.system"), "database")
 	case s.Kind == KindClient || s.Kind == KindProducer:
 		e.to = a.peer(s)
 		e.operation = clientOperation(s)
@@ -745,24 +745,24 @@ func (a *analysis) peer(s *Span) string {
 // name, else its address (with the port, as the URL has it), else the
 // URL's host; "" when the span does not say.
 func address(s *Span) string {
-	if p := cmp.Or(s.String("service.peer.name"), s.String("peer.service")); p != "" {
+	if p := cmp.Or(s.Attr("service.peer.name"), s.Attr("peer.service")); p != "" {
 		return p
 	}
-	if host := cmp.Or(s.String("server.address"), s.String("net.peer.name")); host != "" {
-		if port := cmp.Or(s.String("server.port"), s.String("net.peer.port")); port != "" {
+	if host := cmp.Or(s.Attr("server.address"), s.Attr("net.peer.name")); host != "" {
+		if port := cmp.Or(s.Attr("server.port"), s.Attr("net.peer.port")); port != "" {
 			return net.JoinHostPort(host, port)
 		}
 		return host
 	}
-	host, _ := urlParts(cmp.Or(s.String("url.full"), s.String("http.url")))
+	host, _ := urlParts(cmp.Or(s.Attr("url.full"), s.Attr("http.url")))
 	return host
 }
 
 // clientOperation names an HTTP call by method and path (never the query,
 // which may hold secrets), and other calls by their span name.
 func clientOperation(s *Span) string {
-	method := cmp.Or(s.String("http.request.method"), s.String("http.method"))
-	_, path := urlParts(cmp.Or(s.String("url.full"), s.String("http.url")))
+	method := cmp.Or(s.Attr("http.request.method"), s.Attr("http.method"))
+	_, path := urlParts(cmp.Or(s.Attr("url.full"), s.Attr("http.url")))
 	if method == "" || path == "" {
 		return s.Name
 	}
@@ -811,7 +811,7 @@ func step(s *Span) Step {
 }
 
 func isDB(s *Span) bool {
-	return s.String("db.system.name") != "" || s.String("db.system") != ""
+	return s.Attr("db.system.name") != "" || s.Attr("db.system") != ""
 }
 
 // message returns the error message of a span: the message of its last
@@ -829,7 +829,7 @@ func message(s *Span) string {
 			logged = loggedError(e)
 		}
 	}
-	return cmp.Or(s.StatusMessage, logged, s.String("error.type"))
+	return cmp.Or(s.StatusMessage, logged, s.Attr("error.type"))
 }
 
 // loggedError returns the error of an error-level log event: one whose

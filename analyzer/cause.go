@@ -8,7 +8,7 @@ import (
 // failhop.cause when the span has it, else what its status, attributes and
 // events say, by the same categories.
 func causeOf(s *Span, children []*Span) string {
-	if c := s.String(keyCause); c != "" {
+	if c := s.Attr(keyCause); c != "" {
 		return c
 	}
 	e := evidenceOf(s)
@@ -46,14 +46,14 @@ type evidence struct {
 func evidenceOf(s *Span) evidence {
 	e := evidence{s: s, http: httpStatus(s)}
 	e.grpc, e.isGRPC = grpcStatus(s)
-	e.text = strings.ToLower(s.String("error.type") + " " + message(s))
+	e.text = strings.ToLower(s.Attr("error.type") + " " + message(s))
 	return e
 }
 
 // dbCause classifies a failed database span by its SQLSTATE (or driver
 // code) and error text.
 func (e evidence) dbCause() string {
-	code := e.s.String("db.response.status_code")
+	code := e.s.Attr("db.response.status_code")
 	switch {
 	case e.timeoutish() || code == "57014" || code == "55P03":
 		return "timeout"
@@ -132,7 +132,7 @@ func (e evidence) exhausted() bool {
 // panicked reports whether the span recorded a panic (an exception whose
 // type or message says so).
 func panicked(s *Span) bool {
-	if s.String("error.type") == "panic" {
+	if s.Attr("error.type") == "panic" {
 		return true
 	}
 	for _, e := range s.Events {

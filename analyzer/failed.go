@@ -67,7 +67,7 @@ func grpcStatus(s *Span) (int, bool) {
 	if code, ok := s.int("rpc.grpc.status_code"); ok {
 		return code, true
 	}
-	v := s.String("rpc.response.status_code")
+	v := s.Attr("rpc.response.status_code")
 	if code, ok := grpcCodes[v]; ok {
 		return code, true
 	}

@@ -76,9 +76,9 @@ func (s *Span) Duration() time.Duration {
 	return s.End.Sub(s.Start)
 }
 
-// String returns the attribute key as a string, or "" if it is absent.
+// Attr returns the attribute key as a string, or "" if it is absent.
 // Numbers are formatted, so an int64 status code reads as "500".
-func (s *Span) String(key string) string { return stringOf(s.Attributes[key]) }
+func (s *Span) Attr(key string) string { return stringOf(s.Attributes[key]) }
 
 // Bool returns the attribute key as a bool: true for true and "true".
 func (s *Span) Bool(key string) bool {

@@ -152,7 +152,7 @@ func checkTrace(t *testing.T, tr *analyzer.Trace, want sent) {
 		{"root service.name", root.Resource["service.name"], service},
 		{"root method", root.Attributes["http.request.method"], "GET"},
 		{"root status code", root.Attributes["http.response.status_code"], int64(502)},
-		{"root status code as string", root.String("http.response.status_code"), "502"},
+		{"root status code as string", root.Attr("http.response.status_code"), "502"},
 		{"root big", root.Attributes["big"], int64(9007199254740993)},
 		{"root cached", root.Attributes["cached"], false},
 		{"root ratio", root.Attributes["ratio"], 0.25},

@@ -205,7 +205,7 @@ func TestHotROD(t *testing.T) {
 	// told apart by their answer.
 	dispatch := func(status string) func(*analyzer.Span) bool {
 		return func(root *analyzer.Span) bool {
-			return root.Name == "/dispatch" && root.String("http.response.status_code") == status
+			return root.Name == "/dispatch" && root.Attr("http.response.status_code") == status
 		}
 	}
 
@@ -222,7 +222,7 @@ func TestHotROD(t *testing.T) {
 		r := analyzer.Analyze(tr)
 		for _, s := range tr.Spans {
 			if s.SpanID == r.Root.SpanID {
-				if got := s.String("failhop.failing_hop"); !strings.HasPrefix(got, "frontend → customer") {
+				if got := s.Attr("failhop.failing_hop"); !strings.HasPrefix(got, "frontend → customer") {
 					t.Errorf("root span: failhop.failing_hop = %q, want the hop frontend → customer", got)
 				}
 			}
@@ -312,7 +312,7 @@ func TestOpenTelemetryJS(t *testing.T) {
 	}
 	checkout := func(status string) func(*analyzer.Span) bool {
 		return func(root *analyzer.Span) bool {
-			return root.Name == "GET /checkout" && root.String("http.response.status_code") == status
+			return root.Name == "GET /checkout" && root.Attr("http.response.status_code") == status
 		}
 	}
 

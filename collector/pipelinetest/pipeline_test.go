@@ -166,15 +166,15 @@ func checkMarked(t *testing.T, j *jaeger, service string, tr sentTrace, origin, 
 		t.Fatalf("trace %s lacks its origin or root span", tr.traceID)
 	}
 	if !o.Bool("failhop.root_cause") {
-		t.Errorf("origin span: failhop.root_cause = %q", o.String("failhop.root_cause"))
+		t.Errorf("origin span: failhop.root_cause = %q", o.Attr("failhop.root_cause"))
 	}
-	if v := o.String("failhop.root_cause.rank"); v != "1" {
+	if v := o.Attr("failhop.root_cause.rank"); v != "1" {
 		t.Errorf("origin span: failhop.root_cause.rank = %q", v)
 	}
-	if v := r.String("failhop.failing_hop"); v != hop {
+	if v := r.Attr("failhop.failing_hop"); v != hop {
 		t.Errorf("root span: failhop.failing_hop = %q, want %q", v, hop)
 	}
-	if v := r.String("failhop.failing_hop.cause"); v != cause {
+	if v := r.Attr("failhop.failing_hop.cause"); v != cause {
 		t.Errorf("root span: failhop.failing_hop.cause = %q, want %q", v, cause)
 	}
 	n := 0
