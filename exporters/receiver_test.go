@@ -1,7 +1,6 @@
 package exporters
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
@@ -99,23 +98,4 @@ func closedEndpoint(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return "http://" + addr
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger
-// used by exporter goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -24,6 +24,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+
+	"github.com/failhop/failhop/internal/syncbuf"
 )
 
 // otelEnv lists every variable the tests set, so each test starts from a
@@ -329,7 +331,7 @@ func TestSetupPropagators(t *testing.T) {
 
 func TestSetupConsole(t *testing.T) {
 	isolate(t, map[string]string{envTracesExporter: "console"})
-	var out syncBuffer
+	var out syncbuf.Buffer
 	shutdown := mustSetup(t, optionFunc(func(c *config) { c.stdout = &out }))
 	_, span := otel.Tracer("test").Start(context.Background(), "printed span")
 	span.End()
@@ -489,7 +491,7 @@ func TestUnreachableCollector(t *testing.T) {
 				"OTEL_EXPORTER_OTLP_TIMEOUT":  "200", // ms; read by the exporter itself
 				"OTEL_BSP_SCHEDULE_DELAY":     "20",
 			})
-			var logs syncBuffer
+			var logs syncbuf.Buffer
 			logger := slog.New(slog.NewJSONHandler(&logs, nil))
 
 			setupDone := make(chan struct{})
@@ -679,7 +681,7 @@ func TestBlackHoleCollector(t *testing.T) {
 		"OTEL_BSP_MAX_QUEUE_SIZE":     "100",
 		"OTEL_BSP_SCHEDULE_DELAY":     "20",
 	})
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	shutdown := mustSetup(t, WithServiceName("lonely"), WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
 	for range 1000 {
 		_, s := otel.Tracer("test").Start(context.Background(), "op")

@@ -12,6 +12,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -101,7 +102,7 @@ func newFlagSet(name, synopsis string, c *commonFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // parse reports errors once, in run
 	fs.BoolVar(&c.json, "json", false, "print JSON for machines (schema: docs/cli.md) instead of text")
-	fs.StringVar(&c.jaeger, "jaeger", envOr(jaegerEnv, defaultQuery), "Jaeger query `URL` (or $"+jaegerEnv+")")
+	fs.StringVar(&c.jaeger, "jaeger", cmp.Or(os.Getenv(jaegerEnv), defaultQuery), "Jaeger query `URL` (or $"+jaegerEnv+")")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: %s\n\nFlags:\n", synopsis)
 		fs.PrintDefaults()
@@ -129,11 +130,4 @@ func parse(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, error) 
 		operands = append(operands, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-}
-
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
 }

@@ -12,10 +12,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/failhop/failhop/internal/syncbuf"
 )
 
 // The documented path is the tested path: every command block of README.md
@@ -263,7 +264,7 @@ func runDoc(t *testing.T, script string, timeout time.Duration) string {
 // docProcess is a documented command left running: a pipeline, a demo.
 type docProcess struct {
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *syncbuf.Buffer
 	done chan struct{}
 }
 
@@ -271,7 +272,7 @@ type docProcess struct {
 // group of its own, and stops the group when t ends.
 func startDoc(t *testing.T, script string) *docProcess {
 	t.Helper()
-	p := &docProcess{out: new(syncBuffer), done: make(chan struct{})}
+	p := &docProcess{out: new(syncbuf.Buffer), done: make(chan struct{})}
 	p.cmd = exec.Command("bash", "-e", "-c", script)
 	p.cmd.Dir, p.cmd.Env = root(t), docEnv(t)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
@@ -411,22 +412,4 @@ func lines(t *testing.T, s string) []string {
 		out = out[:len(out)-1]
 	}
 	return out
-}
-
-// syncBuffer is a bytes buffer that output of several writers may share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/failhop/failhop/examples/internal/shop"
 	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/syncbuf"
 )
 
 // These tests run the demo as `make demo` does, as its own process, and
@@ -71,7 +72,7 @@ func buildDemo(t *testing.T) string {
 type demoRun struct {
 	cmd  *exec.Cmd
 	mark string // in the environment of every process it starts
-	out  syncBuffer
+	out  syncbuf.Buffer
 	seen chan string // lines of its output, stdout and stderr
 }
 
@@ -350,23 +351,4 @@ func TestRefusesPortsOfAnotherStack(t *testing.T) {
 	if !slices.Contains([]int{http.StatusOK}, resp.StatusCode) {
 		t.Errorf("the other Jaeger: %s", resp.Status)
 	}
-}
-
-// syncBuffer is a strings.Builder that one goroutine writes while another
-// reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *syncBuffer) WriteString(s string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.b.WriteString(s)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

@@ -56,7 +56,7 @@ func main() { os.Exit(run()) }
 // and the stack it started.
 func run() int {
 	jaegerURL := flag.String("jaeger", os.Getenv("JAEGER_URL"), "Jaeger query API of a running pipeline (env JAEGER_URL); empty starts the local one")
-	otlp := flag.String("otlp", envOr("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317"), "with --jaeger: where the services send traces")
+	otlp := flag.String("otlp", cmp.Or(os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"), "http://127.0.0.1:4317"), "with --jaeger: where the services send traces")
 	dbURL := flag.String("database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL; empty for SQLite (env DATABASE_URL)")
 	freePorts := flag.Bool("free-ports", os.Getenv("DEMO_FREE_PORTS") == "1", "listen on free ports instead of the usual ones (8080-8083, 16686, 4317...) (env DEMO_FREE_PORTS=1)")
 	once := flag.Bool("once", os.Getenv("DEMO_ONCE") == "1", "exit after the results instead of keeping the stack up (env DEMO_ONCE=1)")
@@ -220,7 +220,7 @@ func printTable(w io.Writer, results []result) {
 	for _, res := range results {
 		hop, cause, version := "none", "-", "-"
 		if res.hop != nil {
-			hop, cause, version = res.hop.Description, res.hop.Cause, cmpOr(res.hop.ServiceVersion, "-")
+			hop, cause, version = res.hop.Description, res.hop.Cause, cmp.Or(res.hop.ServiceVersion, "-")
 		}
 		verdict := "as expected"
 		if res.err != nil {
@@ -291,13 +291,6 @@ func countHops(results []result) int {
 		}
 	}
 	return n
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 type runner struct {
@@ -460,13 +453,6 @@ func (r *runner) fetch(ctx context.Context, traceID string) (*analyzer.Trace, er
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return s
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }
 
 // failf reports an error and returns the exit status 1.

@@ -14,12 +14,12 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/syncbuf"
 )
 
 // The command runs as `make stack` runs it: built, in its own process.
@@ -183,7 +183,7 @@ func TestRunsOnMovedPortsAndStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	var out syncBuffer
+	var out syncbuf.Buffer
 	up := make(chan bool, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
@@ -225,23 +225,4 @@ func TestRunsOnMovedPortsAndStops(t *testing.T) {
 			l.Close()
 		}
 	}
-}
-
-// syncBuffer is a strings.Builder that one goroutine writes while another
-// reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *syncBuffer) WriteString(s string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.b.WriteString(s)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
