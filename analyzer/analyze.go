@@ -7,14 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
-)
 
-// Attribute keys the analyzer reads: failhop's marks and the semantic
-// conventions (current and legacy names).
-const (
-	keyOrigin       = "failhop.origin"
-	keyOriginSpanID = "failhop.origin_span_id"
-	keyCause        = "failhop.cause"
+	"github.com/failhop/failhop/vocab"
 )
 
 // MaxSpans is how many spans of a trace Analyze looks at: the earliest
@@ -97,7 +91,7 @@ func Analyze(t *Trace) Report {
 // so their "context canceled" is a consequence of that failure. When every
 // origin was canceled (the client went away), they are the answer.
 func withoutConsequences(origins []origin) []origin {
-	canceled := func(o origin) bool { return o.cause == "canceled" }
+	canceled := func(o origin) bool { return o.cause == vocab.CauseCanceled }
 	if !slices.ContainsFunc(origins, canceled) {
 		return origins
 	}
@@ -209,7 +203,7 @@ func byStart(x, y *Span) int {
 // origin is a span where an error started, with how it was found.
 type origin struct {
 	span       *Span
-	cause      string
+	cause      vocab.Cause
 	confidence Confidence
 	reason     string
 }
@@ -218,7 +212,7 @@ type origin struct {
 // spans below the root form a tree (see collectFailed), so each is looked
 // at once.
 func (a *analysis) explain(s *Span, out []origin) []origin {
-	if s.Bool(keyOrigin) {
+	if s.Bool(vocab.KeyOrigin) {
 		return append(out, a.newOrigin(s))
 	}
 	n := len(out)
@@ -230,7 +224,7 @@ func (a *analysis) explain(s *Span, out []origin) []origin {
 	}
 	// The kit may name an origin that is not reachable through failed
 	// spans (an internal span in between that was not marked).
-	if o := a.byID[s.Attr(keyOriginSpanID)]; o != nil && o != s && a.isBelow(o, s) {
+	if o := a.byID[s.Attr(vocab.KeyOriginSpanID)]; o != nil && o != s && a.isBelow(o, s) {
 		return append(out, a.newOrigin(o))
 	}
 	return append(out, a.newOrigin(s))
@@ -253,7 +247,7 @@ func (a *analysis) newOrigin(s *Span) origin {
 		o.confidence, o.reason = Low, "the trace is incomplete: "+a.incomplete
 	case s.Kind == KindClient && httpStatus(s) >= 500 && !a.hasServerChild(s):
 		o.confidence, o.reason = Medium, "the called service sent no spans, so the failure inside it is not visible"
-	case s.Attr(keyCause) == "" && !s.Bool(keyOrigin):
+	case s.Attr(vocab.KeyCause) == "" && !s.Bool(vocab.KeyOrigin):
 		o.confidence, o.reason = Medium, "inferred from status and attributes (the span has no failhop marks)"
 	}
 	if skew := a.skewAbove(s); skew != "" {
@@ -391,7 +385,7 @@ func (a *analysis) hasServerChild(s *Span) bool {
 // on the path), and its timing says nothing.
 func (a *analysis) refineTimeouts(origins []origin) []origin {
 	for i, o := range origins {
-		if o.cause != "timeout" {
+		if o.cause != vocab.CauseTimeout {
 			continue
 		}
 		slow, below := a.criticalPath(o.span)
@@ -411,7 +405,7 @@ func (a *analysis) refineTimeouts(origins []origin) []origin {
 		}
 		refined := origin{
 			span:       slow,
-			cause:      "timeout",
+			cause:      vocab.CauseTimeout,
 			confidence: Medium,
 			reason: fmt.Sprintf("%s gave up after %s; on the critical path of %s, this span took %s",
 				o.span.Service, round(o.span.Duration()), callee.Service, round(slow.Duration())),
@@ -487,7 +481,7 @@ func (a *analysis) nonFatal(onPath map[*Span]bool, failed bool) []origin {
 		switch {
 		case s.FollowsFrom || s.Kind == KindConsumer:
 			o.reason = "asynchronous: it cannot have failed the request"
-		case failed && o.cause == "canceled":
+		case failed && o.cause == vocab.CauseCanceled:
 			o.reason = "canceled when the request failed elsewhere: a consequence, not a cause"
 		}
 		out = append(out, o)
@@ -562,12 +556,12 @@ func skewBetween(p, c *Span) string {
 func (a *analysis) hops(origins []origin, fatal bool) []Hop {
 	preferred := ""
 	if a.root != nil {
-		preferred = a.root.Attr(keyOriginSpanID)
+		preferred = a.root.Attr(vocab.KeyOriginSpanID)
 	}
 	slices.SortStableFunc(origins, func(x, y origin) int {
 		return cmp.Or(
 			boolRank(x.span.SpanID == preferred, y.span.SpanID == preferred),
-			boolRank(x.cause != "canceled", y.cause != "canceled"),
+			boolRank(x.cause != vocab.CauseCanceled, y.cause != vocab.CauseCanceled),
 			x.span.End.Compare(y.span.End),
 		)
 	})
@@ -575,7 +569,7 @@ func (a *analysis) hops(origins []origin, fatal bool) []Hop {
 	// listed hops.
 	type hopKey struct {
 		ends  hopEnds
-		cause string
+		cause vocab.Cause
 	}
 	index := map[hopKey]int{} // the listed hops only
 	var merged [][]origin     // their origins
@@ -665,7 +659,7 @@ func (e hopEnds) description() string {
 func (a *analysis) ends(o origin) hopEnds {
 	s := o.span
 	e := hopEnds{from: s.Service, operation: s.Name}
-	if o.cause == "bad_response" && s.Kind != KindClient {
+	if o.cause == vocab.CauseBadResponse && s.Kind != KindClient {
 		// The span that found the answer unusable is the origin; the hop
 		// is the call that brought the answer.
 		if c := a.lastCall(s); c != nil {
@@ -702,7 +696,7 @@ func (a *analysis) hop(o origin) Hop {
 		Cause:          o.cause,
 		Message:        message(s),
 		Stack:          a.stack(s),
-		Hint:           Hint(o.cause),
+		Hint:           o.cause.Hint(),
 		Confidence:     o.confidence,
 		Reason:         o.reason,
 	}

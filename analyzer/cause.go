@@ -2,35 +2,37 @@ package analyzer
 
 import (
 	"strings"
+
+	"github.com/failhop/failhop/vocab"
 )
 
 // causeOf returns the kind of failure of an origin span: failhop's
 // failhop.cause when the span has it, else what its status, attributes and
 // events say, by the same categories.
-func causeOf(s *Span, children []*Span) string {
-	if c := s.Attr(keyCause); c != "" {
-		return c
+func causeOf(s *Span, children []*Span) vocab.Cause {
+	if c := s.Attr(vocab.KeyCause); c != "" {
+		return vocab.Cause(c)
 	}
 	e := evidenceOf(s)
 	switch {
 	case e.canceled():
-		return "canceled"
+		return vocab.CauseCanceled
 	case isDB(s):
 		return e.dbCause()
 	case s.Kind == KindClient || s.Kind == KindProducer:
 		return e.clientCause(children)
 	case s.Kind == KindServer && panicked(s):
-		return "panic"
+		return vocab.CausePanic
 	case e.timeoutish():
-		return "timeout"
+		return vocab.CauseTimeout
 	case e.isGRPC && e.grpc == 4, s.Kind == KindServer && e.http == 504:
-		return "timeout"
+		return vocab.CauseTimeout
 	case e.exhausted(), e.isGRPC && e.grpc == 8:
-		return "resource_exhausted"
+		return vocab.CauseResourceExhausted
 	case s.Kind == KindServer && e.http == 502:
-		return "bad_response"
+		return vocab.CauseBadResponse
 	}
-	return "app_error"
+	return vocab.CauseAppError
 }
 
 // evidence is what a failed span says of its failure, read once: its HTTP
@@ -52,50 +54,50 @@ func evidenceOf(s *Span) evidence {
 
 // dbCause classifies a failed database span by its SQLSTATE (or driver
 // code) and error text.
-func (e evidence) dbCause() string {
+func (e evidence) dbCause() vocab.Cause {
 	code := e.s.Attr("db.response.status_code")
 	switch {
 	case e.timeoutish() || code == "57014" || code == "55P03":
-		return "timeout"
+		return vocab.CauseTimeout
 	case strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03" ||
 		containsAny(e.text, "connection refused", "no such host", "bad connection", "unable to open database"):
-		return "db_unavailable"
+		return vocab.CauseDBUnavailable
 	case strings.HasPrefix(code, "53") || e.exhausted():
-		return "resource_exhausted"
+		return vocab.CauseResourceExhausted
 	}
-	return "db_error"
+	return vocab.CauseDBError
 }
 
 // clientCause classifies a failed outbound call: no response is an
 // unreachable peer or a timeout, a 5xx an upstream error, a 4xx our own
 // request refused.
-func (e evidence) clientCause(children []*Span) string {
+func (e evidence) clientCause(children []*Span) vocab.Cause {
 	if e.isGRPC {
 		switch e.grpc {
 		case 4:
-			return "timeout"
+			return vocab.CauseTimeout
 		case 14:
-			return "peer_unreachable"
+			return vocab.CausePeerUnreachable
 		case 8:
-			return "resource_exhausted"
+			return vocab.CauseResourceExhausted
 		case 3, 5, 6, 7, 9, 11, 16:
-			return "upstream_rejected"
+			return vocab.CauseUpstreamRejected
 		}
-		return "upstream_error"
+		return vocab.CauseUpstreamError
 	}
 	switch code := e.http; {
 	case code == 504:
-		return "timeout" // a gateway on the way gave up
+		return vocab.CauseTimeout // a gateway on the way gave up
 	case code >= 500:
-		return "upstream_error"
+		return vocab.CauseUpstreamError
 	case code >= 400:
-		return "upstream_rejected"
+		return vocab.CauseUpstreamRejected
 	case e.timeoutish():
-		return "timeout"
+		return vocab.CauseTimeout
 	case code == 0 && len(children) == 0:
-		return "peer_unreachable"
+		return vocab.CausePeerUnreachable
 	}
-	return "app_error"
+	return vocab.CauseAppError
 }
 
 // canceled reports whether the span's work was canceled by its caller

@@ -83,7 +83,7 @@ func check(t *testing.T, r analyzer.Report, want Want) {
 	}
 	for i, w := range want.Hops {
 		h := r.Hops[i]
-		if h.Description != w.Description || h.Cause != w.Cause {
+		if h.Description != w.Description || string(h.Cause) != w.Cause {
 			t.Errorf("hop %d = %q / %s, want %q / %s", i+1, h.Description, h.Cause, w.Description, w.Cause)
 		}
 		if w.ServiceVersion != "" && h.ServiceVersion != w.ServiceVersion {
@@ -125,7 +125,7 @@ func check(t *testing.T, r analyzer.Report, want Want) {
 func describe(hops []analyzer.Hop) string {
 	var s []string
 	for _, h := range hops {
-		s = append(s, h.Description+" / "+h.Cause)
+		s = append(s, h.Description+" / "+string(h.Cause))
 	}
 	return strings.Join(s, "; ")
 }

@@ -1,6 +1,10 @@
 package analyzer
 
-import "time"
+import (
+	"time"
+
+	"github.com/failhop/failhop/vocab"
+)
 
 // Report is the answer for one trace: did the request fail, and if so which
 // hop made it fail and why.
@@ -57,7 +61,7 @@ type Hop struct {
 	// Description is the hop in words: "orders → payments POST /charge".
 	Description string `json:"description"`
 	// Cause is the kind of failure (failhop's causes: panic, db_error...).
-	Cause string `json:"cause"`
+	Cause vocab.Cause `json:"cause"`
 	// Message is the error message, when the spans have one.
 	Message string `json:"message,omitempty"`
 	// Stack is a stack trace recorded at or above the origin in its service.

@@ -60,7 +60,7 @@ func TestScore(t *testing.T) {
 		for i, w := range f.want.Hops {
 			if right {
 				h := r.Hops[i]
-				right = h.Description == w.Description && h.Cause == w.Cause && (w.SpanID == "" || h.SpanID == w.SpanID)
+				right = h.Description == w.Description && string(h.Cause) == w.Cause && (w.SpanID == "" || h.SpanID == w.SpanID)
 			}
 		}
 		if right {

@@ -4,14 +4,16 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	"github.com/failhop/failhop/vocab"
 )
 
 // Group is one failing hop seen across many traces: how often, when, and
 // in which versions of the service it is in.
 type Group struct {
-	Description string `json:"description"`
-	Cause       string `json:"cause"`
-	Service     string `json:"service"`
+	Description string      `json:"description"`
+	Cause       vocab.Cause `json:"cause"`
+	Service     string      `json:"service"`
 	// Count is the number of failed traces whose first hop this is.
 	Count int `json:"count"`
 	// Versions counts the traces by the service.version of the hop's
@@ -38,7 +40,7 @@ func Summarize(reports []Report) []Group {
 			continue
 		}
 		h := r.Hops[0]
-		key := h.Description + "\x00" + h.Cause
+		key := h.Description + "\x00" + string(h.Cause)
 		g := byKey[key]
 		if g == nil {
 			g = &Group{Description: h.Description, Cause: h.Cause, Service: h.Service,

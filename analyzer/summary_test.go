@@ -5,13 +5,14 @@ import (
 	"time"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/vocab"
 )
 
 func TestSummarize(t *testing.T) {
 	at := func(min int) time.Time { return fixtureEpoch.Add(time.Duration(min) * time.Minute) }
 	failedAt := func(id string, min int, desc, cause, version string) analyzer.Report {
 		return analyzer.Report{TraceID: id, Failed: true, Start: at(min),
-			Hops: []analyzer.Hop{{Description: desc, Cause: cause, ServiceVersion: version, Service: "inventory"}}}
+			Hops: []analyzer.Hop{{Description: desc, Cause: vocab.Cause(cause), ServiceVersion: version, Service: "inventory"}}}
 	}
 	reports := []analyzer.Report{
 		failedAt("t1", 1, "inventory → sqlite SELECT stock", "db_error", "2.0.0"),

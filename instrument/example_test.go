@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/failhop/failhop/instrument"
+	"github.com/failhop/failhop/vocab"
 )
 
 // A service wraps its mux with Handler and its outbound client with
@@ -36,7 +37,7 @@ func ExampleHandler() {
 // MarkCause tells failhop what kind of failure an error is, where the code
 // knows better than a guess: here, a downstream answer that could not be used.
 func ExampleMarkCause() {
-	err := instrument.MarkCause(errors.New("payments: reply is not JSON"), instrument.CauseBadResponse)
+	err := instrument.MarkCause(errors.New("payments: reply is not JSON"), vocab.CauseBadResponse)
 	fmt.Println(err)
 	// Output: payments: reply is not JSON
 }

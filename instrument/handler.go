@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/failhop/failhop/vocab"
 )
 
 // Handler wraps next with an otelhttp server span (named and attributed by
@@ -199,7 +201,7 @@ func (s *exchange) errorHeader() string {
 	if f, ok := s.verdict(); ok {
 		return formatErrorHeader(f.cause, f.origin())
 	}
-	return formatErrorHeader(CauseAppError, s.serverSpanID)
+	return formatErrorHeader(vocab.CauseAppError, s.serverSpanID)
 }
 
 // finish completes a response after the handler returned.
@@ -231,7 +233,7 @@ func (s *exchange) markServerSpan() {
 	f, ok := s.verdict()
 	switch {
 	case !ok:
-		markOrigin(s.span, CauseAppError)
+		markOrigin(s.span, vocab.CauseAppError)
 	case f.spanID == s.serverSpanID:
 		return // RecordError or the panic handler marked it, with error.type
 	default:
@@ -251,7 +253,7 @@ func (s *exchange) recoverPanic(v any, r *http.Request) {
 	if !ok {
 		err = fmt.Errorf("%v", v)
 	}
-	errorType := semconv.ErrorTypeKey.String(string(CausePanic))
+	errorType := semconv.ErrorTypeKey.String(string(vocab.CausePanic))
 	if ok {
 		errorType = semconv.ErrorType(err)
 	}
@@ -262,9 +264,9 @@ func (s *exchange) recoverPanic(v any, r *http.Request) {
 		s.span.RecordError(err, trace.WithStackTrace(true))
 		s.span.SetStatus(codes.Error, "panic: "+err.Error())
 		s.span.SetAttributes(errorType)
-		markOrigin(s.span, CausePanic)
+		markOrigin(s.span, vocab.CausePanic)
 	}
-	s.add(failure{spanID: s.serverSpanID, cause: CausePanic, err: err})
+	s.add(failure{spanID: s.serverSpanID, cause: vocab.CausePanic, err: err})
 	if s.sent {
 		panic(http.ErrAbortHandler)
 	}

@@ -12,6 +12,8 @@ import (
 
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/failhop/failhop/vocab"
 )
 
 // serve runs h behind Handler on a real HTTP server and does one GET with
@@ -67,7 +69,7 @@ func TestHandlerMarks(t *testing.T) {
 			name:       "500 without body gets the safe page",
 			handler:    func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) },
 			wantStatus: 500, wantCode: codes.Error, wantPage: true,
-			wantSpan:   marks{origin: true, cause: CauseAppError, errorType: "500"},
+			wantSpan:   marks{origin: true, cause: vocab.CauseAppError, errorType: "500"},
 			wantHeader: "app_error; origin=ORIGIN", wantBody: []string{"<!doctype html>", "Reference:"},
 		},
 		{
@@ -75,14 +77,14 @@ func TestHandlerMarks(t *testing.T) {
 			handler:    func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) },
 			accept:     "application/json, */*",
 			wantStatus: 503, wantCode: codes.Error, wantPage: true,
-			wantSpan:   marks{origin: true, cause: CauseAppError, errorType: "503"},
+			wantSpan:   marks{origin: true, cause: vocab.CauseAppError, errorType: "503"},
 			wantHeader: "app_error; origin=ORIGIN", wantBody: []string{`"status":503`, `"reference":"`},
 		},
 		{
 			name:       "internal service keeps its own 5xx body",
 			handler:    func(w http.ResponseWriter, r *http.Request) { http.Error(w, "out of stock", 500) },
 			wantStatus: 500, wantCode: codes.Error,
-			wantSpan:   marks{origin: true, cause: CauseAppError, errorType: "500"},
+			wantSpan:   marks{origin: true, cause: vocab.CauseAppError, errorType: "500"},
 			wantHeader: "app_error; origin=ORIGIN", wantBody: []string{"out of stock"},
 		},
 		{
@@ -90,7 +92,7 @@ func TestHandlerMarks(t *testing.T) {
 			handler:    func(w http.ResponseWriter, r *http.Request) { http.Error(w, secret, http.StatusBadGateway) },
 			opts:       []Option{WithPublicEdge()},
 			wantStatus: 502, wantCode: codes.Error, wantPage: true, wantNoLeaks: true,
-			wantSpan: marks{origin: true, cause: CauseAppError, errorType: "502"},
+			wantSpan: marks{origin: true, cause: vocab.CauseAppError, errorType: "502"},
 		},
 		{
 			name: "public edge drops a Failhop-Error copied from downstream",
@@ -105,7 +107,7 @@ func TestHandlerMarks(t *testing.T) {
 			name:       "panic before writing",
 			handler:    func(w http.ResponseWriter, r *http.Request) { panic(secret) },
 			wantStatus: 500, wantCode: codes.Error, wantPage: true, wantNoLeaks: true,
-			wantSpan:   marks{origin: true, cause: CausePanic, errorType: "panic"},
+			wantSpan:   marks{origin: true, cause: vocab.CausePanic, errorType: "panic"},
 			wantHeader: "panic; origin=ORIGIN",
 		},
 		{
@@ -116,7 +118,7 @@ func TestHandlerMarks(t *testing.T) {
 				m["x"]++ // assignment to entry in nil map
 			},
 			wantStatus: 500, wantCode: codes.Error, wantPage: true,
-			wantSpan:   marks{origin: true, cause: CausePanic, errorType: "runtime.plainError"},
+			wantSpan:   marks{origin: true, cause: vocab.CausePanic, errorType: "runtime.plainError"},
 			wantHeader: "panic; origin=ORIGIN",
 		},
 		{
@@ -128,17 +130,17 @@ func TestHandlerMarks(t *testing.T) {
 				panic(secret)
 			},
 			wantStatus: 200, wantCode: codes.Error,
-			wantSpan: marks{origin: true, cause: CausePanic, errorType: "panic"},
+			wantSpan: marks{origin: true, cause: vocab.CausePanic, errorType: "panic"},
 			wantBody: []string{"read error"},
 		},
 		{
 			name: "RecordError with a cause on the server span",
 			handler: func(w http.ResponseWriter, r *http.Request) {
-				RecordError(r.Context(), MarkCause(errors.New("payments: invalid JSON"), CauseBadResponse))
+				RecordError(r.Context(), MarkCause(errors.New("payments: invalid JSON"), vocab.CauseBadResponse))
 				w.WriteHeader(502)
 			},
 			wantStatus: 502, wantCode: codes.Error, wantPage: true,
-			wantSpan:   marks{origin: true, cause: CauseBadResponse, errorType: "*errors.errorString"},
+			wantSpan:   marks{origin: true, cause: vocab.CauseBadResponse, errorType: "*errors.errorString"},
 			wantHeader: "bad_response; origin=ORIGIN",
 		},
 	}
@@ -214,7 +216,7 @@ func TestHandlerAbortHandlerKeepsMeaning(t *testing.T) {
 		t.Fatalf("want the connection aborted, got %d %q", resp.StatusCode, body)
 	}
 	for _, s := range rec.Ended() {
-		if attrs(s)[CauseKey].AsString() == string(CausePanic) {
+		if attrs(s)[CauseKey].AsString() == string(vocab.CausePanic) {
 			t.Errorf("http.ErrAbortHandler recorded as a panic on %q", s.Name())
 		}
 	}
@@ -231,26 +233,26 @@ func TestHandlerChildFailure(t *testing.T) {
 		{
 			name:      "5xx without RecordError",
 			recordErr: func(context.Context, error) {},
-			wantSpan:  marks{propagated: true, cause: CauseAppError, originSpanID: "CHILD", errorType: "500"},
+			wantSpan:  marks{propagated: true, cause: vocab.CauseAppError, originSpanID: "CHILD", errorType: "500"},
 		},
 		{
 			name:      "RecordError of the child's error",
 			recordErr: func(ctx context.Context, err error) { RecordError(ctx, err) },
-			wantSpan:  marks{propagated: true, cause: CauseAppError, originSpanID: "CHILD", errorType: "*errors.errorString"},
+			wantSpan:  marks{propagated: true, cause: vocab.CauseAppError, originSpanID: "CHILD", errorType: "*errors.errorString"},
 		},
 		{
 			name: "RecordError of an unrelated error still propagates",
 			recordErr: func(ctx context.Context, err error) {
 				RecordError(ctx, errors.New("could not reserve"))
 			},
-			wantSpan: marks{propagated: true, cause: CauseAppError, originSpanID: "CHILD", errorType: "*errors.errorString"},
+			wantSpan: marks{propagated: true, cause: vocab.CauseAppError, originSpanID: "CHILD", errorType: "*errors.errorString"},
 		},
 		{
 			name: "RecordError with an explicit cause is its own origin",
 			recordErr: func(ctx context.Context, err error) {
-				RecordError(ctx, MarkCause(errors.New("reply not JSON"), CauseBadResponse))
+				RecordError(ctx, MarkCause(errors.New("reply not JSON"), vocab.CauseBadResponse))
 			},
-			wantSpan: marks{origin: true, cause: CauseBadResponse, errorType: "*errors.errorString"},
+			wantSpan: marks{origin: true, cause: vocab.CauseBadResponse, errorType: "*errors.errorString"},
 		},
 	}
 	for _, tt := range tests {
@@ -274,7 +276,7 @@ func TestHandlerChildFailure(t *testing.T) {
 				want.originSpanID = childID
 			}
 			checkMarks(t, rec.span(t, trace.SpanKindServer), want)
-			checkMarks(t, rec.span(t, trace.SpanKindInternal), marks{origin: true, cause: CauseAppError, errorType: "*errors.errorString"})
+			checkMarks(t, rec.span(t, trace.SpanKindInternal), marks{origin: true, cause: vocab.CauseAppError, errorType: "*errors.errorString"})
 			if want.propagated && resp.Header.Get(ErrorHeader) != "app_error; origin="+childID {
 				t.Errorf("%s = %q, want the child as origin", ErrorHeader, resp.Header.Get(ErrorHeader))
 			}

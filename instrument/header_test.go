@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/failhop/failhop/vocab"
 )
 
 func TestParseErrorHeader(t *testing.T) {
@@ -15,9 +17,9 @@ func TestParseErrorHeader(t *testing.T) {
 		wantOrigin string
 		wantErr    bool
 	}{
-		{in: "db_error; origin=00f067aa0ba902b7", wantCause: CauseDBError, wantOrigin: "00f067aa0ba902b7"},
-		{in: "panic", wantCause: CausePanic, wantOrigin: "0000000000000000"},
-		{in: " timeout ;origin=00f067aa0ba902b7; future=1", wantCause: CauseTimeout, wantOrigin: "00f067aa0ba902b7"},
+		{in: "db_error; origin=00f067aa0ba902b7", wantCause: vocab.CauseDBError, wantOrigin: "00f067aa0ba902b7"},
+		{in: "panic", wantCause: vocab.CausePanic, wantOrigin: "0000000000000000"},
+		{in: " timeout ;origin=00f067aa0ba902b7; future=1", wantCause: vocab.CauseTimeout, wantOrigin: "00f067aa0ba902b7"},
 		{in: "", wantErr: true},
 		{in: "DB_ERROR", wantErr: true},
 		{in: "<script>", wantErr: true},

@@ -14,6 +14,8 @@ import (
 
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/failhop/failhop/vocab"
 )
 
 // backendEnv makes the test binary run as the backend service of
@@ -44,7 +46,7 @@ func runBackend() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/db", func(w http.ResponseWriter, r *http.Request) {
 		ctx, span := rec.tp.Tracer("backend").Start(r.Context(), "SELECT stock")
-		RecordError(ctx, MarkCause(errors.New(`column "qty" does not exist`), CauseDBError))
+		RecordError(ctx, MarkCause(errors.New(`column "qty" does not exist`), vocab.CauseDBError))
 		span.End()
 		w.WriteHeader(http.StatusInternalServerError)
 	})
@@ -94,8 +96,8 @@ func TestOriginAcrossProcesses(t *testing.T) {
 		path      string
 		wantCause Cause
 	}{
-		{"/db", CauseDBError},
-		{"/panic", CausePanic},
+		{"/db", vocab.CauseDBError},
+		{"/panic", vocab.CausePanic},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/failhop/failhop/vocab"
 )
 
 // failure is one failed span seen while serving a request.
@@ -94,7 +96,7 @@ func (r *requestRecord) latest() (failure, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i := len(r.failures) - 1; i >= 0; i-- {
-		if r.failures[i].cause != CauseCanceled {
+		if r.failures[i].cause != vocab.CauseCanceled {
 			return r.failures[i], true
 		}
 	}
@@ -133,7 +135,7 @@ func (e *causeError) ErrorType() string { return semconv.ErrorType(e.err).Value.
 // MarkCause returns err marked with cause c, so that RecordError (and the
 // Handler, through it) reports c instead of guessing. Use it where the code
 // knows better than failhop, for example to mark a downstream answer that
-// could not be decoded as [CauseBadResponse]. It returns nil if err is nil.
+// could not be decoded as [vocab.CauseBadResponse]. It returns nil if err is nil.
 func MarkCause(err error, c Cause) error {
 	if err == nil {
 		return nil
@@ -158,9 +160,9 @@ func classify(err error, fallback Cause) Cause {
 	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		return CauseTimeout
+		return vocab.CauseTimeout
 	case errors.Is(err, context.Canceled):
-		return CauseCanceled
+		return vocab.CauseCanceled
 	}
 	return fallback
 }
@@ -179,7 +181,7 @@ func isTimeout(err error) bool {
 // [MarkCause], when any span under that Handler failed (the latest one is
 // named: a 5xx from a downstream service, for example, reaches the code as a
 // response, not as an error). Otherwise the span is the origin, with the
-// cause given by MarkCause, or a timeout, or [CauseAppError].
+// cause given by MarkCause, or a timeout, or [vocab.CauseAppError].
 //
 // Call it where the error is handled, typically in a handler before it
 // answers 5xx: the server span then tells where the failure came from.
@@ -205,7 +207,7 @@ func RecordError(ctx context.Context, err error) {
 			return
 		}
 	}
-	failOrigin(ctx, span, classify(err, CauseAppError), err)
+	failOrigin(ctx, span, classify(err, vocab.CauseAppError), err)
 }
 
 // failOrigin marks span as the place where err started, with cause, and

@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/failhop/failhop/vocab"
 )
 
 // OpenDB opens a database like [sql.Open], through a driver already
@@ -296,7 +298,7 @@ func (st *dbState) fail(ctx context.Context, span trace.Span, err error, literal
 	if !ok || !span.IsRecording() {
 		return
 	}
-	if f.cause == CauseCanceled {
+	if f.cause == vocab.CauseCanceled {
 		// The caller gave up: not a fault of the database, so no Error
 		// status, but the marks say where it stopped.
 		failOrigin(ctx, span, f.cause, err)

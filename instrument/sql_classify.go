@@ -8,6 +8,8 @@ import (
 	"net"
 	"strconv"
 	"syscall"
+
+	"github.com/failhop/failhop/vocab"
 )
 
 // dbFailure is what classifyDB makes of a failed database operation.
@@ -52,33 +54,33 @@ func classifyDB(ctx context.Context, err error) (dbFailure, bool) {
 	if ctx != nil {
 		switch ctx.Err() {
 		case context.Canceled:
-			f.cause = CauseCanceled
+			f.cause = vocab.CauseCanceled
 			return f, true
 		case context.DeadlineExceeded:
-			f.cause = CauseTimeout
+			f.cause = vocab.CauseTimeout
 			return f, true
 		}
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
-		f.cause = CauseCanceled
+		f.cause = vocab.CauseCanceled
 	case errors.Is(err, context.DeadlineExceeded):
-		f.cause = CauseTimeout
+		f.cause = vocab.CauseTimeout
 	case sqlstate:
 		f.cause = sqlstateCause(code)
 	case code != "":
 		f.cause = sqliteCause(code)
 	case isTimeout(err):
-		f.cause = CauseTimeout
+		f.cause = vocab.CauseTimeout
 	case errors.Is(err, driver.ErrBadConn), isConnectionError(err):
-		f.cause = CauseDBUnavailable
+		f.cause = vocab.CauseDBUnavailable
 	default:
-		f.cause = CauseDBError
+		f.cause = vocab.CauseDBError
 	}
 	// A driver's connection error may carry a code of its own; a lost
 	// connection still wins over a generic code.
-	if f.cause == CauseDBError && (errors.Is(err, driver.ErrBadConn) || isConnectionError(err)) {
-		f.cause = CauseDBUnavailable
+	if f.cause == vocab.CauseDBError && (errors.Is(err, driver.ErrBadConn) || isConnectionError(err)) {
+		f.cause = vocab.CauseDBUnavailable
 	}
 	return f, true
 }
@@ -103,40 +105,40 @@ func statusCode(err error) (code string, sqlstate bool) {
 func sqlstateCause(s string) Cause {
 	switch s {
 	case "57014": // query_canceled: statement_timeout, or a cancel request
-		return CauseTimeout
+		return vocab.CauseTimeout
 	case "55P03": // lock_not_available: lock_timeout
-		return CauseTimeout
+		return vocab.CauseTimeout
 	case "57P01", "57P02", "57P03": // admin_shutdown, crash_shutdown, cannot_connect_now
-		return CauseDBUnavailable
+		return vocab.CauseDBUnavailable
 	}
 	if len(s) >= 2 {
 		switch s[:2] {
 		case "08": // connection exception
-			return CauseDBUnavailable
+			return vocab.CauseDBUnavailable
 		case "53": // insufficient resources: disk, memory, too many connections
-			return CauseResourceExhausted
+			return vocab.CauseResourceExhausted
 		}
 	}
-	return CauseDBError
+	return vocab.CauseDBError
 }
 
 // sqliteCause maps an SQLite result code (primary or extended) to a cause.
 func sqliteCause(code string) Cause {
 	n, err := strconv.Atoi(code)
 	if err != nil {
-		return CauseDBError
+		return vocab.CauseDBError
 	}
 	switch n & 0xff {
 	case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED: busy_timeout ran out
-		return CauseTimeout
+		return vocab.CauseTimeout
 	case 7, 13: // SQLITE_NOMEM, SQLITE_FULL
-		return CauseResourceExhausted
+		return vocab.CauseResourceExhausted
 	case 14, 10: // SQLITE_CANTOPEN, SQLITE_IOERR
-		return CauseDBUnavailable
+		return vocab.CauseDBUnavailable
 	case 9: // SQLITE_INTERRUPT
-		return CauseCanceled
+		return vocab.CauseCanceled
 	}
-	return CauseDBError
+	return vocab.CauseDBError
 }
 
 // isConnectionError reports whether err says the connection to the

@@ -10,6 +10,8 @@ import (
 	"net"
 	"syscall"
 	"testing"
+
+	"github.com/failhop/failhop/vocab"
 )
 
 type sqlstateErr string
@@ -39,29 +41,29 @@ func TestClassifyDB(t *testing.T) {
 		{"eof", nil, io.EOF, false, "", ""},
 		{"no rows", nil, fmt.Errorf("find: %w", sql.ErrNoRows), false, "", ""},
 		{"remove argument", nil, driver.ErrRemoveArgument, false, "", ""},
-		{"missing table", nil, sqlstateErr("42P01"), true, CauseDBError, "42P01"},
-		{"unique violation", nil, fmt.Errorf("save: %w", sqlstateErr("23505")), true, CauseDBError, "23505"},
-		{"statement timeout", nil, sqlstateErr("57014"), true, CauseTimeout, "57014"},
-		{"lock timeout", nil, sqlstateErr("55P03"), true, CauseTimeout, "55P03"},
-		{"too many connections", nil, sqlstateErr("53300"), true, CauseResourceExhausted, "53300"},
-		{"disk full", nil, sqlstateErr("53100"), true, CauseResourceExhausted, "53100"},
-		{"connection failure", nil, sqlstateErr("08006"), true, CauseDBUnavailable, "08006"},
-		{"admin shutdown", nil, sqlstateErr("57P01"), true, CauseDBUnavailable, "57P01"},
-		{"bad conn", nil, driver.ErrBadConn, true, CauseDBUnavailable, ""},
-		{"refused", nil, fmt.Errorf("connect: %w", refused), true, CauseDBUnavailable, ""},
-		{"reset", nil, syscall.ECONNRESET, true, CauseDBUnavailable, ""},
-		{"unexpected eof", nil, io.ErrUnexpectedEOF, true, CauseDBUnavailable, ""},
-		{"deadline", nil, fmt.Errorf("query: %w", context.DeadlineExceeded), true, CauseTimeout, ""},
-		{"canceled", nil, context.Canceled, true, CauseCanceled, ""},
-		{"canceled ctx wins over the driver's report", canceled, sqlstateErr("57014"), true, CauseCanceled, "57014"},
-		{"canceled ctx with a bad conn", canceled, driver.ErrBadConn, true, CauseCanceled, ""},
-		{"sqlite error", nil, codeErr(1), true, CauseDBError, "1"},
-		{"sqlite unique", nil, codeErr(2067), true, CauseDBError, "2067"},
-		{"sqlite busy", nil, codeErr(5), true, CauseTimeout, "5"},
-		{"sqlite full", nil, codeErr(13), true, CauseResourceExhausted, "13"},
-		{"sqlite cantopen", nil, codeErr(14), true, CauseDBUnavailable, "14"},
-		{"marked", nil, MarkCause(errors.New("x"), CauseBadResponse), true, CauseBadResponse, ""},
-		{"other", nil, errors.New("boom"), true, CauseDBError, ""},
+		{"missing table", nil, sqlstateErr("42P01"), true, vocab.CauseDBError, "42P01"},
+		{"unique violation", nil, fmt.Errorf("save: %w", sqlstateErr("23505")), true, vocab.CauseDBError, "23505"},
+		{"statement timeout", nil, sqlstateErr("57014"), true, vocab.CauseTimeout, "57014"},
+		{"lock timeout", nil, sqlstateErr("55P03"), true, vocab.CauseTimeout, "55P03"},
+		{"too many connections", nil, sqlstateErr("53300"), true, vocab.CauseResourceExhausted, "53300"},
+		{"disk full", nil, sqlstateErr("53100"), true, vocab.CauseResourceExhausted, "53100"},
+		{"connection failure", nil, sqlstateErr("08006"), true, vocab.CauseDBUnavailable, "08006"},
+		{"admin shutdown", nil, sqlstateErr("57P01"), true, vocab.CauseDBUnavailable, "57P01"},
+		{"bad conn", nil, driver.ErrBadConn, true, vocab.CauseDBUnavailable, ""},
+		{"refused", nil, fmt.Errorf("connect: %w", refused), true, vocab.CauseDBUnavailable, ""},
+		{"reset", nil, syscall.ECONNRESET, true, vocab.CauseDBUnavailable, ""},
+		{"unexpected eof", nil, io.ErrUnexpectedEOF, true, vocab.CauseDBUnavailable, ""},
+		{"deadline", nil, fmt.Errorf("query: %w", context.DeadlineExceeded), true, vocab.CauseTimeout, ""},
+		{"canceled", nil, context.Canceled, true, vocab.CauseCanceled, ""},
+		{"canceled ctx wins over the driver's report", canceled, sqlstateErr("57014"), true, vocab.CauseCanceled, "57014"},
+		{"canceled ctx with a bad conn", canceled, driver.ErrBadConn, true, vocab.CauseCanceled, ""},
+		{"sqlite error", nil, codeErr(1), true, vocab.CauseDBError, "1"},
+		{"sqlite unique", nil, codeErr(2067), true, vocab.CauseDBError, "2067"},
+		{"sqlite busy", nil, codeErr(5), true, vocab.CauseTimeout, "5"},
+		{"sqlite full", nil, codeErr(13), true, vocab.CauseResourceExhausted, "13"},
+		{"sqlite cantopen", nil, codeErr(14), true, vocab.CauseDBUnavailable, "14"},
+		{"marked", nil, MarkCause(errors.New("x"), vocab.CauseBadResponse), true, vocab.CauseBadResponse, ""},
+		{"other", nil, errors.New("boom"), true, vocab.CauseDBError, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,6 +16,8 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/failhop/failhop/vocab"
 )
 
 // Transport wraps base (http.DefaultTransport if nil) with an otelhttp
@@ -69,7 +71,7 @@ func (t failureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		// more than "*net.OpError". It ignores calls on an ended span.
 		defer span.End()
 		cause := transportCause(ctx, err)
-		if cause == CauseCanceled {
+		if cause == vocab.CauseCanceled {
 			span.SetAttributes(CauseKey.String(string(cause)))
 			recordFrom(ctx).add(failure{spanID: span.SpanContext().SpanID(), cause: cause, err: err})
 			return resp, err
@@ -78,14 +80,14 @@ func (t failureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		span.SetAttributes(semconv.ErrorTypeKey.String(transportErrorType(err)))
 		failOrigin(ctx, span, cause, err)
 	case resp.StatusCode >= 500:
-		f := failure{spanID: span.SpanContext().SpanID(), cause: CauseUpstreamError}
+		f := failure{spanID: span.SpanContext().SpanID(), cause: vocab.CauseUpstreamError}
 		if cause, origin, perr := parseErrorHeader(resp.Header.Get(ErrorHeader)); perr == nil {
 			f.cause, f.originSpanID = cause, origin
 		}
 		markPropagated(span, f)
 		recordFrom(ctx).add(f)
 	case resp.StatusCode >= 400:
-		failOrigin(ctx, span, CauseUpstreamRejected, nil)
+		failOrigin(ctx, span, vocab.CauseUpstreamRejected, nil)
 	}
 	return resp, err
 }
@@ -95,14 +97,14 @@ func (t failureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 func transportCause(ctx context.Context, err error) Cause {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		if errors.Is(ctxErr, context.DeadlineExceeded) || isTimeout(context.Cause(ctx)) {
-			return CauseTimeout
+			return vocab.CauseTimeout
 		}
-		return CauseCanceled
+		return vocab.CauseCanceled
 	}
 	if malformedResponse(err) {
-		return CauseBadResponse
+		return vocab.CauseBadResponse
 	}
-	return classify(err, CausePeerUnreachable)
+	return classify(err, vocab.CausePeerUnreachable)
 }
 
 // malformedResponse reports whether a round trip failed on what the peer

@@ -13,6 +13,8 @@ import (
 
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/failhop/failhop/vocab"
 )
 
 // closedURL returns the URL of a local port nobody listens on.
@@ -45,13 +47,13 @@ func TestTransportMarks(t *testing.T) {
 			name:     "connection refused",
 			url:      closedURL,
 			wantCode: codes.Error,
-			wantSpan: marks{origin: true, cause: CausePeerUnreachable, errorType: "connection_refused"},
+			wantSpan: marks{origin: true, cause: vocab.CausePeerUnreachable, errorType: "connection_refused"},
 		},
 		{
 			name:     "unknown host",
 			url:      func(*testing.T) string { return "http://no-such-host.invalid" },
 			wantCode: codes.Error,
-			wantSpan: marks{origin: true, cause: CausePeerUnreachable, errorType: "name_resolution_error"},
+			wantSpan: marks{origin: true, cause: vocab.CausePeerUnreachable, errorType: "name_resolution_error"},
 		},
 		{
 			name: "deadline passes",
@@ -60,7 +62,7 @@ func TestTransportMarks(t *testing.T) {
 				return context.WithTimeout(t.Context(), 50*time.Millisecond)
 			},
 			wantCode: codes.Error,
-			wantSpan: marks{origin: true, cause: CauseTimeout, errorType: "timeout"},
+			wantSpan: marks{origin: true, cause: vocab.CauseTimeout, errorType: "timeout"},
 		},
 		{
 			name: "caller cancels",
@@ -70,43 +72,43 @@ func TestTransportMarks(t *testing.T) {
 				time.AfterFunc(50*time.Millisecond, cancel)
 				return ctx, cancel
 			},
-			wantSpan: marks{cause: CauseCanceled},
+			wantSpan: marks{cause: vocab.CauseCanceled},
 		},
 		{
 			name:     "a NUL byte in a response header",
 			url:      raw("HTTP/1.1 200 OK\r\nX-Bad: a\x00b\r\nContent-Length: 2\r\n\r\nok"),
 			wantCode: codes.Error,
-			wantSpan: marks{origin: true, cause: CauseBadResponse, errorType: "malformed_response"},
+			wantSpan: marks{origin: true, cause: vocab.CauseBadResponse, errorType: "malformed_response"},
 		},
 		{
 			name:     "not HTTP at all",
 			url:      raw("SSH-2.0-OpenSSH_9.2\r\n\r\n"),
 			wantCode: codes.Error,
-			wantSpan: marks{origin: true, cause: CauseBadResponse, errorType: "malformed_response"},
+			wantSpan: marks{origin: true, cause: vocab.CauseBadResponse, errorType: "malformed_response"},
 		},
 		{
 			name:     "5xx from a service without failhop",
 			url:      answering(503, ""),
 			wantCode: codes.Error,
-			wantSpan: marks{propagated: true, cause: CauseUpstreamError, errorType: "503"},
+			wantSpan: marks{propagated: true, cause: vocab.CauseUpstreamError, errorType: "503"},
 		},
 		{
 			name:     "5xx reporting its origin",
 			url:      answering(500, "db_error; origin=00f067aa0ba902b7"),
 			wantCode: codes.Error,
-			wantSpan: marks{propagated: true, cause: CauseDBError, originSpanID: "00f067aa0ba902b7", errorType: "500"},
+			wantSpan: marks{propagated: true, cause: vocab.CauseDBError, originSpanID: "00f067aa0ba902b7", errorType: "500"},
 		},
 		{
 			name:     "5xx with a malformed Failhop-Error",
 			url:      answering(500, "rm -rf; origin=zz"),
 			wantCode: codes.Error,
-			wantSpan: marks{propagated: true, cause: CauseUpstreamError, errorType: "500"},
+			wantSpan: marks{propagated: true, cause: vocab.CauseUpstreamError, errorType: "500"},
 		},
 		{
 			name:     "4xx: our request was refused",
 			url:      answering(401, ""),
 			wantCode: codes.Error,
-			wantSpan: marks{origin: true, cause: CauseUpstreamRejected, errorType: "401"},
+			wantSpan: marks{origin: true, cause: vocab.CauseUpstreamRejected, errorType: "401"},
 		},
 	}
 	for _, tt := range tests {
@@ -202,12 +204,12 @@ func TestOriginAcrossServices(t *testing.T) {
 			back: func(rec *recorder) http.HandlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) {
 					ctx, span := rec.tp.Tracer("back").Start(r.Context(), "SELECT stock")
-					RecordError(ctx, MarkCause(errors.New("no such column"), CauseDBError))
+					RecordError(ctx, MarkCause(errors.New("no such column"), vocab.CauseDBError))
 					span.End()
 					w.WriteHeader(500)
 				}
 			},
-			wantCause: CauseDBError,
+			wantCause: vocab.CauseDBError,
 			originIn:  trace.SpanKindInternal,
 		},
 		{
@@ -215,7 +217,7 @@ func TestOriginAcrossServices(t *testing.T) {
 			back: func(*recorder) http.HandlerFunc {
 				return func(http.ResponseWriter, *http.Request) { panic("index out of range") }
 			},
-			wantCause: CausePanic,
+			wantCause: vocab.CausePanic,
 			originIn:  trace.SpanKindServer,
 		},
 	}

@@ -126,7 +126,7 @@ func TestAgainstJaeger(t *testing.T) {
 			if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 				t.Fatal(err)
 			}
-			if !r.Failed || len(r.Hops) != 1 || r.Hops[0].Description != tt.wantHop || r.Hops[0].Cause != tt.wantCase {
+			if !r.Failed || len(r.Hops) != 1 || r.Hops[0].Description != tt.wantHop || string(r.Hops[0].Cause) != tt.wantCase {
 				t.Fatalf("report: failed=%v hops=%+v, want %q / %s", r.Failed, r.Hops, tt.wantHop, tt.wantCase)
 			}
 			if tt.wantCase == "panic" && !strings.Contains(r.Hops[0].Stack, "TestAgainstJaeger") {

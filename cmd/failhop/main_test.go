@@ -63,7 +63,7 @@ func TestWhyFixtures(t *testing.T) {
 				t.Fatalf("failed=%v hops=%d non-fatal=%d, want %+v", r.Failed, len(r.Hops), len(r.NonFatal), w)
 			}
 			for i, h := range w.Hops {
-				if r.Hops[i].Description != h.Description || r.Hops[i].Cause != h.Cause {
+				if r.Hops[i].Description != h.Description || string(r.Hops[i].Cause) != h.Cause {
 					t.Errorf("hop %d = %q / %s, want %q / %s", i+1, r.Hops[i].Description, r.Hops[i].Cause, h.Description, h.Cause)
 				}
 				if (h.SpanID != "" && r.Hops[i].SpanID != h.SpanID) || r.Hops[i].Attempts != h.Attempts {

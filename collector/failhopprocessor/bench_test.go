@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/failhop/failhop/vocab"
 )
 
 // benchTraces is a batch of traces as tail sampling releases them: each
@@ -107,13 +109,13 @@ func TestMarkLargeBatch(t *testing.T) {
 	}
 	origins, roots := 0, 0
 	forSpans(td, func(s ptrace.Span) {
-		if v, ok := s.Attributes().Get(KeyRootCause); ok && v.Bool() {
+		if v, ok := s.Attributes().Get(vocab.KeyRootCause); ok && v.Bool() {
 			origins++
 			if s.SpanID() != spanID("iq") {
 				t.Errorf("span %s marked", s.Name())
 			}
 		}
-		if _, ok := s.Attributes().Get(KeyFailingHop); ok {
+		if _, ok := s.Attributes().Get(vocab.KeyFailingHop); ok {
 			roots++
 		}
 	})

@@ -9,6 +9,7 @@ import (
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/collector/internal/ptracetest"
 	"github.com/failhop/failhop/internal/tracetest"
+	"github.com/failhop/failhop/vocab"
 )
 
 // TestMarkHugeTraces marks a 50,000-span failing chain and a 50,000-span
@@ -41,10 +42,10 @@ func TestMarkHugeTraces(t *testing.T) {
 			}
 			causes, hops := 0, 0
 			forSpans(td, func(s ptrace.Span) {
-				if v, ok := s.Attributes().Get(KeyRootCause); ok && v.Bool() && s.TraceID() != traceID("small") {
+				if v, ok := s.Attributes().Get(vocab.KeyRootCause); ok && v.Bool() && s.TraceID() != traceID("small") {
 					causes++
 				}
-				if _, ok := s.Attributes().Get(KeyFailingHop); ok {
+				if _, ok := s.Attributes().Get(vocab.KeyFailingHop); ok {
 					hops++
 				}
 			})
@@ -67,7 +68,7 @@ func TestMarkDuplicateIDs(t *testing.T) {
 	Mark(td)
 	marked := 0
 	forSpans(td, func(s ptrace.Span) {
-		if _, ok := s.Attributes().Get(KeyRootCause); ok {
+		if _, ok := s.Attributes().Get(vocab.KeyRootCause); ok {
 			marked++
 		}
 	})

@@ -12,19 +12,7 @@ import (
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/collector/internal/toanalyzer"
-)
-
-// The attributes the processor writes. It removes them from incoming spans
-// first: only the processor sets them.
-const (
-	// KeyRootCause (bool true) marks the origin span of a fatal hop.
-	KeyRootCause = "failhop.root_cause"
-	// KeyRootCauseRank (int) is the hop's rank, 1 for the most likely.
-	KeyRootCauseRank = "failhop.root_cause.rank"
-	// KeyFailingHop (string) on the root span is hop 1 in words.
-	KeyFailingHop = "failhop.failing_hop"
-	// KeyFailingHopCause (string) on the root span is hop 1's cause.
-	KeyFailingHopCause = "failhop.failing_hop.cause"
+	"github.com/failhop/failhop/vocab"
 )
 
 type failhop struct {
@@ -156,14 +144,14 @@ func (g *group) mark(r analyzer.Report) bool {
 	for i, s := range g.trace.Spans {
 		if n, ok := rank[s.SpanID]; ok {
 			attrs := g.spans[i].Attributes()
-			attrs.PutBool(KeyRootCause, true)
-			attrs.PutInt(KeyRootCauseRank, int64(n))
+			attrs.PutBool(vocab.KeyRootCause, true)
+			attrs.PutInt(vocab.KeyRootCauseRank, int64(n))
 			delete(rank, s.SpanID)
 		}
 		if s.SpanID == root {
 			attrs := g.spans[i].Attributes()
-			attrs.PutStr(KeyFailingHop, r.Hops[0].Description)
-			attrs.PutStr(KeyFailingHopCause, r.Hops[0].Cause)
+			attrs.PutStr(vocab.KeyFailingHop, r.Hops[0].Description)
+			attrs.PutStr(vocab.KeyFailingHopCause, string(r.Hops[0].Cause))
 			root = ""
 		}
 	}
@@ -187,7 +175,7 @@ func isMark(k string) bool {
 		return false
 	}
 	switch k {
-	case KeyRootCause, KeyRootCauseRank, KeyFailingHop, KeyFailingHopCause:
+	case vocab.KeyRootCause, vocab.KeyRootCauseRank, vocab.KeyFailingHop, vocab.KeyFailingHopCause:
 		return true
 	}
 	return false

@@ -20,6 +20,7 @@ import (
 	"github.com/failhop/failhop/collector/internal/ptracetest"
 	"github.com/failhop/failhop/collector/internal/toanalyzer"
 	"github.com/failhop/failhop/tracejson"
+	"github.com/failhop/failhop/vocab"
 )
 
 // tspan is a span of a test trace, by short names.
@@ -99,7 +100,7 @@ func marksOf(td ptrace.Traces, names ...string) map[string]string {
 	out := map[string]string{}
 	forSpans(td, func(s ptrace.Span) {
 		var parts []string
-		for _, key := range []string{KeyRootCause, KeyRootCauseRank, KeyFailingHop, KeyFailingHopCause} {
+		for _, key := range []string{vocab.KeyRootCause, vocab.KeyRootCauseRank, vocab.KeyFailingHop, vocab.KeyFailingHopCause} {
 			if v, ok := s.Attributes().Get(key); ok {
 				parts = append(parts, fmt.Sprintf("%s=%s(%s)", key, v.AsString(), v.Type()))
 			}
@@ -121,11 +122,11 @@ var (
 )
 
 func rootMarks(hop, cause string) string {
-	return fmt.Sprintf("%s=%s(Str) %s=%s(Str)", KeyFailingHop, hop, KeyFailingHopCause, cause)
+	return fmt.Sprintf("%s=%s(Str) %s=%s(Str)", vocab.KeyFailingHop, hop, vocab.KeyFailingHopCause, cause)
 }
 
 func originMarks(rank int) string {
-	return fmt.Sprintf("%s=true(Bool) %s=%d(Int)", KeyRootCause, KeyRootCauseRank, rank)
+	return fmt.Sprintf("%s=true(Bool) %s=%d(Int)", vocab.KeyRootCause, vocab.KeyRootCauseRank, rank)
 }
 
 // dbError is the README's example: gateway → inventory → sqlite, with
@@ -178,8 +179,8 @@ func TestMark(t *testing.T) {
 		{
 			name: "marks planted by a service are removed",
 			spans: []tspan{
-				{id: "root", svc: "gateway", name: "GET /", kind: srv, end: 10, attrs: map[string]any{KeyFailingHop: "fake", KeyFailingHopCause: "fake"}},
-				{id: "c1", parent: "root", svc: "gateway", name: "GET", kind: cli, start: 1, end: 9, attrs: map[string]any{KeyRootCause: true, KeyRootCauseRank: 1, "failhop.cause": "kept"}},
+				{id: "root", svc: "gateway", name: "GET /", kind: srv, end: 10, attrs: map[string]any{vocab.KeyFailingHop: "fake", vocab.KeyFailingHopCause: "fake"}},
+				{id: "c1", parent: "root", svc: "gateway", name: "GET", kind: cli, start: 1, end: 9, attrs: map[string]any{vocab.KeyRootCause: true, vocab.KeyRootCauseRank: 1, "failhop.cause": "kept"}},
 			},
 			want: map[string]string{},
 		},
@@ -339,7 +340,7 @@ func TestFixtures(t *testing.T) {
 				if want.Failed && len(want.Hops) > 0 {
 					for _, h := range want.Hops {
 						if wantMarks[h.SpanID] == nil {
-							wantMarks[h.SpanID] = map[string]any{KeyRootCause: true, KeyRootCauseRank: int64(h.Rank)}
+							wantMarks[h.SpanID] = map[string]any{vocab.KeyRootCause: true, vocab.KeyRootCauseRank: int64(h.Rank)}
 						}
 					}
 					m := wantMarks[want.Root.SpanID]
@@ -347,8 +348,8 @@ func TestFixtures(t *testing.T) {
 						m = map[string]any{}
 						wantMarks[want.Root.SpanID] = m
 					}
-					m[KeyFailingHop] = want.Hops[0].Description
-					m[KeyFailingHopCause] = want.Hops[0].Cause
+					m[vocab.KeyFailingHop] = want.Hops[0].Description
+					m[vocab.KeyFailingHopCause] = string(want.Hops[0].Cause)
 				}
 				gotMarks := map[string]map[string]any{}
 				forSpans(td, func(s ptrace.Span) {
@@ -367,11 +368,11 @@ func TestFixtures(t *testing.T) {
 				}
 				if len(fw.Hops) > 0 {
 					w := fw.Hops[0]
-					if root := gotMarks[want.Root.SpanID]; root[KeyFailingHop] != w.Description || root[KeyFailingHopCause] != w.Cause {
-						t.Errorf("the root is marked failing hop %v / %v, want %q / %s", root[KeyFailingHop], root[KeyFailingHopCause], w.Description, w.Cause)
+					if root := gotMarks[want.Root.SpanID]; root[vocab.KeyFailingHop] != w.Description || root[vocab.KeyFailingHopCause] != w.Cause {
+						t.Errorf("the root is marked failing hop %v / %v, want %q / %s", root[vocab.KeyFailingHop], root[vocab.KeyFailingHopCause], w.Description, w.Cause)
 					}
-					if w.SpanID != "" && gotMarks[w.SpanID][KeyRootCause] != true {
-						t.Errorf("span %s, where the error started, is not marked %s", w.SpanID, KeyRootCause)
+					if w.SpanID != "" && gotMarks[w.SpanID][vocab.KeyRootCause] != true {
+						t.Errorf("span %s, where the error started, is not marked %s", w.SpanID, vocab.KeyRootCause)
 					}
 				} else if len(gotMarks) > 0 {
 					t.Errorf("a trace the fixture calls healthy is marked: %v", gotMarks)

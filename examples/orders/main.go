@@ -31,6 +31,7 @@ import (
 	"github.com/failhop/failhop/exporters"
 	"github.com/failhop/failhop/instrument"
 	"github.com/failhop/failhop/tracelog"
+	"github.com/failhop/failhop/vocab"
 )
 
 func main() {
@@ -263,7 +264,7 @@ func (s *server) chargeOnce(ctx context.Context, orderID string, amount int64) (
 		}
 		// payments answered 200, so no span failed: say what went wrong,
 		// or the trace would show a healthy call and a failed order.
-		return "", false, instrument.MarkCause(fmt.Errorf("payments: undecodable answer: %w", err), instrument.CauseBadResponse)
+		return "", false, instrument.MarkCause(fmt.Errorf("payments: undecodable answer: %w", err), vocab.CauseBadResponse)
 	}
 	return c.ChargeID, false, nil
 }

@@ -220,7 +220,7 @@ func printTable(w io.Writer, results []result) {
 	for _, res := range results {
 		hop, cause, version := "none", "-", "-"
 		if res.hop != nil {
-			hop, cause, version = res.hop.Description, res.hop.Cause, cmp.Or(res.hop.ServiceVersion, "-")
+			hop, cause, version = res.hop.Description, string(res.hop.Cause), cmp.Or(res.hop.ServiceVersion, "-")
 		}
 		verdict := "as expected"
 		if res.err != nil {
@@ -370,7 +370,7 @@ func (r *runner) play(ctx context.Context, sc shop.Scenario, res *result) (err e
 		if !strings.HasPrefix(h.Description, wantHop) {
 			problems = append(problems, fmt.Sprintf("hop %q, want %q...", h.Description, wantHop))
 		}
-		if h.Cause != sc.WantCause {
+		if string(h.Cause) != sc.WantCause {
 			problems = append(problems, fmt.Sprintf("cause %s, want %s", h.Cause, sc.WantCause))
 		}
 		if sc.WantVersion != "" && h.ServiceVersion != sc.WantVersion {
