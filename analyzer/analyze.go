@@ -3,7 +3,6 @@ package analyzer
 import (
 	"cmp"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 	"time"
@@ -16,23 +15,6 @@ import (
 // traced as one request) is analyzed in part, with a note and low
 // confidence, so that time and memory stay bounded.
 const MaxSpans = 100_000
-
-// Paths longer than maxPathSteps are folded in reports: Hop.Path keeps the
-// first pathHead steps and the last maxPathSteps-pathHead (the root side
-// and the origin side), and PathOmitted counts the steps in between.
-const (
-	maxPathSteps = 100
-	pathHead     = 10
-)
-
-// maxListed is how many hops a report lists, fatal and non-fatal each: a
-// fan-out of thousands of distinct failed calls is told by its first ones
-// and a count.
-const maxListed = 50
-
-// stackSearch is how many spans above an origin, in its service, are
-// searched for a recorded stack trace.
-const stackSearch = 64
 
 // skewTolerance is how far a child may start before, or end after, its
 // parent in another service before the analyzer calls it clock skew.
@@ -312,23 +294,6 @@ func (a *analysis) failingChildren(s *Span) []*Span {
 	return out
 }
 
-// passesThrough reports whether a span that did not fail gave no verdict
-// of its own: status Unset and no HTTP or gRPC status, such as a
-// framework's middleware or request handler span (express's "request
-// handler"), a manual span around a call, or a client span of an
-// instrumentation that records nothing of the answer. Such a span sits
-// between a failed span and the failed call or exception below it without
-// saying anything about the failure, so the walk looks through it. A span
-// that answered (a status code) or that says Ok has decided, and stops the
-// walk.
-func passesThrough(s *Span) bool {
-	if s.Status != StatusUnset || httpStatus(s) != 0 {
-		return false
-	}
-	_, grpc := grpcStatus(s)
-	return !grpc
-}
-
 // failsBelow reports whether a span that passes through has a failing
 // child (through other such spans), memoized so that a deep chain of them
 // is looked at once.
@@ -344,27 +309,6 @@ func (a *analysis) failsBelow(s *Span) bool {
 	a.failing[s] = v
 	return v
 }
-
-// callKey identifies an operation: spans with the same key are the same
-// call (a retry repeats it). It is the name, kind and service and, for
-// outbound calls, the peer and request: HTTP client spans are often named
-// by method alone ("GET"), so the name does not tell two calls to
-// different services apart.
-type callKey struct {
-	name, service, operation, address string
-	kind                              Kind
-}
-
-func keyOf(s *Span) callKey {
-	k := callKey{name: s.Name, service: s.Service, kind: s.Kind}
-	if s.Kind == KindClient || s.Kind == KindProducer {
-		k.operation, k.address = clientOperation(s), address(s)
-	}
-	return k
-}
-
-// sameCall reports whether two spans are the same operation (see callKey).
-func sameCall(x, y *Span) bool { return keyOf(x) == keyOf(y) }
 
 func (a *analysis) hasServerChild(s *Span) bool {
 	for _, c := range a.children[s] {
@@ -489,31 +433,6 @@ func (a *analysis) nonFatal(onPath map[*Span]bool, failed bool) []origin {
 	return out
 }
 
-// path returns the steps from the root (or the highest known ancestor)
-// down to s, folded when longer than maxPathSteps, and how many steps the
-// fold left out.
-func (a *analysis) path(s *Span) (steps []Step, omitted int) {
-	depth := 0
-	for p := s; p != nil; p = a.parent(p) {
-		depth++
-	}
-	if depth > maxPathSteps {
-		omitted = depth - maxPathSteps
-	}
-	steps = make([]Step, min(depth, maxPathSteps))
-	i := depth - 1 // s's index on the whole path
-	for p := s; p != nil; p = a.parent(p) {
-		switch {
-		case i >= pathHead+omitted:
-			steps[i-omitted] = step(p)
-		case i < pathHead:
-			steps[i] = step(p)
-		}
-		i--
-	}
-	return steps, omitted
-}
-
 // skewAbove describes the first clock skew between two services on the
 // path from the root to s: a child that starts before its parent starts or
 // after it ended, beyond a tolerance. The answers for the spans above are
@@ -547,299 +466,6 @@ func skewBetween(p, c *Span) string {
 		return fmt.Sprintf("clock skew: %s's span %q lies outside its caller %s's span %q; timings across them are not reliable", c.Service, c.Name, p.Service, p.Name)
 	}
 	return ""
-}
-
-// hops turns origins into ranked hops, merging repeats of the same hop,
-// and lists at most maxListed (a note counts the others). Of fatal ones,
-// repeats of one call, each after the previous ended, are its attempts
-// (errors the request survived were not all of its attempts).
-func (a *analysis) hops(origins []origin, fatal bool) []Hop {
-	preferred := ""
-	if a.root != nil {
-		preferred = a.root.Attr(vocab.KeyOriginSpanID)
-	}
-	slices.SortStableFunc(origins, func(x, y origin) int {
-		return cmp.Or(
-			boolRank(x.span.SpanID == preferred, y.span.SpanID == preferred),
-			boolRank(x.cause != vocab.CauseCanceled, y.cause != vocab.CauseCanceled),
-			x.span.End.Compare(y.span.End),
-		)
-	})
-	// Each origin's hop, numbered in rank order; the origins of the
-	// listed hops.
-	type hopKey struct {
-		ends  hopEnds
-		cause vocab.Cause
-	}
-	index := map[hopKey]int{} // the listed hops only
-	var merged [][]origin     // their origins
-	unlisted := 0             // origins on other hops
-	for _, o := range origins {
-		key := hopKey{a.ends(o), o.cause}
-		h, ok := index[key]
-		switch {
-		case ok:
-			merged[h] = append(merged[h], o)
-		case len(merged) < maxListed:
-			index[key] = len(merged)
-			merged = append(merged, []origin{o})
-		default:
-			unlisted++
-		}
-	}
-	if unlisted > 0 {
-		what := "errors the request survived"
-		if fatal {
-			what = "failed spans"
-		}
-		a.notes = append(a.notes, fmt.Sprintf("%d more %s, on hops not listed (only the first %d hops are)", unlisted, what, maxListed))
-	}
-	hops := make([]Hop, len(merged))
-	for i, os := range merged {
-		o, attempts := os[0], 0
-		if fatal && len(os) > 1 {
-			if last, ok := lastAttempt(os); ok {
-				// The same call failed again after each attempt ended: a
-				// retry, every time the same way. The hop is the last
-				// attempt.
-				o, attempts = last, len(os)
-			}
-		}
-		hops[i] = a.hop(o)
-		hops[i].Rank, hops[i].Count, hops[i].Attempts = i+1, len(os), attempts
-	}
-	return hops
-}
-
-// lastAttempt returns the last of origins when they are attempts of one
-// call, each started after the one before ended; not when they ran in
-// parallel (the hop then stays the first to fail).
-func lastAttempt(origins []origin) (origin, bool) {
-	os := slices.Clone(origins)
-	slices.SortFunc(os, func(x, y origin) int { return byStart(x.span, y.span) })
-	for j := 1; j < len(os); j++ {
-		if !attempt(os[j-1].span, os[j].span) || !sameCall(os[j-1].span, os[j].span) {
-			return origin{}, false
-		}
-	}
-	return os[len(os)-1], true
-}
-
-// attempt reports whether later started after earlier ended: tried
-// again, not in parallel.
-func attempt(earlier, later *Span) bool {
-	return !earlier.End.IsZero() && !later.Start.Before(earlier.End)
-}
-
-// boolRank orders true before false.
-func boolRank(x, y bool) int {
-	switch {
-	case x == y:
-		return 0
-	case x:
-		return -1
-	}
-	return 1
-}
-
-// hopEnds are the two ends of a hop and its operation (see Hop).
-type hopEnds struct{ from, to, operation string }
-
-func (e hopEnds) description() string {
-	switch {
-	case e.to == "":
-		return e.from + ": " + e.operation
-	case e.from == "":
-		return e.to + " " + e.operation
-	}
-	return e.from + " → " + e.to + " " + e.operation
-}
-
-// ends names the two ends of an origin's hop and its operation.
-func (a *analysis) ends(o origin) hopEnds {
-	s := o.span
-	e := hopEnds{from: s.Service, operation: s.Name}
-	if o.cause == vocab.CauseBadResponse && s.Kind != KindClient {
-		// The span that found the answer unusable is the origin; the hop
-		// is the call that brought the answer.
-		if c := a.lastCall(s); c != nil {
-			s = c
-		}
-	}
-	switch {
-	case isDB(s):
-		e.to = cmp.Or(s.Attr("db.system.name"), s.Attr("db.system"), "database")
-	case s.Kind == KindClient || s.Kind == KindProducer:
-		e.to = a.peer(s)
-		e.operation = clientOperation(s)
-	case s.Kind == KindServer:
-		e.from, e.to = "", s.Service
-		if p := a.parent(s); p != nil && p.Service != s.Service {
-			e.from = p.Service
-		}
-	}
-	return e
-}
-
-// hop describes an origin for people.
-func (a *analysis) hop(o origin) Hop {
-	s := o.span
-	e := a.ends(o)
-	h := Hop{
-		SpanID:         s.SpanID,
-		Service:        s.Service,
-		ServiceVersion: stringOf(s.Resource["service.version"]),
-		From:           e.from,
-		To:             e.to,
-		Operation:      e.operation,
-		Description:    e.description(),
-		Cause:          o.cause,
-		Message:        message(s),
-		Stack:          a.stack(s),
-		Hint:           o.cause.Hint(),
-		Confidence:     o.confidence,
-		Reason:         o.reason,
-	}
-	h.Path, h.PathOmitted = a.path(s)
-	return h
-}
-
-// lastCall returns the client span under s, in its service, that ended
-// last before s did.
-func (a *analysis) lastCall(s *Span) *Span {
-	var last *Span
-	var walk func(*Span)
-	walk = func(p *Span) {
-		for _, c := range a.syncChildren(p) {
-			if c.Service != s.Service {
-				continue
-			}
-			if c.Kind == KindClient && !isDB(c) && (last == nil || c.End.After(last.End)) {
-				last = c
-			}
-			walk(c)
-		}
-	}
-	walk(s)
-	return last
-}
-
-// peer names what a client span called: the service of its server child,
-// else what the span says of its peer (address).
-func (a *analysis) peer(s *Span) string {
-	for _, c := range a.children[s] {
-		if c.Kind == KindServer || c.Kind == KindConsumer {
-			return c.Service
-		}
-	}
-	return address(s)
-}
-
-// address is what a client span says of its peer: the peer's service
-// name, else its address (with the port, as the URL has it), else the
-// URL's host; "" when the span does not say.
-func address(s *Span) string {
-	if p := cmp.Or(s.Attr("service.peer.name"), s.Attr("peer.service")); p != "" {
-		return p
-	}
-	if host := cmp.Or(s.Attr("server.address"), s.Attr("net.peer.name")); host != "" {
-		if port := cmp.Or(s.Attr("server.port"), s.Attr("net.peer.port")); port != "" {
-			return net.JoinHostPort(host, port)
-		}
-		return host
-	}
-	host, _ := urlParts(cmp.Or(s.Attr("url.full"), s.Attr("http.url")))
-	return host
-}
-
-// clientOperation names an HTTP call by method and path (never the query,
-// which may hold secrets), and other calls by their span name.
-func clientOperation(s *Span) string {
-	method := cmp.Or(s.Attr("http.request.method"), s.Attr("http.method"))
-	_, path := urlParts(cmp.Or(s.Attr("url.full"), s.Attr("http.url")))
-	if method == "" || path == "" {
-		return s.Name
-	}
-	return method + " " + path
-}
-
-// urlParts returns the host and path of a URL, without parsing failures.
-func urlParts(u string) (host, path string) {
-	_, rest, ok := strings.Cut(u, "://")
-	if !ok {
-		return "", ""
-	}
-	rest, _, _ = strings.Cut(rest, "?")
-	rest, _, _ = strings.Cut(rest, "#")
-	host, path = rest, "/"
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		host, path = rest[:i], rest[i:]
-	}
-	if i := strings.LastIndex(host, "@"); i >= 0 {
-		host = host[i+1:] // drop user:password
-	}
-	return host, path
-}
-
-// stack returns the stack trace recorded at the origin or, failing that,
-// on the nearest span above it in the same service (where RecordError put
-// the error the handler returned), looking at most stackSearch spans up.
-func (a *analysis) stack(origin *Span) string {
-	s := origin
-	for range stackSearch {
-		if s == nil || s.Service != origin.Service {
-			break
-		}
-		for _, e := range s.Events {
-			if st := stringOf(e.Attributes["exception.stacktrace"]); st != "" {
-				return st
-			}
-		}
-		s = a.parent(s)
-	}
-	return ""
-}
-
-func step(s *Span) Step {
-	return Step{SpanID: s.SpanID, Service: s.Service, Name: s.Name, Kind: s.Kind, Error: Failed(s)}
-}
-
-func isDB(s *Span) bool {
-	return s.Attr("db.system.name") != "" || s.Attr("db.system") != ""
-}
-
-// message returns the error message of a span: the message of its last
-// exception (the error itself, where a status description is often a
-// generic "An error occurred" or an HTTP status text), else its status
-// description, else the error of its last error-level log event (what
-// span loggers such as HotROD's write), else its error.type.
-func message(s *Span) string {
-	var logged string
-	for _, e := range slices.Backward(s.Events) {
-		if m := stringOf(e.Attributes["exception.message"]); m != "" && e.Name == "exception" {
-			return m
-		}
-		if logged == "" {
-			logged = loggedError(e)
-		}
-	}
-	return cmp.Or(s.StatusMessage, logged, s.Attr("error.type"))
-}
-
-// loggedError returns the error of an error-level log event: one whose
-// level (zap's and slog's "level", "log.level", "severity") is error or
-// fatal, or an OpenTracing log with event "error". It is the "error" field
-// (or "error.object", "error.message"), else the log's message.
-func loggedError(e Event) string {
-	level := strings.ToLower(cmp.Or(stringOf(e.Attributes["level"]), stringOf(e.Attributes["log.level"]), stringOf(e.Attributes["severity"])))
-	if level != "error" && level != "fatal" && e.Name != "error" {
-		return ""
-	}
-	msg := cmp.Or(stringOf(e.Attributes["error"]), stringOf(e.Attributes["error.object"]), stringOf(e.Attributes["error.message"]), stringOf(e.Attributes["message"]))
-	if msg == "" && e.Name != "error" {
-		msg = e.Name
-	}
-	return msg
 }
 
 func round(d time.Duration) time.Duration {
