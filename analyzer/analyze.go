@@ -89,10 +89,12 @@ type analysis struct {
 	byID       map[string]*Span
 	children   map[*Span][]*Span
 	root       *Span
-	failing    map[*Span]bool   // failsBelow's answers
-	skew       map[*Span]string // skewAbove's answers
-	failed     []*Span          // the spans that failed, once each
-	incomplete string           // why the trace is incomplete, "" if it is not
+	failing    map[*Span]bool         // failsBelow's answers
+	skew       map[*Span]string       // skewAbove's answers
+	reached    []*Span                // the spans the analysis can reach, in pre-order
+	subtree    map[*Span]subtreeRange // isBelow's index of reached, built when needed
+	failed     []*Span                // the spans that failed, once each
+	incomplete string                 // why the trace is incomplete, "" if it is not
 	notes      []string
 }
 
@@ -155,20 +157,26 @@ func newAnalysis(t *Trace) *analysis {
 	return a
 }
 
-// collectFailed lists the failed spans reachable from the spans the
-// analysis can start from. Spans it cannot reach hang below a cycle of
-// parent IDs (broken data): they are left out, so every span the analysis
-// looks at has a finite chain of parents.
+// collectFailed lists the spans reachable from the spans the analysis can
+// start from, in pre-order (a span, then its subtree), and of them the
+// failed ones. Spans it cannot reach hang below a cycle of parent IDs
+// (broken data): they are left out, so every span the analysis looks at
+// has a finite chain of parents.
 func (a *analysis) collectFailed(tops []*Span) {
-	reached := 0
-	for queue := tops; len(queue) > 0; queue = queue[1:] {
-		s := queue[0]
-		reached++
+	stack := slices.Clone(tops)
+	slices.Reverse(stack)
+	for len(stack) > 0 {
+		s := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		a.reached = append(a.reached, s)
 		if Failed(s) {
 			a.failed = append(a.failed, s)
 		}
-		queue = append(queue, a.children[s]...)
+		n := len(stack)
+		stack = append(stack, a.children[s]...)
+		slices.Reverse(stack[n:]) // the first child on top
 	}
+	reached := len(a.reached)
 	if cut := len(a.byID) - reached; cut > 0 && reached > 0 {
 		a.incomplete = cmp.Or(a.incomplete, "some parent IDs form a cycle")
 		a.notes = append(a.notes, fmt.Sprintf("%d span(s) are cut off from the root by a cycle of parent IDs: left out", cut))
@@ -212,14 +220,31 @@ func (a *analysis) explain(s *Span, out []origin) []origin {
 	return append(out, a.newOrigin(s))
 }
 
-// isBelow reports whether s is a descendant of ancestor.
+// subtreeRange is where a reached span and its subtree sit in the
+// pre-order.
+type subtreeRange struct{ at, size int }
+
+// isBelow reports whether s is a descendant of ancestor, in constant time
+// once the pre-order index is built (in linear time, the first time it is
+// asked): walking up from s would cost the depth at each question, and
+// never end for a span below a cycle of parent IDs.
 func (a *analysis) isBelow(s, ancestor *Span) bool {
-	for p := a.parent(s); p != nil; p = a.parent(p) {
-		if p == ancestor {
-			return true
+	if a.subtree == nil {
+		a.subtree = make(map[*Span]subtreeRange, len(a.reached))
+		for i, r := range a.reached {
+			a.subtree[r] = subtreeRange{at: i, size: 1}
+		}
+		for _, r := range slices.Backward(a.reached) {
+			size := 1
+			for _, c := range a.children[r] {
+				size += a.subtree[c].size
+			}
+			a.subtree[r] = subtreeRange{at: a.subtree[r].at, size: size}
 		}
 	}
-	return false
+	x, okX := a.subtree[s]
+	y, okY := a.subtree[ancestor]
+	return okX && okY && y.at < x.at && x.at < y.at+y.size
 }
 
 func (a *analysis) newOrigin(s *Span) origin {

@@ -66,8 +66,8 @@ func (a *analysis) hops(origins []origin, fatal bool) []Hop {
 			x.span.End.Compare(y.span.End),
 		)
 	})
-	// Each origin's hop, numbered in rank order; the origins of the
-	// listed hops.
+	// The origins of each listed hop, in rank order; the others are
+	// counted.
 	type hopKey struct {
 		ends  hopEnds
 		cause vocab.Cause

@@ -120,4 +120,14 @@ func TestBrokenParents(t *testing.T) {
 	if !hasNote(r, "2 span(s) are cut off from the root by a cycle") {
 		t.Errorf("notes %q do not tell the cycle", r.Notes)
 	}
+
+	// A propagated span that names, as its origin, a span below the cycle:
+	// not below it, so the span itself is the origin (the question once
+	// walked up the cycle for ever).
+	prop := &analyzer.Span{SpanID: "p", ParentSpanID: "r", Service: "gw", Name: "GET", Kind: analyzer.KindClient, Status: analyzer.StatusError,
+		Start: tracetest.Epoch, End: tracetest.Epoch.Add(500), Attributes: map[string]any{"failhop.propagated": true, "failhop.origin_span_id": "a"}}
+	r = analyzer.Analyze(&analyzer.Trace{TraceID: "t", Spans: append([]*analyzer.Span{root, prop}, cycle("a", "b")...)})
+	if len(r.Hops) != 1 || r.Hops[0].SpanID != "p" {
+		t.Errorf("an origin named below a cycle: hops %+v, want the span that named it", r.Hops)
+	}
 }
