@@ -139,13 +139,11 @@ func TestDecode(t *testing.T) {
 					{
 						SpanID: "30f067aa0ba902b7", ParentSpanID: "10f067aa0ba902b7", Name: "internal",
 						Kind: analyzer.KindInternal, Start: ns(1700000000011000000), End: ns(1700000000012000000),
-						Attributes: map[string]any{}, Resource: map[string]any{},
 					},
 				}},
 				{TraceID: "5bf92f3577b34da6a3ce929d0e0e4736", Spans: []*analyzer.Span{{
 					SpanID: "20f067aa0ba902b7", Name: "consume", Kind: analyzer.KindConsumer,
 					Start: ns(1700000000000000000), End: ns(1700000000000001000),
-					Attributes: map[string]any{}, Resource: map[string]any{},
 				}}},
 			},
 		},
@@ -163,7 +161,7 @@ func TestDecode(t *testing.T) {
 					SpanID: "b7ad6b7169203332", ParentSpanID: "b7ad6b7169203331", Service: "api",
 					Name: "call db", Kind: analyzer.KindClient,
 					Start: ns(1700000000100000000), End: ns(1700000000900000000),
-					Attributes: map[string]any{}, Resource: map[string]any{"service.name": "api"},
+					Resource: map[string]any{"service.name": "api"},
 				},
 			}}},
 		},
@@ -172,10 +170,10 @@ func TestDecode(t *testing.T) {
 			file: "otlp.jsonl",
 			want: []*analyzer.Trace{{TraceID: "0af7651916cd43dd8448eb211c80319c", Spans: []*analyzer.Span{
 				{SpanID: "0000000000000001", Service: "a", Name: "one", Kind: analyzer.KindServer,
-					Start: ns(1), End: ns(2), Attributes: map[string]any{}, Resource: map[string]any{"service.name": "a"}},
+					Start: ns(1), End: ns(2), Resource: map[string]any{"service.name": "a"}},
 				{SpanID: "0000000000000002", ParentSpanID: "0000000000000001", Service: "b", Name: "two",
 					Kind: analyzer.KindClient, Start: ns(1), End: ns(2),
-					Attributes: map[string]any{}, Resource: map[string]any{"service.name": "b"}},
+					Resource: map[string]any{"service.name": "b"}},
 			}}},
 		},
 	}
@@ -266,7 +264,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad time", `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"1","spanId":"1","startTimeUnixNano":"soon"}]}]}]}`, "startTimeUnixNano", false},
 		{"bad kind", `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"1","spanId":"1","kind":true}]}]}]}`, "kind", false},
 		{"bad status", `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"1","spanId":"1","status":{"code":"MAYBE"}}]}]}]}`, "status.code", false},
-		{"wrong type", `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":1}]}]}]}`, "resourceSpans.scopeSpans.spans.traceId", false},
+		{"wrong type", `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":1}]}]}]}`, "resourceSpans[0].scopeSpans[0].spans[0]: traceId: a number where a hex string was expected", false},
 		{"bad second document", `{"resourceSpans":[]} {"x":1}`, "document 2: neither", false},
 	}
 	for _, tt := range tests {
@@ -335,6 +333,45 @@ func TestNormalizeIDs(t *testing.T) {
 		got, err := f(tt.in)
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("normalize(%q) = %q, %v; want %q, ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+// What older and looser OTLP JSON writers produce reads as the current
+// form: the names before OTLP 0.15, base64 and short hex IDs, kinds and
+// status codes by any spelling of their names, float times.
+func TestDecodeLegacyOTLP(t *testing.T) {
+	legacy := `{"resourceSpans":[{
+		"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"old"}}]},
+		"instrumentationLibrarySpans":[{
+			"instrumentationLibrary":{"name":"lib","version":"1"},
+			"spans":[
+				{"traceId":"S/kvNXezTaajzpKdDg5HNg==","spanId":"APBnqgupArc=","name":"GET /","kind":"server",
+				 "startTimeUnixNano":1.7e18,"endTimeUnixNano":"1700000000250000000","status":{"code":"ERROR"}},
+				{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"a1","parentSpanId":"00f067aa0ba902b7",
+				 "name":"call","kind":"SPAN_KIND_CLIENT","startTimeUnixNano":"1700000000010000000",
+				 "endTimeUnixNano":"1700000000020000000","status":{"code":"Ok"}}
+			]}]}]}`
+	res := map[string]any{"service.name": "old"}
+	scope := map[string]any{"otel.scope.name": "lib", "otel.scope.version": "1"}
+	want := []*analyzer.Span{
+		{SpanID: "00f067aa0ba902b7", Service: "old", Name: "GET /", Kind: analyzer.KindServer,
+			Start: ns(1700000000000000000), End: ns(1700000000250000000), Status: analyzer.StatusError,
+			Attributes: scope, Resource: res},
+		{SpanID: "00000000000000a1", ParentSpanID: "00f067aa0ba902b7", Service: "old", Name: "call",
+			Kind: analyzer.KindClient, Start: ns(1700000000010000000), End: ns(1700000000020000000),
+			Status: analyzer.StatusOK, Attributes: scope, Resource: res},
+	}
+	got, err := Decode([]byte(legacy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].TraceID != "4bf92f3577b34da6a3ce929d0e0e4736" || len(got[0].Spans) != len(want) {
+		t.Fatalf("got %d traces, want one of %d spans: %+v", len(got), len(want), got)
+	}
+	for i, s := range got[0].Spans {
+		if !reflect.DeepEqual(s, want[i]) {
+			t.Errorf("span %d:\n got %s\nwant %s", i, dump(s), dump(want[i]))
 		}
 	}
 }

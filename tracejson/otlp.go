@@ -1,90 +1,22 @@
 package tracejson
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
-	"github.com/failhop/failhop/analyzer"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/failhop/failhop/internal/toanalyzer"
 )
 
-// OTLP JSON (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding):
-// lowerCamelCase field names, trace and span IDs as hex strings, 64-bit
-// integers as decimal strings, enums as integers (names are accepted too).
-
-type oTracesData struct {
-	ResourceSpans []oResourceSpans `json:"resourceSpans"`
-}
-
-type oResourceSpans struct {
-	Resource   oResource     `json:"resource"`
-	ScopeSpans []oScopeSpans `json:"scopeSpans"`
-	// The name before OTLP 0.15, still written by some old exporters.
-	InstrumentationLibrarySpans []oScopeSpans `json:"instrumentationLibrarySpans"`
-}
-
-type oResource struct {
-	Attributes []oKV `json:"attributes"`
-}
-
-type oScopeSpans struct {
-	Scope *struct {
-		Name    string `json:"name"`
-		Version string `json:"version"`
-	} `json:"scope"`
-	Spans []oSpan `json:"spans"`
-}
-
-type oSpan struct {
-	TraceID           string          `json:"traceId"`
-	SpanID            string          `json:"spanId"`
-	ParentSpanID      string          `json:"parentSpanId"`
-	Name              string          `json:"name"`
-	Kind              json.RawMessage `json:"kind"`
-	StartTimeUnixNano json.RawMessage `json:"startTimeUnixNano"`
-	EndTimeUnixNano   json.RawMessage `json:"endTimeUnixNano"`
-	Attributes        []oKV           `json:"attributes"`
-	Events            []oEvent        `json:"events"`
-	Links             []oLink         `json:"links"`
-	Status            *oStatus        `json:"status"`
-}
-
-type oEvent struct {
-	TimeUnixNano json.RawMessage `json:"timeUnixNano"`
-	Name         string          `json:"name"`
-	Attributes   []oKV           `json:"attributes"`
-}
-
-type oLink struct {
-	TraceID string `json:"traceId"`
-	SpanID  string `json:"spanId"`
-}
-
-type oStatus struct {
-	Code    json.RawMessage `json:"code"`
-	Message string          `json:"message"`
-}
-
-type oKV struct {
-	Key   string  `json:"key"`
-	Value oAnyVal `json:"value"`
-}
-
-type oAnyVal struct {
-	StringValue *string         `json:"stringValue"`
-	BoolValue   *bool           `json:"boolValue"`
-	IntValue    json.RawMessage `json:"intValue"`
-	DoubleValue json.RawMessage `json:"doubleValue"`
-	ArrayValue  *struct {
-		Values []oAnyVal `json:"values"`
-	} `json:"arrayValue"`
-	KvlistValue *struct {
-		Values []oKV `json:"values"`
-	} `json:"kvlistValue"`
-	BytesValue *string `json:"bytesValue"` // base64, kept as such
-}
+// OTLP JSON (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding)
+// is decoded by pdata's ptrace.JSONUnmarshaler and converted by
+// internal/toanalyzer, the converter of the failhop processor: a trace
+// reads the same in `failhop why` as in the collector. What pdata does not
+// read, older and looser writers still produce; legacyOTLP rewrites it.
 
 func (c *collector) otlp(raw json.RawMessage) error {
 	if _, isNull := scalarString(raw); isNull {
@@ -92,210 +24,259 @@ func (c *collector) otlp(raw json.RawMessage) error {
 	} else if t := strings.TrimSpace(string(raw)); !strings.HasPrefix(t, "{") {
 		return fmt.Errorf("OTLP JSON: expected an object with \"resourceSpans\", got %s", kindOf([]byte(t)))
 	}
-	var td oTracesData
-	if err := unmarshal(raw, &td); err != nil {
+	td, err := unmarshalOTLP(raw)
+	if err != nil {
 		return fmt.Errorf("OTLP JSON: %w", err)
 	}
-	for i, rs := range td.ResourceSpans {
-		res := attributes(rs.Resource.Attributes)
-		service, _ := res["service.name"].(string)
-		for j, ss := range append(rs.ScopeSpans, rs.InstrumentationLibrarySpans...) {
-			for k := range ss.Spans {
-				traceID, s, err := otlpSpan(&ss.Spans[k])
-				if err != nil {
-					return fmt.Errorf("OTLP JSON: resourceSpans[%d].scopeSpans[%d].spans[%d]: %w", i, j, k, err)
+	for i, rs := range td.ResourceSpans().All() {
+		res := toanalyzer.NewResource(rs.Resource().Attributes())
+		for j, ss := range rs.ScopeSpans().All() {
+			for k, s := range ss.Spans().All() {
+				switch {
+				case s.TraceID().IsEmpty():
+					return fmt.Errorf("OTLP JSON: resourceSpans[%d].scopeSpans[%d].spans[%d]: empty trace ID", i, j, k)
+				case s.SpanID().IsEmpty():
+					return fmt.Errorf("OTLP JSON: resourceSpans[%d].scopeSpans[%d].spans[%d]: empty span ID", i, j, k)
 				}
-				s.Service, s.Resource = service, res
-				// As Jaeger stores them, so that a trace read from either
-				// of its APIs has the same attributes.
-				if ss.Scope != nil && ss.Scope.Name != "" {
-					s.Attributes["otel.scope.name"] = ss.Scope.Name
-					if ss.Scope.Version != "" {
-						s.Attributes["otel.scope.version"] = ss.Scope.Version
-					}
-				}
-				c.add(traceID, s)
+				c.add(s.TraceID().String(), toanalyzer.Convert(s, res, ss.Scope()))
 			}
 		}
 	}
 	return nil
 }
 
-func otlpSpan(os *oSpan) (string, *analyzer.Span, error) {
-	traceID, err := NormalizeTraceID(os.TraceID)
+// unmarshalOTLP decodes OTLP JSON with pdata; what pdata refuses, and the
+// field names it does not know, it first rewrites with legacyOTLP.
+func unmarshalOTLP(raw []byte) (ptrace.Traces, error) {
+	var u ptrace.JSONUnmarshaler
+	if !bytes.Contains(raw, []byte(`"instrumentationLibrary`)) {
+		if td, err := u.UnmarshalTraces(raw); err == nil {
+			return td, nil
+		}
+	}
+	fixed, err := legacyOTLP(raw)
 	if err != nil {
-		return "", nil, err
+		return ptrace.Traces{}, err
 	}
-	spanID, err := NormalizeSpanID(os.SpanID)
+	return u.UnmarshalTraces(fixed)
+}
+
+// legacyOTLP rewrites OTLP JSON into the form pdata reads: the names before
+// OTLP 0.15 (instrumentationLibrarySpans, instrumentationLibrary), IDs as
+// base64 (protojson without the OTLP/JSON rule) or as short hex (Jaeger's
+// 64-bit trace IDs), kinds and status codes by any spelling of their names,
+// times as floats without a fraction. Its errors name the field.
+func legacyOTLP(raw []byte) ([]byte, error) {
+	var doc map[string]any
+	if err := unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	rss, err := list(doc, "resourceSpans", "")
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	s := &analyzer.Span{SpanID: spanID, Name: os.Name, Attributes: attributes(os.Attributes)}
-	if os.ParentSpanID != "" {
-		pid, err := NormalizeSpanID(os.ParentSpanID)
+	for i, rs := range rss {
+		path := fmt.Sprintf("resourceSpans[%d]", i)
+		rs, err := object(rs, path)
 		if err != nil {
-			return "", nil, fmt.Errorf("parent: %w", err)
+			return nil, err
 		}
-		if !isZeroID(pid) {
-			s.ParentSpanID = pid
-		}
-	}
-	if s.Kind, err = otlpKind(os.Kind); err != nil {
-		return "", nil, err
-	}
-	if s.Start, err = unixNanos(os.StartTimeUnixNano, 1, "startTimeUnixNano"); err != nil {
-		return "", nil, err
-	}
-	if s.End, err = unixNanos(os.EndTimeUnixNano, 1, "endTimeUnixNano"); err != nil {
-		return "", nil, err
-	}
-	if os.Status != nil {
-		if s.Status, err = otlpStatus(os.Status.Code); err != nil {
-			return "", nil, err
-		}
-		s.StatusMessage = os.Status.Message
-	}
-	for i, e := range os.Events {
-		t, err := unixNanos(e.TimeUnixNano, 1, fmt.Sprintf("events[%d].timeUnixNano", i))
+		sss, err := list(rs, "scopeSpans", path)
 		if err != nil {
-			return "", nil, err
+			return nil, err
 		}
-		s.Events = append(s.Events, analyzer.Event{Name: e.Name, Time: t, Attributes: attributes(e.Attributes)})
-	}
-	for i, l := range os.Links {
-		tid, err := NormalizeTraceID(l.TraceID)
+		old, err := list(rs, "instrumentationLibrarySpans", path)
 		if err != nil {
-			return "", nil, fmt.Errorf("links[%d]: %w", i, err)
+			return nil, err
 		}
-		sid, err := NormalizeSpanID(l.SpanID)
+		delete(rs, "instrumentationLibrarySpans")
+		sss = append(sss, old...)
+		rs["scopeSpans"] = sss
+		for j, ss := range sss {
+			path := fmt.Sprintf("%s.scopeSpans[%d]", path, j)
+			ss, err := object(ss, path)
+			if err != nil {
+				return nil, err
+			}
+			if lib, ok := ss["instrumentationLibrary"]; ok {
+				if _, ok := ss["scope"]; !ok {
+					ss["scope"] = lib
+				}
+				delete(ss, "instrumentationLibrary")
+			}
+			spans, err := list(ss, "spans", path)
+			if err != nil {
+				return nil, err
+			}
+			for k, s := range spans {
+				path := fmt.Sprintf("%s.spans[%d]", path, k)
+				s, err := object(s, path)
+				if err != nil {
+					return nil, err
+				}
+				if err := legacySpan(s); err != nil {
+					return nil, fmt.Errorf("%s: %w", path, err)
+				}
+			}
+		}
+	}
+	return json.Marshal(doc)
+}
+
+// legacySpan rewrites one span of legacyOTLP in place.
+func legacySpan(s map[string]any) error {
+	if err := rewriteID(s, "traceId", 32); err != nil {
+		return err
+	}
+	if err := rewriteID(s, "spanId", 16); err != nil {
+		return err
+	}
+	if p, _ := s["parentSpanId"].(string); p != "" {
+		if err := rewriteID(s, "parentSpanId", 16); err != nil {
+			return err
+		}
+	}
+	if err := rewrite(s, "kind", otlpKind); err != nil {
+		return err
+	}
+	for _, key := range []string{"startTimeUnixNano", "endTimeUnixNano"} {
+		if err := rewrite(s, key, unixNanoText); err != nil {
+			return err
+		}
+	}
+	if err := inEach(s, "events", func(e map[string]any) error { return rewrite(e, "timeUnixNano", unixNanoText) }); err != nil {
+		return err
+	}
+	if err := inEach(s, "links", func(l map[string]any) error {
+		if err := rewriteID(l, "traceId", 32); err != nil {
+			return err
+		}
+		return rewriteID(l, "spanId", 16)
+	}); err != nil {
+		return err
+	}
+	if st, ok := s["status"].(map[string]any); ok {
+		if err := rewrite(st, "code", otlpStatus); err != nil {
+			return fmt.Errorf("status.%w", err)
+		}
+	}
+	return nil
+}
+
+// rewrite replaces m[key], a string or a number (as text), by what fix
+// makes of it; an absent or null key stays as it is.
+func rewrite(m map[string]any, key string, fix func(string) (any, error)) error {
+	var text string
+	switch v := m[key].(type) {
+	case nil:
+		return nil
+	case string:
+		text = v
+	case json.Number:
+		text = string(v)
+	default:
+		return fmt.Errorf("%s: %s where a string or a number was expected", key, kindOf([]byte(jsonText(v))))
+	}
+	v, err := fix(text)
+	if err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	m[key] = v
+	return nil
+}
+
+// rewriteID replaces the ID m[key] by its hex form of digits digits (see
+// normalizeID); an absent key stays absent.
+func rewriteID(m map[string]any, key string, digits int) error {
+	switch v := m[key].(type) {
+	case nil:
+		return nil
+	case string:
+		id, err := normalizeID(v, digits, key)
 		if err != nil {
-			return "", nil, fmt.Errorf("links[%d]: %w", i, err)
+			return err
 		}
-		s.Links = append(s.Links, analyzer.Link{TraceID: tid, SpanID: sid})
+		m[key] = id
+		return nil
+	default:
+		return fmt.Errorf("%s: %s where a hex string was expected", key, kindOf([]byte(jsonText(v))))
 	}
-	return traceID, s, nil
 }
 
-// otlpKind reads a SpanKind: 0 to 5 or its name, "SPAN_KIND_SERVER".
-func otlpKind(raw json.RawMessage) (analyzer.Kind, error) {
-	s, isNull := scalarString(raw)
-	if isNull || s == "" {
-		return analyzer.KindUnspecified, nil
+// inEach calls f on every object of the list m[key].
+func inEach(m map[string]any, key string, f func(map[string]any) error) error {
+	l, err := list(m, key, "")
+	if err != nil {
+		return err
 	}
-	if n, err := strconv.Atoi(s); err == nil {
-		switch n {
-		case 1:
-			return analyzer.KindInternal, nil
-		case 2:
-			return analyzer.KindServer, nil
-		case 3:
-			return analyzer.KindClient, nil
-		case 4:
-			return analyzer.KindProducer, nil
-		case 5:
-			return analyzer.KindConsumer, nil
+	for i, e := range l {
+		e, err := object(e, fmt.Sprintf("%s[%d]", key, i))
+		if err != nil {
+			return err
 		}
-		return analyzer.KindUnspecified, nil // 0 or an unknown kind
+		if err := f(e); err != nil {
+			return fmt.Errorf("%s[%d].%w", key, i, err)
+		}
 	}
-	if raw[0] != '"' {
-		return "", fmt.Errorf("kind: %s is neither a number nor a name", clip(string(raw)))
-	}
-	return kindOfName(s), nil
+	return nil
 }
 
-// otlpStatus reads a status code: 0 to 2 or its name, "STATUS_CODE_ERROR".
-func otlpStatus(raw json.RawMessage) (analyzer.StatusCode, error) {
-	s, isNull := scalarString(raw)
-	if isNull || s == "" {
-		return analyzer.StatusUnset, nil
+func list(m map[string]any, key, path string) ([]any, error) {
+	switch v := m[key].(type) {
+	case nil:
+		return nil, nil
+	case []any:
+		return v, nil
+	default:
+		return nil, fmt.Errorf("%s: %s where a list was expected", strings.TrimPrefix(path+"."+key, "."), kindOf([]byte(jsonText(v))))
 	}
-	switch strings.TrimPrefix(strings.ToUpper(s), "STATUS_CODE_") {
-	case "1", "OK":
-		return analyzer.StatusOK, nil
-	case "2", "ERROR":
-		return analyzer.StatusError, nil
-	case "0", "UNSET":
-		return analyzer.StatusUnset, nil
-	}
-	if _, err := strconv.Atoi(s); err == nil {
-		return analyzer.StatusUnset, nil // a code from a future OTLP
-	}
-	return "", fmt.Errorf("status.code: unknown code %s", clip(string(raw)))
 }
 
-func attributes(kvs []oKV) map[string]any {
-	m := make(map[string]any, len(kvs))
-	for _, kv := range kvs {
-		m[kv.Key] = anyValue(&kv.Value, true)
+func object(v any, path string) (map[string]any, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: %s where an object was expected", path, kindOf([]byte(jsonText(v))))
 	}
-	return m
+	return m, nil
 }
 
-// anyValue converts an AnyValue into a value the model allows: string,
-// bool, int64, float64, or (at the top) []any of those. A kvlist, and an
-// array inside an array, become their JSON text; bytes stay base64 text.
-func anyValue(v *oAnyVal, top bool) any {
-	switch {
-	case v.StringValue != nil:
-		return *v.StringValue
-	case v.BoolValue != nil:
-		return *v.BoolValue
-	case v.IntValue != nil:
-		s, _ := scalarString(v.IntValue)
-		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return i
-		}
-		return s
-	case v.DoubleValue != nil:
-		s, _ := scalarString(v.DoubleValue)
-		switch s {
-		case "NaN":
-			return math.NaN()
-		case "Infinity":
-			return math.Inf(1)
-		case "-Infinity":
-			return math.Inf(-1)
-		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return f
-		}
-		return s
-	case v.BytesValue != nil:
-		return *v.BytesValue
-	case v.ArrayValue != nil:
-		if !top {
-			return jsonText(toJSONish(v))
-		}
-		out := make([]any, len(v.ArrayValue.Values))
-		for i := range v.ArrayValue.Values {
-			out[i] = anyValue(&v.ArrayValue.Values[i], false)
-		}
-		return out
-	case v.KvlistValue != nil:
-		return jsonText(toJSONish(v))
+// unixNanoText reads a time in nanoseconds (see uintOf) as the decimal
+// string OTLP JSON writes.
+func unixNanoText(v string) (any, error) {
+	n, _, err := uintOf(json.RawMessage(strconv.Quote(v)))
+	if err != nil {
+		return nil, err
 	}
-	return "" // an empty AnyValue
+	return strconv.FormatUint(n, 10), nil
 }
 
-// toJSONish turns an AnyValue into plain Go values for its JSON text.
-func toJSONish(v *oAnyVal) any {
-	switch {
-	case v.ArrayValue != nil:
-		out := make([]any, len(v.ArrayValue.Values))
-		for i := range v.ArrayValue.Values {
-			out[i] = toJSONish(&v.ArrayValue.Values[i])
-		}
-		return out
-	case v.KvlistValue != nil:
-		out := make(map[string]any, len(v.KvlistValue.Values))
-		for i := range v.KvlistValue.Values {
-			out[v.KvlistValue.Values[i].Key] = toJSONish(&v.KvlistValue.Values[i].Value)
-		}
-		return out
+// otlpKind reads a SpanKind: 0 to 5 or its name, "SPAN_KIND_SERVER" or
+// "server".
+func otlpKind(v string) (any, error) {
+	if _, err := strconv.Atoi(v); err == nil {
+		return json.Number(v), nil
 	}
-	x := anyValue(v, false)
-	if f, ok := x.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
-		return fmt.Sprint(f) // JSON has no NaN or infinities
+	for i, name := range []string{"unspecified", "internal", "server", "client", "producer", "consumer"} {
+		if strings.EqualFold(strings.TrimPrefix(strings.ToLower(v), "span_kind_"), name) {
+			return i, nil
+		}
 	}
-	return x
+	return nil, fmt.Errorf("unknown kind %q", clip(v))
+}
+
+// otlpStatus reads a status code: 0 to 2 or its name, "STATUS_CODE_ERROR"
+// or "error".
+func otlpStatus(v string) (any, error) {
+	if _, err := strconv.Atoi(v); err == nil {
+		return json.Number(v), nil // a code from a future OTLP reads as unset
+	}
+	switch strings.TrimPrefix(strings.ToUpper(v), "STATUS_CODE_") {
+	case "UNSET":
+		return 0, nil
+	case "OK":
+		return 1, nil
+	case "ERROR":
+		return 2, nil
+	}
+	return nil, fmt.Errorf("unknown code %q", clip(v))
 }

@@ -11,7 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/collector/internal/toanalyzer"
+	"github.com/failhop/failhop/internal/toanalyzer"
 	"github.com/failhop/failhop/vocab"
 )
 
@@ -83,6 +83,7 @@ func mark(td ptrace.Traces, seen *recentTraces) outcome {
 		var res *toanalyzer.Resource
 		sss := rs.ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
+			scope := sss.At(j).Scope()
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
 				s := spans.At(k)
@@ -98,7 +99,7 @@ func mark(td ptrace.Traces, seen *recentTraces) outcome {
 				if res == nil {
 					res = c.Resource(rs.Resource().Attributes())
 				}
-				g.trace.Spans = append(g.trace.Spans, c.Span(s, res))
+				g.trace.Spans = append(g.trace.Spans, c.Span(s, res, scope))
 				g.spans = append(g.spans, s)
 			}
 		}

@@ -18,7 +18,7 @@ import (
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/collector/internal/ptracetest"
-	"github.com/failhop/failhop/collector/internal/toanalyzer"
+	"github.com/failhop/failhop/internal/toanalyzer"
 	"github.com/failhop/failhop/tracejson"
 	"github.com/failhop/failhop/vocab"
 )
@@ -266,7 +266,7 @@ func TestSpanFailed(t *testing.T) {
 			for _, attrs := range attrSets {
 				td := build(tspan{id: "root", svc: "s", name: "n", kind: kind, end: 1, status: status, attrs: attrs})
 				span := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
-				tr := &analyzer.Trace{TraceID: traceID("").String(), Spans: []*analyzer.Span{toanalyzer.Convert(span, toanalyzer.NewResource(td.ResourceSpans().At(0).Resource().Attributes()))}}
+				tr := &analyzer.Trace{TraceID: traceID("").String(), Spans: []*analyzer.Span{toanalyzer.Convert(span, toanalyzer.NewResource(td.ResourceSpans().At(0).Resource().Attributes()), td.ResourceSpans().At(0).ScopeSpans().At(0).Scope())}}
 				if got, want := new(toanalyzer.FailureTest).Failed(span), analyzer.Analyze(tr).Failed; got != want {
 					t.Errorf("kind %v status %v attrs %v: FailureTest.Failed = %v, analyzer says %v", kind, status, attrs, got, want)
 				}
@@ -409,7 +409,7 @@ func convertAll(td ptrace.Traces) *analyzer.Trace {
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
 				tr.TraceID = spans.At(k).TraceID().String()
-				tr.Spans = append(tr.Spans, toanalyzer.Convert(spans.At(k), res))
+				tr.Spans = append(tr.Spans, toanalyzer.Convert(spans.At(k), res, sss.At(j).Scope()))
 			}
 		}
 	}

@@ -1,6 +1,9 @@
 // Package toanalyzer converts pdata traces, as the collector holds them,
 // into the analyzer's model (package analyzer), and tests pdata spans with
-// analyzer.Failed. The failhop processor and the failhop sampler use it.
+// analyzer.Failed. It is the one converter of OTLP data: the failhop
+// processor and sampler use it on what the collector receives, package
+// tracejson on OTLP JSON (files, Jaeger's /api/v3), so that a trace reads
+// the same wherever it comes from.
 package toanalyzer
 
 import (
@@ -33,9 +36,7 @@ func (t *FailureTest) Failed(s ptrace.Span) bool {
 	attrs := s.Attributes()
 	for _, k := range failureKeys {
 		if v, ok := attrs.Get(k); ok {
-			if x := valueOf(v); x != nil {
-				t.attrs[k] = x
-			}
+			t.attrs[k] = valueOf(v, true)
 		}
 	}
 	t.probe.Status = statusOf(s.Status().Code())
@@ -89,23 +90,26 @@ func NewConverter(spans int) *Converter {
 	return &Converter{arena: make([]analyzer.Span, 0, min(spans, arenaChunk))}
 }
 
-func (c *Converter) Span(s ptrace.Span, res *Resource) *analyzer.Span {
+// Span converts s, of resource res and scope scope. The span is valid
+// until the next Release.
+func (c *Converter) Span(s ptrace.Span, res *Resource, scope pcommon.InstrumentationScope) *analyzer.Span {
 	if len(c.arena) == cap(c.arena) {
 		// Spans already handed out keep pointing into the full chunk.
 		c.arena = make([]analyzer.Span, 0, arenaChunk)
 	}
 	c.arena = append(c.arena, analyzer.Span{})
 	out := &c.arena[len(c.arena)-1]
-	convertInto(out, s, res, c.attrMap)
+	convertInto(out, s, res, scope, c.attrMap)
 	return out
 }
 
+// Resource converts a resource, valid until the next Release.
 func (c *Converter) Resource(attrs pcommon.Map) *Resource {
 	return newResourceWith(attrs, c.attrMap)
 }
 
-func (c *Converter) attrMap(attrs pcommon.Map) map[string]any {
-	if attrs.Len() == 0 {
+func (c *Converter) attrMap(attrs pcommon.Map, extra int) map[string]any {
+	if attrs.Len()+extra == 0 {
 		return nil
 	}
 	m := mapPool.Get().(map[string]any)
@@ -133,22 +137,38 @@ type Resource struct {
 // NewResource converts a resource.
 func NewResource(attrs pcommon.Map) *Resource { return newResourceWith(attrs, attrMap) }
 
-func newResourceWith(attrs pcommon.Map, attrMap func(pcommon.Map) map[string]any) *Resource {
-	r := &Resource{attrs: attrMap(attrs)}
+func newResourceWith(attrs pcommon.Map, attrMap attrMapFunc) *Resource {
+	r := &Resource{attrs: attrMap(attrs, 0)}
 	if v, ok := attrs.Get("service.name"); ok {
 		r.service = v.AsString()
 	}
 	return r
 }
 
-// Convert turns a pdata span into the analyzer's model.
-func Convert(s ptrace.Span, res *Resource) *analyzer.Span {
+// Convert turns a pdata span, of resource res and scope scope, into the
+// analyzer's model.
+func Convert(s ptrace.Span, res *Resource, scope pcommon.InstrumentationScope) *analyzer.Span {
 	out := &analyzer.Span{}
-	convertInto(out, s, res, attrMap)
+	convertInto(out, s, res, scope, attrMap)
 	return out
 }
 
-func convertInto(out *analyzer.Span, s ptrace.Span, res *Resource, attrMap func(pcommon.Map) map[string]any) {
+// attrMapFunc converts attributes into a map with room for extra more
+// keys; nil when there is nothing to hold.
+type attrMapFunc func(attrs pcommon.Map, extra int) map[string]any
+
+// The scope's name and version become attributes, as Jaeger stores them,
+// so that a trace has the same attributes whichever API it is read from.
+const (
+	keyScopeName    = "otel.scope.name"
+	keyScopeVersion = "otel.scope.version"
+)
+
+func convertInto(out *analyzer.Span, s ptrace.Span, res *Resource, scope pcommon.InstrumentationScope, attrMap attrMapFunc) {
+	scopeKeys := 0
+	if scope.Name() != "" {
+		scopeKeys = 2
+	}
 	*out = analyzer.Span{
 		SpanID:        s.SpanID().String(),
 		Service:       res.service,
@@ -157,8 +177,14 @@ func convertInto(out *analyzer.Span, s ptrace.Span, res *Resource, attrMap func(
 		Start:         timeOf(s.StartTimestamp()),
 		End:           timeOf(s.EndTimestamp()),
 		StatusMessage: s.Status().Message(),
-		Attributes:    attrMap(s.Attributes()),
+		Attributes:    attrMap(s.Attributes(), scopeKeys),
 		Resource:      res.attrs,
+	}
+	if scopeKeys > 0 {
+		out.Attributes[keyScopeName] = scope.Name()
+		if v := scope.Version(); v != "" {
+			out.Attributes[keyScopeVersion] = v
+		}
 	}
 	if p := s.ParentSpanID(); !p.IsEmpty() {
 		out.ParentSpanID = p.String()
@@ -168,7 +194,7 @@ func convertInto(out *analyzer.Span, s ptrace.Span, res *Resource, attrMap func(
 		out.Events = make([]analyzer.Event, evs.Len())
 		for i := range out.Events {
 			e := evs.At(i)
-			out.Events[i] = analyzer.Event{Name: e.Name(), Time: timeOf(e.Timestamp()), Attributes: attrMap(e.Attributes())}
+			out.Events[i] = analyzer.Event{Name: e.Name(), Time: timeOf(e.Timestamp()), Attributes: attrMap(e.Attributes(), 0)}
 		}
 	}
 	// OTLP has no FOLLOWS_FROM reference: asynchronous work is a child or
@@ -205,26 +231,27 @@ func timeOf(ts pcommon.Timestamp) time.Time {
 	return ts.AsTime()
 }
 
-// attrMap converts attributes to the analyzer's values: string, bool,
-// int64, float64, []any of those; maps and bytes as their string form.
-func attrMap(attrs pcommon.Map) map[string]any {
-	if attrs.Len() == 0 {
+// attrMap converts attributes to the analyzer's values (see valueOf).
+func attrMap(attrs pcommon.Map, extra int) map[string]any {
+	if attrs.Len()+extra == 0 {
 		return nil
 	}
-	m := make(map[string]any, attrs.Len())
+	m := make(map[string]any, attrs.Len()+extra)
 	fillMap(m, attrs)
 	return m
 }
 
 func fillMap(m map[string]any, attrs pcommon.Map) {
 	for k, v := range attrs.All() {
-		if x := valueOf(v); x != nil {
-			m[k] = x
-		}
+		m[k] = valueOf(v, true)
 	}
 }
 
-func valueOf(v pcommon.Value) any {
+// valueOf converts a value to one the analyzer's model allows: string,
+// bool, int64, float64, or (at the top) []any of those. A map, an array
+// inside an array, and bytes become their string form (JSON text, base64);
+// an empty value the empty string.
+func valueOf(v pcommon.Value, top bool) any {
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
 		return v.Str()
@@ -235,16 +262,15 @@ func valueOf(v pcommon.Value) any {
 	case pcommon.ValueTypeDouble:
 		return v.Double()
 	case pcommon.ValueTypeSlice:
+		if !top {
+			return v.AsString()
+		}
 		sl := v.Slice()
-		out := make([]any, 0, sl.Len())
-		for i := 0; i < sl.Len(); i++ {
-			if x := valueOf(sl.At(i)); x != nil {
-				out = append(out, x)
-			}
+		out := make([]any, sl.Len())
+		for i := range out {
+			out[i] = valueOf(sl.At(i), false)
 		}
 		return out
-	case pcommon.ValueTypeMap, pcommon.ValueTypeBytes:
-		return v.AsString()
 	}
-	return nil
+	return v.AsString()
 }
