@@ -235,10 +235,20 @@ func TestChildEnv(t *testing.T) {
 	// settings returns the port settings in svc's environment that its
 	// config reads.
 	settings := func(svc *Service) []string {
+		var files []string
+		for i, a := range svc.Args {
+			if a == "--config" {
+				files = append(files, svc.Args[i+1])
+			}
+		}
+		defaults, err := ConfigDefaults(files...)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var got []string
-		for _, kv := range svc.env.environ() {
+		for _, kv := range svc.Env {
 			name, _, _ := strings.Cut(kv, "=")
-			if _, reads := svc.env.defaults[name]; reads && (slices.ContainsFunc(portSettings, func(s portSetting) bool { return s.env == name }) ||
+			if _, reads := defaults[name]; reads && (slices.ContainsFunc(portSettings, func(s portSetting) bool { return s.env == name }) ||
 				name == "JAEGER_HOST" || name == "JAEGER_OTLP_ENDPOINT") {
 				got = append(got, kv)
 			}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -27,15 +28,25 @@ var ReadyTimeout = 30 * time.Second
 // stopTimeout is how long a process may take to stop after SIGTERM.
 const stopTimeout = 10 * time.Second
 
-// process is a child process with a log file and a readiness check.
+// A Process says how to run a child process: what to run, where its output
+// goes, and when it is ready. NewService runs it; the stack's Jaeger and
+// collector and the demo shop's services are each one.
+type Process struct {
+	Name    string   // in messages
+	Bin     string   // the executable
+	Args    []string // its arguments
+	Env     []string // its environment; nil: ours
+	LogFile string   // receives its output, appended
+	// Output also receives its output, if not nil.
+	Output io.Writer
+	// Ready lists URLs that answer 200 once the process is ready.
+	Ready []string
+}
+
+// process is a running (or stopped) Process.
 type process struct {
-	name    string
-	bin     string
-	args    []string
-	env     *childEnv
-	logFile string
-	ready   []string // URLs that answer 200 once the process is ready
-	listens []Port   // what it listens on, checked before a stack starts
+	Process
+	listens []Port // what it listens on, checked before a stack starts
 
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited
@@ -43,26 +54,32 @@ type process struct {
 
 // start starts the process and waits until it is ready (see waitReady).
 func (p *process) start(ctx context.Context) error {
-	logf, err := os.OpenFile(p.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logf, err := os.OpenFile(p.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
-	defer logf.Close() // the child has its own descriptor
-	p.cmd = exec.Command(p.bin, p.args...)
-	p.cmd.Env = p.env.environ()
+	p.cmd = exec.Command(p.Bin, p.Args...)
+	p.cmd.Env = p.Env
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
+	if p.Output != nil {
+		// Copied by exec's goroutine until Wait returns.
+		p.cmd.Stdout = io.MultiWriter(logf, p.Output)
+		p.cmd.Stderr = p.cmd.Stdout
+	}
 	p.cmd.SysProcAttr = procAttr()
 	if err := p.cmd.Start(); err != nil {
-		return fmt.Errorf("starting %s: %w", p.name, err)
+		logf.Close()
+		return fmt.Errorf("starting %s: %w", p.Name, err)
 	}
 	p.done = make(chan struct{})
 	go func() {
 		_ = p.cmd.Wait()
+		logf.Close()
 		close(p.done)
 	}()
 	if err := p.waitReady(ctx); err != nil {
 		p.stop()
-		return fmt.Errorf("%w\n%s's log (%s):\n%s", err, p.name, p.logFile, p.LogTail(40))
+		return fmt.Errorf("%w\n%s's log (%s):\n%s", err, p.Name, p.LogFile, p.LogTail(40))
 	}
 	return nil
 }
@@ -89,7 +106,7 @@ func (p *process) waitReady(ctx context.Context) error {
 	var foreign string // why an answer was not our process's
 	for {
 		ready := true
-		for _, u := range p.ready {
+		for _, u := range p.Ready {
 			if ready = ok(u); !ready {
 				break
 			}
@@ -106,19 +123,19 @@ func (p *process) waitReady(ctx context.Context) error {
 			return p.exited()
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.Canceled) {
-				return fmt.Errorf("%s: start interrupted", p.name)
+				return fmt.Errorf("%s: start interrupted", p.Name)
 			}
 			if foreign != "" {
 				foreign = "; " + foreign
 			}
-			return fmt.Errorf("%s not ready after %v (waited for %s)%s", p.name, ReadyTimeout, strings.Join(p.ready, ", "), foreign)
+			return fmt.Errorf("%s not ready after %v (waited for %s)%s", p.Name, ReadyTimeout, strings.Join(p.Ready, ", "), foreign)
 		case <-tick.C:
 		}
 	}
 }
 
 func (p *process) exited() error {
-	return fmt.Errorf("%s (pid %d) exited while starting (%v)", p.name, p.cmd.Process.Pid, p.cmd.ProcessState)
+	return fmt.Errorf("%s (pid %d) exited at start (%v)", p.Name, p.cmd.Process.Pid, p.cmd.ProcessState)
 }
 
 // answeredByOther says why the answer of rawURL did not come from our
@@ -136,7 +153,7 @@ func (p *process) answeredByOther(rawURL string) string {
 	if held, known := HeldBy(port, p.cmd.Process.Pid); !known || held {
 		return ""
 	}
-	return fmt.Sprintf("port %d answers, but it is held by %s, not by %s (pid %d)", port, Holder(port), p.name, p.cmd.Process.Pid)
+	return fmt.Sprintf("port %d answers, but it is held by %s, not by %s (pid %d)", port, Holder(port), p.Name, p.cmd.Process.Pid)
 }
 
 // running reports whether the process was started and has not exited.
@@ -176,7 +193,7 @@ func (p *process) kill() {
 
 // LogTail returns the last lines of the process's log.
 func (p *process) LogTail(lines int) string {
-	b, _ := os.ReadFile(p.logFile)
+	b, _ := os.ReadFile(p.LogFile)
 	l := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
 	if len(l) > lines {
 		l = append([]string{"..."}, l[len(l)-lines:]...)

@@ -71,7 +71,7 @@ func TestReadyMeansOurProcess(t *testing.T) {
 	if err == nil {
 		t.Fatalf("a second Jaeger on the same ports is ready (pid %d, the first is %d)", second.PID(), first.PID())
 	}
-	if !strings.Contains(err.Error(), "exited while starting") || !strings.Contains(err.Error(), "address already in use") {
+	if !strings.Contains(err.Error(), "exited at start") || !strings.Contains(err.Error(), "address already in use") {
 		t.Errorf("error does not say that it exited, with its log:\n%v", err)
 	}
 	if !first.Running() {

@@ -90,10 +90,16 @@ type Stack struct {
 	progress io.Writer
 }
 
-// Service is one process of the stack.
+// Service is a child process: one of the stack, or any Process.
 type Service struct {
 	process
 }
+
+// NewService returns a Service that runs p the way the stack runs its
+// own processes: its output appended to p.LogFile, in its own process
+// group, ready once every URL of p.Ready answers 200 from it, stopped with
+// SIGTERM. It starts nothing.
+func NewService(p Process) *Service { return &Service{process{Process: p}} }
 
 // Stop stops the service gracefully (it flushes what it holds).
 func (s *Service) Stop() { s.stop() }
@@ -108,7 +114,7 @@ func (s *Service) Start(ctx context.Context) error { return s.start(ctx) }
 func (s *Service) Running() bool { return s.running() }
 
 // LogFile is where the service's output goes.
-func (s *Service) LogFile() string { return s.logFile }
+func (s *Service) LogFile() string { return s.Process.LogFile }
 
 // PID is the process's id, 0 before its first start.
 func (s *Service) PID() int {
@@ -165,11 +171,11 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		return nil, err
 	}
 
-	s.say("starting Jaeger (query API and UI on %s, log %s)...", s.JaegerURL, s.Jaeger.logFile)
+	s.say("starting Jaeger (query API and UI on %s, log %s)...", s.JaegerURL, s.Jaeger.LogFile())
 	if err := s.Jaeger.start(ctx); err != nil {
 		return nil, err
 	}
-	s.say("starting failhop-collector (OTLP on %s gRPC and %s HTTP, log %s)...", s.OTLPGRPCEndpoint, s.OTLPHTTPEndpoint, s.Collector.logFile)
+	s.say("starting failhop-collector (OTLP on %s gRPC and %s HTTP, log %s)...", s.OTLPGRPCEndpoint, s.OTLPHTTPEndpoint, s.Collector.LogFile())
 	if err := s.Collector.start(ctx); err != nil {
 		s.Jaeger.stop()
 		return nil, err
@@ -211,12 +217,14 @@ func JaegerService(root, dir string, p Ports, overlays ...string) *Service {
 		"OTEL_TRACES_EXPORTER=none", "OTEL_METRICS_EXPORTER=none", "OTEL_LOGS_EXPORTER=none",
 	)
 	return &Service{process{
-		name:    "jaeger",
-		bin:     filepath.Join(root, "bin", "jaeger"),
-		args:    args,
-		logFile: filepath.Join(dir, "jaeger.log"),
-		ready:   []string{"http://" + addr(p.JaegerHealth) + "/", "http://" + addr(p.JaegerQuery) + "/api/services"},
-		env:     env,
+		Process: Process{
+			Name:    "jaeger",
+			Bin:     filepath.Join(root, "bin", "jaeger"),
+			Args:    args,
+			Env:     env.environ(),
+			LogFile: filepath.Join(dir, "jaeger.log"),
+			Ready:   []string{"http://" + addr(p.JaegerHealth) + "/", "http://" + addr(p.JaegerQuery) + "/api/services"},
+		},
 		listens: listens,
 	}}
 }
@@ -259,12 +267,14 @@ func CollectorService(root, dir, config string, p Ports, env []string) *Service 
 	)
 	ce.force(env...)
 	return &Service{process{
-		name:    "failhop-collector",
-		bin:     filepath.Join(root, "bin", "failhop-collector"),
-		args:    []string{"--config", config},
-		logFile: filepath.Join(dir, "collector.log"),
-		ready:   []string{"http://" + addr(p.CollectorHealth) + "/"},
-		env:     ce,
+		Process: Process{
+			Name:    "failhop-collector",
+			Bin:     filepath.Join(root, "bin", "failhop-collector"),
+			Args:    []string{"--config", config},
+			Env:     ce.environ(),
+			LogFile: filepath.Join(dir, "collector.log"),
+			Ready:   []string{"http://" + addr(p.CollectorHealth) + "/"},
+		},
 		listens: listens,
 	}}
 }

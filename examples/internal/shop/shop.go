@@ -4,7 +4,7 @@
 package shop
 
 import (
-	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -12,7 +12,6 @@ import (
 	"io"
 	"maps"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,8 +19,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
-	"time"
 
 	"github.com/failhop/failhop/internal/stack"
 )
@@ -93,13 +90,7 @@ type Shop struct {
 	addrs   map[string]string
 
 	mu    sync.Mutex
-	procs map[string]*proc
-}
-
-type proc struct {
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the process has exited
-	log  *os.File
+	procs map[string]*stack.Service
 }
 
 // Start builds the services and starts them, waiting until each answers
@@ -110,7 +101,7 @@ func Start(ctx context.Context, cfg Config) (*Shop, error) {
 	if cfg.Progress == nil {
 		cfg.Progress = io.Discard
 	}
-	s := &Shop{cfg: cfg, procs: map[string]*proc{}, addrs: map[string]string{}}
+	s := &Shop{cfg: cfg, procs: map[string]*stack.Service{}, addrs: map[string]string{}}
 	var err error
 	if s.cfg.ModuleDir == "" {
 		if s.cfg.ModuleDir, err = findModule(); err != nil {
@@ -167,8 +158,8 @@ func (s *Shop) Restart(ctx context.Context, service string, extraEnv ...string) 
 	return s.start(ctx, service, extraEnv)
 }
 
-// Stop stops a service (SIGTERM, then SIGKILL after 10 seconds). Stopping a
-// service that is not running does nothing.
+// Stop stops a service (SIGTERM, then SIGKILL after 10 seconds; see
+// stack.Service). Stopping a service that is not running does nothing.
 func (s *Shop) Stop(service string) error {
 	if !slices.Contains(Services, service) {
 		return fmt.Errorf("no service %q", service)
@@ -177,15 +168,8 @@ func (s *Shop) Stop(service string) error {
 	p := s.procs[service]
 	delete(s.procs, service)
 	s.mu.Unlock()
-	if p == nil {
-		return nil
-	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.done
+	if p != nil {
+		p.Stop()
 	}
 	return nil
 }
@@ -241,119 +225,48 @@ func (s *Shop) start(ctx context.Context, name string, extra []string) error {
 	if !slices.Contains(Services, name) {
 		return fmt.Errorf("no service %q", name)
 	}
-	log, err := os.OpenFile(filepath.Join(s.cfg.DataDir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(s.cfg.Progress, "shop: starting %s on %s %s\n", name, s.addrs[name], strings.Join(extra, " "))
-	cmd := exec.Command(filepath.Join(s.cfg.BinDir, name))
-	cmd.Env = s.env(name, extra)
-	cmd.SysProcAttr = procAttr()
-	var out io.Writer = log
-	var pw *io.PipeWriter
+	p := stack.NewService(stack.Process{
+		Name:    name,
+		Bin:     filepath.Join(s.cfg.BinDir, name),
+		Env:     s.env(name, extra),
+		LogFile: filepath.Join(s.cfg.DataDir, name+".log"),
+		Ready:   []string{s.URL(name) + "/healthz"},
+	})
 	if s.cfg.Logs != nil {
-		var pr *io.PipeReader
-		pr, pw = io.Pipe()
-		out = io.MultiWriter(log, pw)
-		go prefixLines(s.cfg.Logs, name, pr)
+		p.Output = &prefixWriter{w: s.cfg.Logs, prefix: fmt.Sprintf("%-9s | ", name)}
 	}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		log.Close()
-		if pw != nil {
-			pw.Close()
-		}
+	if err := p.Start(ctx); err != nil {
 		return err
 	}
-	p := &proc{cmd: cmd, done: make(chan struct{}), log: log}
-	go func() {
-		cmd.Wait()
-		log.Close()
-		if pw != nil {
-			pw.Close()
-		}
-		close(p.done)
-	}()
 	s.mu.Lock()
 	s.procs[name] = p
 	s.mu.Unlock()
-	if err := s.waitHealthy(ctx, name, p); err != nil {
-		s.Stop(name)
-		return err
-	}
 	return nil
 }
 
-// waitHealthy polls the service's /healthz until it answers 200 from the
-// service's own process: still running and, where /proc tells (Linux),
-// holding the port that answered (not another process that was there
-// first).
-func (s *Shop) waitHealthy(ctx context.Context, name string, p *proc) error {
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	client := &http.Client{Timeout: time.Second}
-	pid := p.cmd.Process.Pid
-	_, ps, _ := net.SplitHostPort(s.addrs[name])
-	port, _ := strconv.Atoi(ps)
-	foreign := ""
+// prefixWriter writes each line to w with prefix before it. A service's
+// output goes through one, from one goroutine.
+type prefixWriter struct {
+	w      io.Writer
+	prefix string
+	line   []byte // the end of the last write, not yet a whole line
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.line = append(p.line, b...)
 	for {
-		resp, err := client.Get(s.URL(name) + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			held, known := stack.HeldBy(port, pid)
-			switch {
-			case resp.StatusCode != http.StatusOK:
-			case known && !held:
-				foreign = fmt.Sprintf("; port %d answers, but it is held by %s, not by %s (pid %d)", port, stack.Holder(port), name, pid)
-			case p.running():
-				return nil
-			}
+		i := bytes.IndexByte(p.line, '\n')
+		if i < 0 {
+			return len(b), nil
 		}
-		select {
-		case <-p.done:
-			logFile := filepath.Join(s.cfg.DataDir, name+".log")
-			where := "the end of " + logFile // Close removes a temporary one
-			if s.tmpData {
-				where = "the end of its log"
-			}
-			return fmt.Errorf("%s (pid %d) exited at start (%v); %s:\n%s", name, pid, p.cmd.ProcessState, where, logTail(logFile, 20))
-		case <-ctx.Done():
-			return fmt.Errorf("%s not healthy: %w%s", name, ctx.Err(), foreign)
-		case <-time.After(50 * time.Millisecond):
+		if _, err := fmt.Fprintf(p.w, "%s%s\n", p.prefix, p.line[:i]); err != nil {
+			return len(b), err
 		}
+		p.line = p.line[i+1:]
 	}
 }
 
-// running reports whether the process has not exited.
-func (p *proc) running() bool {
-	select {
-	case <-p.done:
-		return false
-	default:
-		return true
-	}
-}
-
-// logTail returns the last lines of a log file.
-func logTail(file string, lines int) string {
-	b, _ := os.ReadFile(file)
-	l := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(l) > lines {
-		l = append([]string{"..."}, l[len(l)-lines:]...)
-	}
-	return strings.Join(l, "\n")
-}
-
-func prefixLines(w io.Writer, name string, r io.Reader) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		fmt.Fprintf(w, "%-9s | %s\n", name, sc.Text())
-	}
-	io.Copy(io.Discard, r)
-}
-
-// freeAddr returns a loopback address with a port that is free now.
 // findModule returns the examples module's directory: the working
 // directory or a parent, or its "examples" subdirectory.
 func findModule() (string, error) {
