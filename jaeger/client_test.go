@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Tests of the client against fake servers; jaeger_test.go has those
@@ -234,5 +236,49 @@ func TestRedirects(t *testing.T) {
 	_, err := New(srv.URL+"/away").Trace(context.Background(), "abcd")
 	if !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), "redirected to another host to "+other.URL) || elsewhere {
 		t.Errorf("cross-host redirect: %v (other host reached: %v), want a bad response naming it", err, elsewhere)
+	}
+}
+
+// WaitForTrace asks again while the trace is not there, then until it has
+// its root and stops growing; it says once that it waits.
+func TestWaitForTrace(t *testing.T) {
+	defer func(d time.Duration) { waitPoll = d }(waitPoll)
+	waitPoll = 10 * time.Millisecond
+	child := `{"traceId":"0000000000000000000000000000abcd","spanId":"0000000000000002","parentSpanId":"0000000000000001","name":"SELECT","kind":3,"startTimeUnixNano":"1","endTimeUnixNano":"2"}`
+	root := `{"traceId":"0000000000000000000000000000abcd","spanId":"0000000000000001","name":"GET /","kind":2,"startTimeUnixNano":"1","endTimeUnixNano":"2"}`
+	body := func(spans ...string) string {
+		return `{"result":{"resourceSpans":[{"scopeSpans":[{"spans":[` + strings.Join(spans, ",") + `]}]}]}}`
+	}
+	var asks atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch n := asks.Add(1); {
+		case n <= 3:
+			http.Error(w, `{"error":{"httpCode":404,"message":"No traces found"}}`, http.StatusNotFound)
+		case n <= 6: // the callee's span came first
+			fmt.Fprint(w, body(child))
+		default:
+			fmt.Fprint(w, body(child, root))
+		}
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	told := 0
+	tr, err := New(srv.URL).WaitForTrace(ctx, "abcd", 50*time.Millisecond, func() { told++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.Spans) != 2 || told != 1 {
+		t.Errorf("got %d spans and %d notices, want 2 and 1", len(tr.Spans), told)
+	}
+
+	// Never there: the deadline's cause, and ErrNotFound.
+	never := httptest.NewServer(http.NotFoundHandler())
+	defer never.Close()
+	ctx, cancel = context.WithTimeoutCause(context.Background(), 100*time.Millisecond, errors.New("--wait 100ms passed"))
+	defer cancel()
+	_, err = New(never.URL).WaitForTrace(ctx, "abcd", time.Second, nil)
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "--wait 100ms passed") {
+		t.Errorf("error %v: want ErrNotFound and the deadline's cause", err)
 	}
 }

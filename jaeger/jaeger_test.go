@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -93,30 +92,20 @@ func sendTrace(t *testing.T, endpoint string) sent {
 	}
 }
 
-// waitTrace polls Trace until the trace has n spans or the deadline passes.
+// waitTrace waits for the trace with WaitForTrace, and checks that it
+// came whole: n spans.
 func waitTrace(t *testing.T, c *jaeger.Client, id string, n int) *analyzer.Trace {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	var last error
-	for {
-		tr, err := c.Trace(ctx, id)
-		switch {
-		case err == nil && len(tr.Spans) >= n:
-			return tr
-		case err == nil:
-			last = fmt.Errorf("%d of %d spans", len(tr.Spans), n)
-		case errors.Is(err, jaeger.ErrNotFound):
-			last = err
-		default:
-			t.Fatalf("Trace(%s): %v", id, err)
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("trace %s did not appear: %v", id, last)
-		case <-time.After(100 * time.Millisecond):
-		}
+	tr, err := c.WaitForTrace(ctx, id, 500*time.Millisecond, nil)
+	if err != nil {
+		t.Fatalf("WaitForTrace(%s): %v", id, err)
 	}
+	if len(tr.Spans) != n {
+		t.Fatalf("trace %s has %d spans, want %d", id, len(tr.Spans), n)
+	}
+	return tr
 }
 
 func spanByName(t *testing.T, tr *analyzer.Trace, name string) *analyzer.Span {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,8 +13,9 @@ import (
 	"github.com/failhop/failhop/tracejson"
 )
 
-// pollInterval is how often `why --wait` asks Jaeger again.
-const pollInterval = time.Second
+// settle is how long `why --wait` waits for a trace to stop growing
+// (jaeger.Client.WaitForTrace).
+const settle = time.Second
 
 func runWhy(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	var (
@@ -25,7 +25,7 @@ func runWhy(ctx context.Context, args []string, stdout, stderr io.Writer) (err e
 	)
 	fs := newFlagSet("why", "failhop why [flags] <trace-id>\n       failhop why [flags] --file FILE", &c)
 	fs.StringVar(&file, "file", "", "analyze the traces in `FILE`: Jaeger JSON (the UI's \"Download JSON\") or OTLP JSON; - for standard input")
-	fs.DurationVar(&wait, "wait", 0, "while Jaeger does not have the trace, ask again for up to `DURATION` (it may still be in the collector)")
+	fs.DurationVar(&wait, "wait", 0, "ask Jaeger again for up to `DURATION` while it does not have the trace (it may still be in the collector), then until the trace stops growing")
 	operands, err := parse(fs, args, stdout)
 	if err != nil {
 		return err
@@ -118,24 +118,16 @@ func readTraces(name string) ([]*analyzer.Trace, error) {
 	return traces, nil
 }
 
-// fetchTrace gets a trace from Jaeger, asking again while it is not found
-// until wait has passed.
+// fetchTrace gets a trace from Jaeger. With a wait, it asks again while
+// Jaeger does not have the trace, then until the trace has its root and
+// has stopped growing, for up to wait.
 func fetchTrace(ctx context.Context, c *jaeger.Client, id string, wait time.Duration, stderr io.Writer) (*analyzer.Trace, error) {
-	deadline := time.Now().Add(wait)
-	told := false
-	for {
-		t, err := c.Trace(ctx, id)
-		if !errors.Is(err, jaeger.ErrNotFound) || time.Now().After(deadline) {
-			return t, err
-		}
-		if !told {
-			fmt.Fprintf(stderr, "failhop: trace %s is not in Jaeger yet; waiting up to %s...\n", id, wait)
-			told = true
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(pollInterval):
-		}
+	if wait <= 0 {
+		return c.Trace(ctx, id)
 	}
+	ctx, cancel := context.WithTimeoutCause(ctx, wait, fmt.Errorf("--wait %s passed", wait))
+	defer cancel()
+	return c.WaitForTrace(ctx, id, settle, func() {
+		fmt.Fprintf(stderr, "failhop: trace %s is not in Jaeger yet; waiting up to %s...\n", id, wait)
+	})
 }

@@ -1,6 +1,7 @@
 package pipelinetest
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -127,17 +128,14 @@ func (p *appPipeline) findTrace(t *testing.T, service string, since time.Time, m
 		t.Fatalf("no trace of %s in Jaeger after 40s", service)
 	}
 	// Spans of other services may still be on their way: wait until the
-	// trace stops growing.
-	for n := 0; n != len(found.Spans); {
-		n = len(found.Spans)
-		time.Sleep(time.Second)
-		tr, ok := p.trace(t, found.TraceID)
-		if !ok {
-			t.Fatalf("trace %s vanished", found.TraceID)
-		}
-		found = tr
+	// trace stops growing, as `failhop why --wait` does.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tr, err := p.client.WaitForTrace(ctx, found.TraceID, time.Second, nil)
+	if err != nil {
+		t.Fatalf("trace %s: %v", found.TraceID, err)
 	}
-	return found
+	return tr
 }
 
 func marked(tr *analyzer.Trace) []*analyzer.Span {
@@ -192,7 +190,10 @@ func TestHotROD(t *testing.T) {
 		"--driver-service-hostname", "127.0.0.1", "--route-service-hostname", "127.0.0.1",
 	}
 	env := []string{"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + p.otlpHTTP, "OTEL_BSP_SCHEDULE_DELAY=200"}
-	run(t, "hotrod", stack.NewService("hotrod", bin, args, env, filepath.Join(t.TempDir(), "hotrod.log"), front+"/config?nonse=1"))
+	run(t, "hotrod", stack.NewService(stack.Process{
+		Name: "hotrod", Bin: bin, Args: args, Env: append(os.Environ(), env...),
+		LogFile: filepath.Join(t.TempDir(), "hotrod.log"), Ready: []string{front + "/config?nonse=1"},
+	}))
 
 	since := time.Now()
 	if got := get(t, front+"/dispatch?customer=999&nonse=1"); got != http.StatusInternalServerError {
@@ -288,8 +289,11 @@ func TestOpenTelemetryJS(t *testing.T) {
 	service := func(name string, port int, env ...string) *stack.Service {
 		env = append(env, "OTEL_SERVICE_NAME="+name, "PORT="+strconv.Itoa(port),
 			"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+p.otlpHTTP, "OTEL_BSP_SCHEDULE_DELAY=200")
-		return stack.NewService(name, node, []string{"--require", filepath.Join(dir, "tracing.js"), filepath.Join(dir, name+".js")}, env,
-			filepath.Join(t.TempDir(), name+".log"), "http://127.0.0.1:"+strconv.Itoa(port)+"/healthz")
+		return stack.NewService(stack.Process{
+			Name: name, Bin: node, Args: []string{"--require", filepath.Join(dir, "tracing.js"), filepath.Join(dir, name+".js")},
+			Env: append(os.Environ(), env...), LogFile: filepath.Join(t.TempDir(), name+".log"),
+			Ready: []string{"http://127.0.0.1:" + strconv.Itoa(port) + "/healthz"},
+		})
 	}
 	back := service("back", ports[1])
 	run(t, "back", back)

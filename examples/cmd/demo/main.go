@@ -269,7 +269,7 @@ func (r *runner) checkRootCauseSearch(ctx context.Context, results []result) err
 	var problems []string
 	for id, scenario := range want {
 		if got[id] == "" {
-			problems = append(problems, fmt.Sprintf("span %s, the failing hop of %s, is not marked", id, scenario))
+			problems = append(problems, fmt.Sprintf("span %s, the failing hop of %s, is not marked (%s)", id, scenario, r.marksOf(ctx, results, scenario)))
 		}
 	}
 	for id, where := range got {
@@ -281,6 +281,30 @@ func (r *runner) checkRootCauseSearch(ctx context.Context, results []result) err
 		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// marksOf describes the spans of scenario's trace as Jaeger has them,
+// with the failhop marks each carries: what to look at when the search
+// and the analysis disagree.
+func (r *runner) marksOf(ctx context.Context, results []result, scenario string) string {
+	i := slices.IndexFunc(results, func(res result) bool { return res.scenario == scenario })
+	tr, err := r.jaeger.Trace(ctx, results[i].traceID)
+	if err != nil {
+		return err.Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "trace %s has %d spans:", tr.TraceID, len(tr.Spans))
+	for _, sp := range tr.Spans {
+		fmt.Fprintf(&b, " [%s %s %q status=%s parent=%s +%s..+%s", sp.SpanID, sp.Service, sp.Name, cmp.Or(string(sp.Status), "unset"),
+			cmp.Or(sp.ParentSpanID, "none"), sp.Start.Sub(tr.Spans[0].Start), sp.End.Sub(tr.Spans[0].Start))
+		for k, v := range sp.Attributes {
+			if strings.HasPrefix(k, "failhop.") {
+				fmt.Fprintf(&b, " %s=%v", k, v)
+			}
+		}
+		b.WriteString("]")
+	}
+	return b.String()
 }
 
 func countHops(results []result) int {
@@ -414,40 +438,12 @@ func (r *runner) checkout(ctx context.Context, item int) (status int, traceID st
 	return resp.StatusCode, traceID, nil
 }
 
-// fetch polls Jaeger for the trace until it is there and has stopped
-// growing (services export their spans in batches, and a callee may still
-// be working when the gateway answered).
+// fetch waits until Jaeger has the whole trace: every service has
+// exported its spans.
 func (r *runner) fetch(ctx context.Context, traceID string) (*analyzer.Trace, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	var last *analyzer.Trace
-	stable := 0
-	for {
-		tr, err := r.jaeger.Trace(ctx, traceID)
-		switch {
-		case err == nil:
-			if last != nil && len(tr.Spans) == len(last.Spans) {
-				stable++
-			} else {
-				stable = 0
-			}
-			last = tr
-			if stable >= 3 { // unchanged for 1.5 seconds
-				return tr, nil
-			}
-		case errors.Is(err, jaeger.ErrNotFound):
-		default:
-			return nil, err
-		}
-		select {
-		case <-ctx.Done():
-			if last != nil {
-				return last, nil
-			}
-			return nil, fmt.Errorf("trace %s not in Jaeger: %w", traceID, ctx.Err())
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
+	return r.jaeger.WaitForTrace(ctx, traceID, 1500*time.Millisecond, nil)
 }
 
 func firstLine(s string) string {
