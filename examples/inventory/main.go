@@ -199,15 +199,17 @@ type querier interface {
 
 // inStock reads the stock of an item.
 func (s *server) inStock(ctx context.Context, q querier, id int64) (int64, error) {
-	query, args := "SELECT qty FROM stock WHERE item_id = $1", []any{id}
+	var qty int64
+	query, args, dest := "SELECT qty FROM stock WHERE item_id = $1", []any{id}, []any{&qty}
 	if s.slow > 0 {
 		// Demo fault switch: the query sleeps in the database, like a
-		// query that lost its index.
-		query = "SELECT qty FROM stock WHERE item_id = $1 AND pg_sleep($2) IS NOT NULL"
-		args = append(args, s.slow.Seconds())
+		// query that lost its index. Once per query: in the select list,
+		// the sleep runs for the one row read. (As a condition, PostgreSQL
+		// evaluated it first, for each row of its sequential scan.)
+		query = "SELECT qty, pg_sleep($2) IS NULL FROM stock WHERE item_id = $1"
+		args, dest = append(args, s.slow.Seconds()), append(dest, new(bool))
 	}
-	var qty int64
-	err := q.QueryRowContext(ctx, query, args...).Scan(&qty)
+	err := q.QueryRowContext(ctx, query, args...).Scan(dest...)
 	return qty, err
 }
 
