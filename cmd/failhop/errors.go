@@ -8,17 +8,9 @@ import (
 	"time"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/internal/render"
 	"github.com/failhop/failhop/jaeger"
 )
-
-// errorsReport is what `failhop errors --json` prints.
-type errorsReport struct {
-	Service string           `json:"service"`
-	Since   string           `json:"since"`
-	Traces  int              `json:"traces"` // recent traces of the service looked at
-	Failed  int              `json:"failed"` // of those, requests that failed
-	Groups  []analyzer.Group `json:"groups"`
-}
 
 func runErrors(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var (
@@ -50,7 +42,7 @@ func runErrors(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	rep := errorsReport{Service: service, Since: since.String(), Traces: len(traces)}
+	rep := render.ErrorsReport{Service: service, Since: since.String(), Traces: len(traces)}
 	reports := make([]analyzer.Report, 0, len(traces))
 	for _, t := range traces {
 		r := analyzer.Analyze(t)
@@ -63,7 +55,7 @@ func runErrors(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if c.json {
 		return json.NewEncoder(stdout).Encode(rep)
 	}
-	out := newPrinter(stdout, c.jaeger)
-	out.groups(rep)
-	return out.err
+	out := render.New(stdout, c.jaeger)
+	out.Errors(rep)
+	return out.Err()
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/instrument"
 	"github.com/failhop/failhop/internal/jaegertest"
+	"github.com/failhop/failhop/internal/render"
 )
 
 // serviceProvider returns a tracer provider for one service that exports
@@ -136,7 +137,7 @@ func TestAgainstJaeger(t *testing.T) {
 	}
 
 	t.Run("errors", func(t *testing.T) {
-		var rep errorsReport
+		var rep render.ErrorsReport
 		deadline := time.Now().Add(20 * time.Second)
 		for {
 			code, stdout, stderr := runCLI(t, "errors", "--json", "--service", "orders", "--jaeger", j.QueryURL)

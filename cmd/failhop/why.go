@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/internal/render"
 	"github.com/failhop/failhop/jaeger"
 	"github.com/failhop/failhop/tracejson"
 )
@@ -55,7 +56,7 @@ func runWhy(ctx context.Context, args []string, stdout, stderr io.Writer) (err e
 		traces = []*analyzer.Trace{t}
 	}
 
-	out := newPrinter(stdout, c.jaeger)
+	out := render.New(stdout, c.jaeger)
 	enc := json.NewEncoder(stdout)
 	problems := 0
 	defer func() {
@@ -75,11 +76,11 @@ func runWhy(ctx context.Context, args []string, stdout, stderr io.Writer) (err e
 			continue
 		}
 		if i > 0 {
-			out.line("")
+			out.Blank()
 		}
-		out.report(r)
+		out.Report(r)
 	}
-	return out.err
+	return out.Err()
 }
 
 // maxFileSize is the largest trace file `why --file` reads: room for a

@@ -45,6 +45,7 @@ import (
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/examples/internal/shop"
+	"github.com/failhop/failhop/internal/render"
 	"github.com/failhop/failhop/internal/stack"
 	"github.com/failhop/failhop/jaeger"
 )
@@ -238,11 +239,11 @@ func printTable(w io.Writer, results []result) {
 // failhop.root_cause=true, as a user would in its search form, and checks
 // that they are exactly the failing hops the scenarios found.
 func (r *runner) checkRootCauseSearch(ctx context.Context, results []result) error {
-	want := map[string]string{} // span ID → scenario
+	want := map[string]result{} // span ID → its scenario's result
 	traces := map[string]bool{}
 	for _, res := range results {
 		if res.hop != nil {
-			want[res.hop.SpanID] = res.scenario
+			want[res.hop.SpanID] = res
 			traces[res.traceID] = true
 		}
 	}
@@ -267,13 +268,13 @@ func (r *runner) checkRootCauseSearch(ctx context.Context, results []result) err
 		}
 	}
 	var problems []string
-	for id, scenario := range want {
+	for id, res := range want {
 		if got[id] == "" {
-			problems = append(problems, fmt.Sprintf("span %s, the failing hop of %s, is not marked (%s)", id, scenario, r.marksOf(ctx, results, scenario)))
+			problems = append(problems, fmt.Sprintf("span %s, the failing hop of %s, is not marked (%s)", id, res.scenario, r.marksOf(ctx, res.traceID)))
 		}
 	}
 	for id, where := range got {
-		if want[id] == "" {
+		if _, ok := want[id]; !ok {
 			problems = append(problems, fmt.Sprintf("span %s (%s) is marked but is no failing hop", id, where))
 		}
 	}
@@ -283,12 +284,11 @@ func (r *runner) checkRootCauseSearch(ctx context.Context, results []result) err
 	return nil
 }
 
-// marksOf describes the spans of scenario's trace as Jaeger has them,
-// with the failhop marks each carries: what to look at when the search
-// and the analysis disagree.
-func (r *runner) marksOf(ctx context.Context, results []result, scenario string) string {
-	i := slices.IndexFunc(results, func(res result) bool { return res.scenario == scenario })
-	tr, err := r.jaeger.Trace(ctx, results[i].traceID)
+// marksOf describes the spans of a trace as Jaeger has them, with the
+// failhop marks each carries: what to look at when the search and the
+// analysis disagree.
+func (r *runner) marksOf(ctx context.Context, traceID string) string {
+	tr, err := r.jaeger.Trace(ctx, traceID)
 	if err != nil {
 		return err.Error()
 	}
@@ -352,35 +352,26 @@ func (r *runner) play(ctx context.Context, sc shop.Scenario, res *result) (err e
 		return err
 	}
 	res.status, res.traceID = status, traceID
-	fmt.Printf("  HTTP status:  %d\n", status)
-	fmt.Printf("  trace:        %s/trace/%s\n", r.jaegerURL, traceID)
+	fmt.Printf("HTTP status %d, trace %s/trace/%s\n", status, r.jaegerURL, traceID)
 	tr, err := r.fetch(ctx, traceID)
 	if err != nil {
 		return err
 	}
 	rep := analyzer.Analyze(tr)
+	// As `failhop why` prints it.
+	out := render.New(os.Stdout, r.jaegerURL)
+	out.Report(rep)
+	if err := out.Err(); err != nil {
+		return err
+	}
 
 	var problems []string
 	if status != sc.WantStatus {
 		problems = append(problems, fmt.Sprintf("status %d, want %d", status, sc.WantStatus))
 	}
-	if len(rep.Hops) == 0 {
-		fmt.Printf("  failing hop:  none (the request %s)\n", map[bool]string{true: "failed", false: "succeeded"}[rep.Failed])
-	} else {
+	if len(rep.Hops) > 0 {
 		h := rep.Hops[0]
 		res.hop = &h
-		fmt.Printf("  failing hop:  %s\n", h.Description)
-		fmt.Printf("  cause:        %s\n", h.Cause)
-		if h.ServiceVersion != "" {
-			fmt.Printf("  version:      %s %s\n", h.Service, h.ServiceVersion)
-		}
-		if h.Message != "" {
-			fmt.Printf("  error:        %s\n", firstLine(h.Message))
-		}
-		fmt.Printf("  hint:         %s\n", h.Hint)
-	}
-	for _, h := range rep.NonFatal {
-		fmt.Printf("  non-fatal:    %s (%s)\n", h.Description, h.Cause)
 	}
 
 	wantHop := strings.ReplaceAll(sc.WantHop, "DB", r.shop.DBSystem())
@@ -444,11 +435,6 @@ func (r *runner) fetch(ctx context.Context, traceID string) (*analyzer.Trace, er
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	return r.jaeger.WaitForTrace(ctx, traceID, 1500*time.Millisecond, nil)
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return s
 }
 
 // failf reports an error and returns the exit status 1.

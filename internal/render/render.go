@@ -1,4 +1,8 @@
-package main
+// Package render writes failhop's answers for people: a trace's report
+// (failhop why) and a service's failures grouped by hop (failhop errors),
+// as plain text with colour on a terminal. Every string that came from a
+// span is escaped. The failhop CLI and the demo print with it.
+package render
 
 import (
 	"fmt"
@@ -26,19 +30,21 @@ const (
 	pathTail = 6
 )
 
-// printer writes reports for people: plain text, with colour on a terminal
+// Printer writes reports for people: plain text, with colour on a terminal
 // (unless NO_COLOR is set). Every string it is given is printed escaped
 // (see escape): the text of a span is not a terminal's business. It keeps
-// the first write error.
-type printer struct {
+// the first write error (Err).
+type Printer struct {
 	w      io.Writer
 	jaeger string
 	color  bool
 	err    error
 }
 
-func newPrinter(w io.Writer, jaegerURL string) *printer {
-	return &printer{w: w, jaeger: strings.TrimRight(jaegerURL, "/"), color: isTerminal(w) && os.Getenv("NO_COLOR") == ""}
+// New returns a Printer that writes to w, linking spans to the Jaeger UI
+// at jaegerURL.
+func New(w io.Writer, jaegerURL string) *Printer {
+	return &Printer{w: w, jaeger: strings.TrimRight(jaegerURL, "/"), color: isTerminal(w) && os.Getenv("NO_COLOR") == ""}
 }
 
 func isTerminal(w io.Writer) bool {
@@ -52,7 +58,7 @@ func isTerminal(w io.Writer) bool {
 
 // line prints a line. The format is the program's; string arguments are
 // escaped, styled ones (already escaped) are not.
-func (p *printer) line(format string, args ...any) {
+func (p *Printer) line(format string, args ...any) {
 	if p.err != nil {
 		return
 	}
@@ -69,7 +75,7 @@ func (p *printer) line(format string, args ...any) {
 type styled string
 
 // paint escapes s and wraps it in an ANSI style when colour is on.
-func (p *printer) paint(style, s string) styled {
+func (p *Printer) paint(style, s string) styled {
 	if !p.color || s == "" {
 		return styled(escape(s))
 	}
@@ -117,7 +123,7 @@ const (
 
 // field prints a labelled value, indenting continuation lines. A string
 // value is escaped line by line.
-func (p *printer) field(label string, value any) {
+func (p *Printer) field(label string, value any) {
 	var lines []any
 	switch v := value.(type) {
 	case string:
@@ -138,7 +144,15 @@ func (p *printer) field(label string, value any) {
 	}
 }
 
-func (p *printer) report(r analyzer.Report) {
+// Err returns the first error writing to the Printer's writer.
+func (p *Printer) Err() error { return p.err }
+
+// Blank prints an empty line, between reports.
+func (p *Printer) Blank() { p.line("") }
+
+// Report prints a trace's report: the request, each failing hop with its
+// cause, path, hint and a link to it in Jaeger, the errors it survived.
+func (p *Printer) Report(r analyzer.Report) {
 	p.line("%s %s", p.paint(bold, "trace"), r.TraceID)
 	if r.Problem != "" {
 		p.line("%s %s", p.paint(red, "could not analyze:"), r.Problem)
@@ -172,7 +186,7 @@ func (p *printer) report(r analyzer.Report) {
 	}
 }
 
-func (p *printer) hop(traceID string, h analyzer.Hop, of int) {
+func (p *Printer) hop(traceID string, h analyzer.Hop, of int) {
 	title := fmt.Sprintf("failing hop %d of %d:", h.Rank, of)
 	p.line("%s %s", p.paint(bold, title), p.paint(red, h.Description))
 	confidence := string(h.Confidence)
@@ -197,7 +211,7 @@ func (p *printer) hop(traceID string, h analyzer.Hop, of int) {
 // path draws the chain of spans from the root to the origin as a tree,
 // one line per span; a deep one is folded, counting the spans left out
 // (the report's own fold, omitted, included).
-func (p *printer) path(steps []analyzer.Step, omitted int) []styled {
+func (p *Printer) path(steps []analyzer.Step, omitted int) []styled {
 	var lines []styled
 	depth := 0
 	for i, s := range steps {
@@ -277,7 +291,19 @@ func suffix(reason string) string {
 	return " (" + reason + ")"
 }
 
-func (p *printer) groups(rep errorsReport) {
+// ErrorsReport is a service's recent failures, grouped by failing hop:
+// what `failhop errors` prints (as JSON with --json).
+type ErrorsReport struct {
+	Service string           `json:"service"`
+	Since   string           `json:"since"`
+	Traces  int              `json:"traces"` // recent traces of the service looked at
+	Failed  int              `json:"failed"` // of those, requests that failed
+	Groups  []analyzer.Group `json:"groups"`
+}
+
+// Errors prints a service's failures grouped by failing hop, the most
+// frequent first.
+func (p *Printer) Errors(rep ErrorsReport) {
 	p.line("%s %d failed requests among the %d traces of the last %s.",
 		p.paint(bold, rep.Service+":"), rep.Failed, rep.Traces, rep.Since)
 	if len(rep.Groups) == 0 {
