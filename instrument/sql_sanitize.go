@@ -282,207 +282,227 @@ func sanitizeQuery(q string, dqIdent bool) string {
 }
 
 // analyzeQuery derives the operation name and summary of q, and also its
-// sanitized text if sanitize is set, in a single pass.
+// sanitized text if sanitize is set, in one pass of the lexer: each token
+// goes to the sanitizer, then to the summarizer.
 func analyzeQuery(q string, dqIdent bool, sanitize bool) queryInfo {
-	var (
-		info queryInfo
-		out  []byte // sanitized text
-		sum  []byte // summary
-		lx   = lexer{s: q, dqIdent: dqIdent}
-
-		// summary state
-		stmtStart    = true  // the next word starts a statement
-		prevKw       = ""    // the previous word, if a keyword
-		expectTable  = false // the next name is a table (after FROM, INTO, JOIN...)
-		fromList     = false // inside a FROM list, where ',' introduces another table
-		ddl          = 0     // after CREATE/ALTER/DROP: 1 = want object kind, 2 = want its name
-		lastName     = false // the last summary item is a name that may continue with ".part"
-		depth        = 0     // parenthesis depth
-		withDepth    = -1    // paren depth of a WITH statement waiting for its main operation
-		afterComment bool    // only blanks since the last comment
-		unknownStmt  bool    // the statement starts with no known keyword: no summary for it
-	)
+	lx := lexer{s: q, dqIdent: dqIdent}
+	var san sanitizer
 	if sanitize {
-		out = make([]byte, 0, len(q))
+		san.out = make([]byte, 0, len(q))
 	}
-	addSum := func(w string) {
-		if unknownStmt || len(sum)+1+len(w) > maxSummary {
-			return
-		}
-		if len(sum) > 0 {
-			sum = append(sum, ' ')
-		}
-		sum = append(sum, w...)
-	}
+	sum := summarizer{stmtStart: true, withDepth: -1}
 	for {
 		kind, a, b := lx.next()
 		if kind == tokEOF {
 			break
 		}
-		text := q[a:b]
 		if sanitize {
-			switch kind {
-			case tokLiteral, tokUnterminated:
-				out = append(out, '?')
-			case tokComment, tokOpenComment:
-				// Keep tokens apart ("1/**/2" must not become "??"),
-				// without piling up blanks.
-				if n := len(out); n > 0 && !isSpace(out[n-1]) {
-					out = append(out, ' ')
-				}
-			case tokSpace:
-				if n := len(out); n == 0 || !isSpace(out[n-1]) || !afterComment {
-					out = append(out, text...)
-				}
-			default:
-				out = append(out, text...)
-			}
+			san.add(kind, q[a:b])
 		}
 		if kind == tokUnterminated || kind == tokOpenComment {
-			break
+			break // the rest is one literal or comment: nothing to summarize
 		}
-		afterComment = kind == tokComment || (afterComment && kind == tokSpace)
-
-		switch kind {
-		case tokSpace, tokComment:
-			continue
-		case tokPunct:
-			switch text {
-			case "(":
-				depth++
-			case ")":
-				depth--
-				fromList = false
-			case ",":
-				if fromList {
-					expectTable = true
-				}
-			case ";":
-				stmtStart, prevKw, expectTable, fromList, ddl, withDepth, unknownStmt = true, "", false, false, 0, -1, false
-			case ".":
-				if lastName {
-					// schema.table: the next name continues this one.
-					kind2, a2, b2 := lx.next()
-					if sanitize {
-						if kind2 == tokLiteral || kind2 == tokUnterminated {
-							out = append(out, '?')
-						} else if kind2 != tokComment && kind2 != tokOpenComment {
-							out = append(out, q[a2:b2]...)
-						}
-					}
-					if kind2 == tokUnterminated || kind2 == tokOpenComment {
-						return finish(info, out, sum, sanitize)
-					}
-					if (kind2 == tokWord || kind2 == tokQuotedIdent) && !unknownStmt && len(sum)+1+(b2-a2) <= maxSummary {
-						sum = append(sum, '.')
-						sum = append(sum, q[a2:b2]...)
-						continue
-					}
-				}
-			}
-			lastName = false
-			continue
-		case tokLiteral, tokPlaceholder:
-			lastName = false
-			expectTable = false
-			continue
-		}
-		// A word or quoted identifier.
-		lastName = false
-		kw := ""
-		if kind == tokWord {
-			kw = keyword(text)
-		}
-		if stmtStart {
-			stmtStart = false
-			if kw != "" {
-				info.setOperation(kw)
-				prevKw = kw
-				switch kw {
-				case "WITH":
-					withDepth = depth
-					continue
-				}
-				addSum(kw)
-				switch kw {
-				case "CREATE", "ALTER", "DROP", "TRUNCATE":
-					ddl = 1
-					if kw == "TRUNCATE" {
-						ddl = 2
-					}
-				case "UPDATE":
-					expectTable = true
-				}
-				continue
-			}
-			unknownStmt = true
-		}
-		if ddl > 0 {
-			switch {
-			case ddl == 1 && isObjectKind(kw):
-				addSum(kw)
-				ddl = 2
-			case ddl == 2 && (kw == "IF" || kw == "NOT" || kw == "EXISTS" || kw == "TABLE" || kw == "ONLY"):
-			case ddl == 2:
-				addSum(text)
-				lastName = true
-				ddl = 0
-			}
-			continue
-		}
-		prev := prevKw
-		prevKw = kw
-		switch kw {
-		case "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE", "UPSERT":
-			if prev == "DO" || prev == "FOR" || prev == "KEY" || prev == "OR" {
-				// ON CONFLICT DO UPDATE, FOR UPDATE, ON DUPLICATE KEY UPDATE,
-				// INSERT OR REPLACE: not operations of their own.
-				expectTable = false
-				continue
-			}
-			if withDepth >= 0 && depth == withDepth {
-				// The main statement of a WITH query.
-				info.setOperation(kw)
-				withDepth = -1
-			}
-			addSum(kw)
-			expectTable = kw == "UPDATE"
-			fromList = false
-			continue
-		case "FROM", "JOIN", "INTO":
-			expectTable = true
-			fromList = kw == "FROM"
-			continue
-		case "AS", "ONLY", "LATERAL":
-			continue
-		case "":
-		default:
-			// Any other keyword ends a table list (WHERE, ON, SET...).
-			expectTable = false
-			fromList = false
-			continue
-		}
-		if expectTable {
-			addSum(text)
-			lastName = true
-			expectTable = false
-		}
+		sum.add(kind, q[a:b])
 	}
-	return finish(info, out, sum, sanitize)
-}
-
-func finish(info queryInfo, out, sum []byte, sanitize bool) queryInfo {
+	info := sum.info
+	if len(sum.sum) > 0 {
+		info.summary = string(sum.sum)
+	}
 	if sanitize {
-		// Drop blanks left by a trailing comment.
-		for len(out) > 0 && isSpace(out[len(out)-1]) {
-			out = out[:len(out)-1]
-		}
-		info.sanitized = string(out)
-	}
-	if len(sum) > 0 {
-		info.summary = string(sum)
+		info.sanitized = san.text()
 	}
 	return info
+}
+
+// sanitizer writes a query's text with every literal replaced by "?" and
+// its comments removed.
+type sanitizer struct {
+	out          []byte
+	afterComment bool // only blanks since the last comment
+}
+
+func (s *sanitizer) add(kind tokKind, text string) {
+	switch kind {
+	case tokLiteral, tokUnterminated:
+		s.out = append(s.out, '?')
+	case tokComment, tokOpenComment:
+		// Keep tokens apart ("1/**/2" must not become "??"), without
+		// piling up blanks.
+		if n := len(s.out); n > 0 && !isSpace(s.out[n-1]) {
+			s.out = append(s.out, ' ')
+		}
+	case tokSpace:
+		if n := len(s.out); n == 0 || !isSpace(s.out[n-1]) || !s.afterComment {
+			s.out = append(s.out, text...)
+		}
+	default:
+		s.out = append(s.out, text...)
+	}
+	s.afterComment = kind == tokComment || (s.afterComment && kind == tokSpace)
+}
+
+// text returns the sanitized query, without the blanks a trailing comment
+// left.
+func (s *sanitizer) text() string {
+	out := s.out
+	for len(out) > 0 && isSpace(out[len(out)-1]) {
+		out = out[:len(out)-1]
+	}
+	return string(out)
+}
+
+// summarizer derives the operation name and db.query.summary of a query
+// from its tokens: each statement's operations and the tables they act on,
+// in order ("SELECT orders", "INSERT orders SELECT carts").
+type summarizer struct {
+	info queryInfo // the operation
+	sum  []byte    // the summary
+
+	stmtStart   bool   // the next word starts a statement
+	prevKw      string // the previous word, if a keyword
+	expectTable bool   // the next name is a table (after FROM, INTO, JOIN...)
+	fromList    bool   // inside a FROM list, where ',' introduces another table
+	ddl         int    // after CREATE/ALTER/DROP: 1 = want object kind, 2 = want its name
+	lastName    bool   // the last summary item is a name that may continue with ".part"
+	afterDot    bool   // the last token was the "." after such a name
+	depth       int    // parenthesis depth
+	withDepth   int    // paren depth of a WITH statement waiting for its main operation; -1 if none
+	unknownStmt bool   // the statement starts with no known keyword: no summary for it
+}
+
+// addSum appends a word to the summary, if it fits.
+func (s *summarizer) addSum(w string) {
+	if s.unknownStmt || len(s.sum)+1+len(w) > maxSummary {
+		return
+	}
+	if len(s.sum) > 0 {
+		s.sum = append(s.sum, ' ')
+	}
+	s.sum = append(s.sum, w...)
+}
+
+// add takes the next token of the query (neither unterminated nor an open
+// comment: the caller stops at those).
+func (s *summarizer) add(kind tokKind, text string) {
+	if s.afterDot {
+		// schema.table: a name right after the dot continues the last one;
+		// anything else ends it, and counts for nothing.
+		s.afterDot = false
+		if (kind == tokWord || kind == tokQuotedIdent) && !s.unknownStmt && len(s.sum)+1+len(text) <= maxSummary {
+			s.sum = append(s.sum, '.')
+			s.sum = append(s.sum, text...)
+			return
+		}
+		s.lastName = false
+		return
+	}
+	switch kind {
+	case tokSpace, tokComment:
+		return
+	case tokPunct:
+		switch text {
+		case "(":
+			s.depth++
+		case ")":
+			s.depth--
+			s.fromList = false
+		case ",":
+			if s.fromList {
+				s.expectTable = true
+			}
+		case ";":
+			*s = summarizer{info: s.info, sum: s.sum, depth: s.depth, stmtStart: true, withDepth: -1}
+		case ".":
+			if s.lastName {
+				s.afterDot = true
+				return
+			}
+		}
+		s.lastName = false
+		return
+	case tokLiteral, tokPlaceholder:
+		s.lastName = false
+		s.expectTable = false
+		return
+	}
+	// A word or quoted identifier.
+	s.lastName = false
+	kw := ""
+	if kind == tokWord {
+		kw = keyword(text)
+	}
+	if s.stmtStart {
+		s.stmtStart = false
+		if kw != "" {
+			s.info.setOperation(kw)
+			s.prevKw = kw
+			if kw == "WITH" {
+				s.withDepth = s.depth
+				return
+			}
+			s.addSum(kw)
+			switch kw {
+			case "CREATE", "ALTER", "DROP":
+				s.ddl = 1
+			case "TRUNCATE":
+				s.ddl = 2
+			case "UPDATE":
+				s.expectTable = true
+			}
+			return
+		}
+		s.unknownStmt = true
+	}
+	if s.ddl > 0 {
+		switch {
+		case s.ddl == 1 && isObjectKind(kw):
+			s.addSum(kw)
+			s.ddl = 2
+		case s.ddl == 2 && (kw == "IF" || kw == "NOT" || kw == "EXISTS" || kw == "TABLE" || kw == "ONLY"):
+		case s.ddl == 2:
+			s.addSum(text)
+			s.lastName = true
+			s.ddl = 0
+		}
+		return
+	}
+	prev := s.prevKw
+	s.prevKw = kw
+	switch kw {
+	case "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE", "UPSERT":
+		if prev == "DO" || prev == "FOR" || prev == "KEY" || prev == "OR" {
+			// ON CONFLICT DO UPDATE, FOR UPDATE, ON DUPLICATE KEY UPDATE,
+			// INSERT OR REPLACE: not operations of their own.
+			s.expectTable = false
+			return
+		}
+		if s.withDepth >= 0 && s.depth == s.withDepth {
+			// The main statement of a WITH query.
+			s.info.setOperation(kw)
+			s.withDepth = -1
+		}
+		s.addSum(kw)
+		s.expectTable = kw == "UPDATE"
+		s.fromList = false
+		return
+	case "FROM", "JOIN", "INTO":
+		s.expectTable = true
+		s.fromList = kw == "FROM"
+		return
+	case "AS", "ONLY", "LATERAL":
+		return
+	case "":
+	default:
+		// Any other keyword ends a table list (WHERE, ON, SET...).
+		s.expectTable = false
+		s.fromList = false
+		return
+	}
+	if s.expectTable {
+		s.addSum(text)
+		s.lastName = true
+		s.expectTable = false
+	}
 }
 
 // setOperation sets the operation name if none is set yet.
