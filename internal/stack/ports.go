@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // portSetting ties a field of Ports to the environment variable of
@@ -413,4 +414,26 @@ func ProcessesWithEnv(kv string) []int {
 		}
 	}
 	return pids
+}
+
+// KillLeftOver waits up to grace for the processes whose environment holds
+// kv (see ProcessesWithEnv) to exit, then kills those still running and
+// describes them ("pid 123 (jaeger)"): what a test reports as left behind.
+func KillLeftOver(kv string, grace time.Duration) []string {
+	deadline := time.Now().Add(grace)
+	for {
+		pids := ProcessesWithEnv(kv)
+		if len(pids) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			var left []string
+			for _, pid := range pids {
+				left = append(left, fmt.Sprintf("pid %d (%s)", pid, ProcessName(pid)))
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+			return left
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

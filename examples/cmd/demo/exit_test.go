@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -162,20 +161,8 @@ func (r *demoRun) waitFor(t *testing.T, prefix string, timeout time.Duration) {
 // the ports it said it listened on are free again.
 func (r *demoRun) checkStopped(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		pids := stack.ProcessesWithEnv(r.mark)
-		if len(pids) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			for _, pid := range pids {
-				t.Errorf("left running: pid %d (%s)", pid, stack.ProcessName(pid))
-				syscall.Kill(pid, syscall.SIGKILL)
-			}
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
+	for _, p := range stack.KillLeftOver(r.mark, 5*time.Second) {
+		t.Errorf("left running: %s", p)
 	}
 	ports := listenedOn.FindAllStringSubmatch(r.out.String(), -1)
 	if len(ports) == 0 {

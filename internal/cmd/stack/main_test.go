@@ -14,7 +14,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -64,20 +63,8 @@ func command(t *testing.T, bin string, env ...string) (*exec.Cmd, string) {
 // noneLeft checks that no process of the run marked mark is left.
 func noneLeft(t *testing.T, mark string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		pids := stack.ProcessesWithEnv(mark)
-		if len(pids) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			for _, pid := range pids {
-				t.Errorf("left running: pid %d (%s)", pid, stack.ProcessName(pid))
-				syscall.Kill(pid, syscall.SIGKILL)
-			}
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
+	for _, p := range stack.KillLeftOver(mark, 5*time.Second) {
+		t.Errorf("left running: %s", p)
 	}
 }
 
