@@ -59,7 +59,7 @@ fmt-check: ## fail if a Go file is not gofmt-formatted
 
 FUZZTIME ?= 30s
 fuzz: ## run every fuzz target for FUZZTIME each
-	$(GO) test -run '^$$' -fuzz '^FuzzErrorHeader$$' -fuzztime $(FUZZTIME) ./instrument
+	$(GO) test -run '^$$' -fuzz '^FuzzErrorHeader$$' -fuzztime $(FUZZTIME) ./instrument/internal/request
 	$(GO) test -run '^$$' -fuzz '^FuzzAccept$$' -fuzztime $(FUZZTIME) ./instrument
 	$(GO) test -run '^$$' -fuzz '^FuzzSanitizeQuery$$' -fuzztime $(FUZZTIME) ./instrument
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./tracejson

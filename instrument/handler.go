@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/failhop/failhop/instrument/internal/request"
 	"log/slog"
 	"net"
 	"net/http"
@@ -38,19 +39,19 @@ import (
 // [Transport], [OpenDB] and [RecordError] under it report their failures to
 // it, which is how the server span knows whether it is the origin.
 func Handler(next http.Handler, operation string, opts ...Option) http.Handler {
-	c := newConfig(opts)
-	h := &failureHandler{next: next, publicEdge: c.publicEdge}
-	return otelhttp.NewHandler(h, operation, c.otelhttpOptions()...)
+	c := request.NewConfig(opts)
+	h := &failureHandler{next: next, publicEdge: c.PublicEdge}
+	return otelhttp.NewHandler(h, operation, otelhttpOptions(c)...)
 }
 
 // otelhttpOptions translates the options otelhttp understands.
-func (c *config) otelhttpOptions() []otelhttp.Option {
+func otelhttpOptions(c *request.Config) []otelhttp.Option {
 	opts := []otelhttp.Option{
-		otelhttp.WithTracerProvider(c.tracerProvider),
-		otelhttp.WithMeterProvider(c.meterProvider),
-		otelhttp.WithPropagators(c.propagators),
+		otelhttp.WithTracerProvider(c.TracerProvider),
+		otelhttp.WithMeterProvider(c.MeterProvider),
+		otelhttp.WithPropagators(c.Propagators),
 	}
-	for _, f := range c.filters {
+	for _, f := range c.Filters {
 		opts = append(opts, otelhttp.WithFilter(f))
 	}
 	return opts
@@ -67,7 +68,7 @@ func (h *failureHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s := &exchange{
 		Context:        r.Context(),
 		ResponseWriter: w,
-		requestRecord:  requestRecord{serverSpanID: span.SpanContext().SpanID()},
+		Record:         request.Record{ServerSpanID: span.SpanContext().SpanID()},
 		span:           span,
 		publicEdge:     h.publicEdge,
 		header:         r.Header,
@@ -95,7 +96,7 @@ func (h *failureHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type exchange struct {
 	context.Context
 	http.ResponseWriter
-	requestRecord
+	request.Record
 
 	span       trace.Span
 	publicEdge bool
@@ -109,8 +110,8 @@ type exchange struct {
 // Value returns the request record for recordKey, and defers to the request
 // context otherwise.
 func (s *exchange) Value(key any) any {
-	if key == (recordKey{}) {
-		return &s.requestRecord
+	if key == (request.RecordKey{}) {
+		return &s.Record
 	}
 	return s.Context.Value(key)
 }
@@ -188,7 +189,7 @@ func (s *exchange) setHeaders() {
 	}
 	if s.status >= 500 {
 		if sc := s.span.SpanContext(); sc.IsValid() {
-			h.Set(TraceResponseHeader, formatTraceResponse(sc))
+			h.Set(TraceResponseHeader, request.FormatTraceResponse(sc))
 		}
 		if !s.publicEdge {
 			h.Set(ErrorHeader, s.errorHeader())
@@ -198,10 +199,10 @@ func (s *exchange) setHeaders() {
 
 // errorHeader tells the caller what the record knows so far.
 func (s *exchange) errorHeader() string {
-	if f, ok := s.verdict(); ok {
-		return formatErrorHeader(f.cause, f.origin())
+	if f, ok := s.Verdict(); ok {
+		return request.FormatErrorHeader(f.Cause, f.Origin())
 	}
-	return formatErrorHeader(vocab.CauseAppError, s.serverSpanID)
+	return request.FormatErrorHeader(vocab.CauseAppError, s.ServerSpanID)
 }
 
 // finish completes a response after the handler returned.
@@ -230,14 +231,14 @@ func (s *exchange) markServerSpan() {
 	if !s.span.IsRecording() {
 		return
 	}
-	f, ok := s.verdict()
+	f, ok := s.Verdict()
 	switch {
 	case !ok:
-		markOrigin(s.span, vocab.CauseAppError)
-	case f.spanID == s.serverSpanID:
+		request.MarkOrigin(s.span, vocab.CauseAppError)
+	case f.SpanID == s.ServerSpanID:
 		return // RecordError or the panic handler marked it, with error.type
 	default:
-		markPropagated(s.span, f)
+		request.MarkPropagated(s.span, f)
 	}
 	s.span.SetAttributes(semconv.ErrorTypeKey.String(strconv.Itoa(s.status)))
 }
@@ -264,9 +265,9 @@ func (s *exchange) recoverPanic(v any, r *http.Request) {
 		s.span.RecordError(err, trace.WithStackTrace(true))
 		s.span.SetStatus(codes.Error, "panic: "+err.Error())
 		s.span.SetAttributes(errorType)
-		markOrigin(s.span, vocab.CausePanic)
+		request.MarkOrigin(s.span, vocab.CausePanic)
 	}
-	s.add(failure{spanID: s.serverSpanID, cause: vocab.CausePanic, err: err})
+	s.Add(request.Failure{SpanID: s.ServerSpanID, Cause: vocab.CausePanic, Err: err})
 	if s.sent {
 		panic(http.ErrAbortHandler)
 	}

@@ -1,7 +1,7 @@
 package instrument
 
 import (
-	"go.opentelemetry.io/otel/attribute"
+	"github.com/failhop/failhop/instrument/internal/request"
 
 	"github.com/failhop/failhop/vocab"
 )
@@ -12,17 +12,17 @@ import (
 const (
 	// OriginKey (bool) marks the span where an error started: a panic, an SQL
 	// error, a transport failure, or an application error recorded on it.
-	OriginKey = attribute.Key(vocab.KeyOrigin)
+	OriginKey = request.OriginKey
 	// PropagatedKey (bool) marks an error span that failed only because a
 	// child span or a downstream service failed.
-	PropagatedKey = attribute.Key(vocab.KeyPropagated)
+	PropagatedKey = request.PropagatedKey
 	// OriginSpanIDKey (string, 16 hex digits) names the origin span of a
 	// propagated error when it is known: in this process, or reported by the
 	// downstream service in its Failhop-Error response header.
-	OriginSpanIDKey = attribute.Key(vocab.KeyOriginSpanID)
+	OriginSpanIDKey = request.OriginSpanIDKey
 	// CauseKey (string, a [vocab.Cause]) says what kind of failure this is, as far
 	// as this span knows: on a propagated span it is the origin's cause.
-	CauseKey = attribute.Key(vocab.KeyCause)
+	CauseKey = request.CauseKey
 )
 
 // Cause is the kind of a failure, written as the failhop.cause attribute:

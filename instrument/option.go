@@ -1,9 +1,9 @@
 package instrument
 
 import (
+	"github.com/failhop/failhop/instrument/internal/request"
 	"net/http"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
@@ -14,66 +14,34 @@ import (
 // scope, since otelhttp creates them.
 const ScopeName = "github.com/failhop/failhop/instrument"
 
-// Option configures [Handler], [Transport], [OpenDB] and [WrapConnector].
-// Options that do not apply to a wrapper are ignored by it.
-type Option interface {
-	apply(*config)
-}
-
-type optionFunc func(*config)
-
-func (f optionFunc) apply(c *config) { f(c) }
-
-type config struct {
-	tracerProvider trace.TracerProvider
-	meterProvider  metric.MeterProvider
-	propagators    propagation.TextMapPropagator
-	filters        []func(*http.Request) bool
-	publicEdge     bool
-	dbSystem       string
-	peerService    string
-}
-
-func newConfig(opts []Option) *config {
-	c := &config{}
-	for _, o := range opts {
-		o.apply(c)
-	}
-	if c.tracerProvider == nil {
-		c.tracerProvider = otel.GetTracerProvider()
-	}
-	if c.meterProvider == nil {
-		c.meterProvider = otel.GetMeterProvider()
-	}
-	if c.propagators == nil {
-		c.propagators = otel.GetTextMapPropagator()
-	}
-	return c
-}
+// Option configures [Handler], [Transport], [OpenDB] and [WrapConnector],
+// and the gRPC wrappers of package instrumentgrpc. Options that do not
+// apply to a wrapper are ignored by it.
+type Option = request.Option
 
 // WithTracerProvider sets the tracer provider spans are created with. The
 // default is the global provider, as set by exporters.Setup.
 func WithTracerProvider(tp trace.TracerProvider) Option {
-	return optionFunc(func(c *config) { c.tracerProvider = tp })
+	return request.OptionFunc(func(c *request.Config) { c.TracerProvider = tp })
 }
 
 // WithMeterProvider sets the meter provider for HTTP and connection-pool
 // metrics. The default is the global provider.
 func WithMeterProvider(mp metric.MeterProvider) Option {
-	return optionFunc(func(c *config) { c.meterProvider = mp })
+	return request.OptionFunc(func(c *request.Config) { c.MeterProvider = mp })
 }
 
 // WithPropagators sets the propagators that read and write trace context on
 // HTTP headers. The default is the global propagator.
 func WithPropagators(p propagation.TextMapPropagator) Option {
-	return optionFunc(func(c *config) { c.propagators = p })
+	return request.OptionFunc(func(c *request.Config) { c.Propagators = p })
 }
 
 // WithFilter skips tracing of the HTTP requests for which f returns false
 // (health checks, for example). Several filters may be given; a request is
 // traced only if all of them return true. Handler and Transport only.
 func WithFilter(f func(*http.Request) bool) Option {
-	return optionFunc(func(c *config) { c.filters = append(c.filters, f) })
+	return request.OptionFunc(func(c *request.Config) { c.Filters = append(c.Filters, f) })
 }
 
 // WithPublicEdge marks a Handler as facing the public: every 5xx body is
@@ -82,7 +50,7 @@ func WithFilter(f func(*http.Request) bool) Option {
 // from a downstream response. The trace reference header stays so that users
 // can quote it. Handler only.
 func WithPublicEdge() Option {
-	return optionFunc(func(c *config) { c.publicEdge = true })
+	return request.OptionFunc(func(c *request.Config) { c.PublicEdge = true })
 }
 
 // WithDBSystem sets db.system.name on SQL spans, using the well-known names of
@@ -90,7 +58,7 @@ func WithPublicEdge() Option {
 // the name is guessed from the driver name given to OpenDB and left out by
 // WrapConnector. OpenDB and WrapConnector only.
 func WithDBSystem(name string) Option {
-	return optionFunc(func(c *config) { c.dbSystem = name })
+	return request.OptionFunc(func(c *request.Config) { c.DBSystem = name })
 }
 
 // WithPeerService names the service a Transport calls, as
@@ -98,5 +66,5 @@ func WithDBSystem(name string) Option {
 // is no server span to say who was called, so without it the failing hop is
 // named by host and port only. Transport only.
 func WithPeerService(name string) Option {
-	return optionFunc(func(c *config) { c.peerService = name })
+	return request.OptionFunc(func(c *request.Config) { c.PeerService = name })
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"github.com/failhop/failhop/instrument/internal/request"
 	"io"
 	"strings"
 	"sync"
@@ -54,9 +55,9 @@ func OpenDB(driverName, dsn string, opts ...Option) (*sql.DB, error) {
 		c = dsnConnector{dsn: dsn, d: d}
 	}
 
-	cfg := newConfig(opts)
-	if cfg.dbSystem == "" {
-		cfg.dbSystem = guessDBSystem(driverName)
+	cfg := request.NewConfig(opts)
+	if cfg.DBSystem == "" {
+		cfg.DBSystem = guessDBSystem(driverName)
 	}
 	wc := newConnector(c, cfg)
 	db := sql.OpenDB(wc)
@@ -70,7 +71,7 @@ func OpenDB(driverName, dsn string, opts ...Option) (*sql.DB, error) {
 // example). db.system.name is set only if given with [WithDBSystem]. It
 // reports no pool metrics, as it never sees the sql.DB.
 func WrapConnector(c driver.Connector, opts ...Option) driver.Connector {
-	return newConnector(c, newConfig(opts))
+	return newConnector(c, request.NewConfig(opts))
 }
 
 // guessDBSystem maps well-known driver names to db.system.name values.
@@ -119,10 +120,10 @@ type dbState struct {
 // queries with inlined values cannot grow it without limit.
 const maxCachedQueries = 2048
 
-func newState(cfg *config) *dbState {
+func newState(cfg *request.Config) *dbState {
 	st := &dbState{
-		tracer:    cfg.tracerProvider.Tracer(ScopeName),
-		system:    cfg.dbSystem,
+		tracer:    cfg.TracerProvider.Tracer(ScopeName),
+		system:    cfg.DBSystem,
 		spanStart: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)},
 	}
 	if st.system != "" {
@@ -301,7 +302,7 @@ func (st *dbState) fail(ctx context.Context, span trace.Span, err error, literal
 	if f.cause == vocab.CauseCanceled {
 		// The caller gave up: not a fault of the database, so no Error
 		// status, but the marks say where it stopped.
-		failOrigin(ctx, span, f.cause, err)
+		request.FailOrigin(ctx, span, f.cause, err)
 		return
 	}
 	if f.code != "" {
@@ -316,7 +317,7 @@ func (st *dbState) fail(ctx context.Context, span trace.Span, err error, literal
 	span.AddEvent(semconv.ExceptionEventName, trace.WithAttributes(
 		semconv.ExceptionType(semconv.ErrorType(err).Value.AsString()), semconv.ExceptionMessage(msg)))
 	span.SetStatus(codes.Error, msg)
-	failOrigin(ctx, span, f.cause, err)
+	request.FailOrigin(ctx, span, f.cause, err)
 }
 
 // notFailure reports whether err is an outcome database/sql expects rather

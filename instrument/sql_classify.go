@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"github.com/failhop/failhop/instrument/internal/request"
 	"io"
 	"net"
 	"strconv"
@@ -47,7 +48,7 @@ func classifyDB(ctx context.Context, err error) (dbFailure, bool) {
 	}
 	code, sqlstate := statusCode(err)
 	f := dbFailure{code: code}
-	if c, ok := markedCause(err); ok {
+	if c, ok := request.MarkedCause(err); ok {
 		f.cause = c
 		return f, true
 	}
@@ -70,7 +71,7 @@ func classifyDB(ctx context.Context, err error) (dbFailure, bool) {
 		f.cause = sqlstateCause(code)
 	case code != "":
 		f.cause = sqliteCause(code)
-	case isTimeout(err):
+	case request.IsTimeout(err):
 		f.cause = vocab.CauseTimeout
 	case errors.Is(err, driver.ErrBadConn), isConnectionError(err):
 		f.cause = vocab.CauseDBUnavailable

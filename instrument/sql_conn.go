@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"github.com/failhop/failhop/instrument/internal/request"
 	"io"
 	"time"
 
@@ -32,7 +33,7 @@ var (
 	_ io.Closer        = (*connector)(nil)
 )
 
-func newConnector(c driver.Connector, cfg *config) *connector {
+func newConnector(c driver.Connector, cfg *request.Config) *connector {
 	st := newState(cfg)
 	wc := &connector{c: c, st: st}
 	d := c.Driver()

@@ -3,6 +3,7 @@ package instrument
 import (
 	"context"
 	"database/sql"
+	"github.com/failhop/failhop/instrument/internal/request"
 	"strconv"
 	"sync/atomic"
 
@@ -19,8 +20,8 @@ var poolSeq atomic.Int64
 // metrics of the semantic conventions. It returns
 // nil if the instruments cannot be made; metrics are a bonus, never a
 // reason to fail OpenDB.
-func registerPoolMetrics(db *sql.DB, driverName string, cfg *config) metric.Registration {
-	m := cfg.meterProvider.Meter(ScopeName)
+func registerPoolMetrics(db *sql.DB, driverName string, cfg *request.Config) metric.Registration {
+	m := cfg.MeterProvider.Meter(ScopeName)
 	count, err1 := m.Int64ObservableUpDownCounter("db.client.connection.count",
 		metric.WithUnit("{connection}"),
 		metric.WithDescription("The number of connections that are currently in state described by the state attribute."))

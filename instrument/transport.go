@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"github.com/failhop/failhop/instrument/internal/request"
 	"io"
 	"net"
 	"net/http"
@@ -44,10 +45,10 @@ func Transport(base http.RoundTripper, opts ...Option) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	c := newConfig(opts)
-	hopts := c.otelhttpOptions()
-	if c.peerService != "" {
-		hopts = append(hopts, otelhttp.WithSpanOptions(trace.WithAttributes(semconv.ServicePeerName(c.peerService))))
+	c := request.NewConfig(opts)
+	hopts := otelhttpOptions(c)
+	if c.PeerService != "" {
+		hopts = append(hopts, otelhttp.WithSpanOptions(trace.WithAttributes(semconv.ServicePeerName(c.PeerService))))
 	}
 	return otelhttp.NewTransport(failureTransport{base: base}, hopts...)
 }
@@ -73,21 +74,21 @@ func (t failureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		cause := transportCause(ctx, err)
 		if cause == vocab.CauseCanceled {
 			span.SetAttributes(CauseKey.String(string(cause)))
-			recordFrom(ctx).add(failure{spanID: span.SpanContext().SpanID(), cause: cause, err: err})
+			request.RecordFrom(ctx).Add(request.Failure{SpanID: span.SpanContext().SpanID(), Cause: cause, Err: err})
 			return resp, err
 		}
 		span.SetStatus(codes.Error, err.Error())
 		span.SetAttributes(semconv.ErrorTypeKey.String(transportErrorType(err)))
-		failOrigin(ctx, span, cause, err)
+		request.FailOrigin(ctx, span, cause, err)
 	case resp.StatusCode >= 500:
-		f := failure{spanID: span.SpanContext().SpanID(), cause: vocab.CauseUpstreamError}
-		if cause, origin, perr := parseErrorHeader(resp.Header.Get(ErrorHeader)); perr == nil {
-			f.cause, f.originSpanID = cause, origin
+		f := request.Failure{SpanID: span.SpanContext().SpanID(), Cause: vocab.CauseUpstreamError}
+		if cause, origin, perr := request.ParseErrorHeader(resp.Header.Get(ErrorHeader)); perr == nil {
+			f.Cause, f.OriginSpanID = cause, origin
 		}
-		markPropagated(span, f)
-		recordFrom(ctx).add(f)
+		request.MarkPropagated(span, f)
+		request.RecordFrom(ctx).Add(f)
 	case resp.StatusCode >= 400:
-		failOrigin(ctx, span, vocab.CauseUpstreamRejected, nil)
+		request.FailOrigin(ctx, span, vocab.CauseUpstreamRejected, nil)
 	}
 	return resp, err
 }
@@ -96,7 +97,7 @@ func (t failureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // a caller's deadline (timeout) from a caller giving up (canceled).
 func transportCause(ctx context.Context, err error) Cause {
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		if errors.Is(ctxErr, context.DeadlineExceeded) || isTimeout(context.Cause(ctx)) {
+		if errors.Is(ctxErr, context.DeadlineExceeded) || request.IsTimeout(context.Cause(ctx)) {
 			return vocab.CauseTimeout
 		}
 		return vocab.CauseCanceled
@@ -104,7 +105,7 @@ func transportCause(ctx context.Context, err error) Cause {
 	if malformedResponse(err) {
 		return vocab.CauseBadResponse
 	}
-	return classify(err, vocab.CausePeerUnreachable)
+	return request.Classify(err, vocab.CausePeerUnreachable)
 }
 
 // malformedResponse reports whether a round trip failed on what the peer
@@ -128,7 +129,7 @@ func transportErrorType(err error) string {
 		recordErr  tls.RecordHeaderError
 	)
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+	case errors.Is(err, context.DeadlineExceeded) || request.IsTimeout(err):
 		return "timeout"
 	case errors.As(err, &dnsErr):
 		return "name_resolution_error"

@@ -1,7 +1,6 @@
-package instrument
+package request
 
 import (
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -13,7 +12,7 @@ import (
 func TestParseErrorHeader(t *testing.T) {
 	tests := []struct {
 		in         string
-		wantCause  Cause
+		wantCause  vocab.Cause
 		wantOrigin string
 		wantErr    bool
 	}{
@@ -29,7 +28,7 @@ func TestParseErrorHeader(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			cause, origin, err := parseErrorHeader(tt.in)
+			cause, origin, err := ParseErrorHeader(tt.in)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, want error: %v", err, tt.wantErr)
 			}
@@ -48,7 +47,7 @@ func FuzzErrorHeader(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
-		cause, origin, err := parseErrorHeader(v)
+		cause, origin, err := ParseErrorHeader(v)
 		if err != nil {
 			if !strings.Contains(err.Error(), ErrorHeader) {
 				t.Errorf("error %q does not name the header", err)
@@ -58,7 +57,7 @@ func FuzzErrorHeader(f *testing.F) {
 		if !cause.Valid() {
 			t.Fatalf("accepted unknown cause %q", cause)
 		}
-		c2, o2, err := parseErrorHeader(formatErrorHeader(cause, origin))
+		c2, o2, err := ParseErrorHeader(FormatErrorHeader(cause, origin))
 		if err != nil || c2 != cause || o2 != origin {
 			t.Fatalf("round trip of %q: %q %s %v", v, c2, o2, err)
 		}
@@ -72,49 +71,7 @@ func TestFormatTraceResponse(t *testing.T) {
 		TraceFlags: trace.FlagsSampled,
 	})
 	const want = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-	if got := formatTraceResponse(sc); got != want {
+	if got := FormatTraceResponse(sc); got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
-}
-
-func TestPrefersJSON(t *testing.T) {
-	tests := []struct {
-		accept string
-		want   bool
-	}{
-		{"", false},
-		{"*/*", false},
-		{"application/json", true},
-		{"application/json, text/plain, */*", true},
-		{"application/problem+json", true},
-		{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", false},
-		{"text/html;q=0.5, application/json", true},
-		{"application/json;q=0, text/html", false},
-		{"application/json;q=abc", false},
-		{"text/html, application/json", false},
-	}
-	for _, tt := range tests {
-		if got := prefersJSON(tt.accept); got != tt.want {
-			t.Errorf("prefersJSON(%q) = %v, want %v", tt.accept, got, tt.want)
-		}
-	}
-}
-
-// FuzzAccept checks that any Accept header gives a page that is JSON or
-// HTML and shows nothing but the status, the sentence and the reference.
-func FuzzAccept(f *testing.F) {
-	for _, seed := range []string{"", "application/json", "text/html;q=0.1, application/json;q=0.2", ";;;q=", "a/b;q=1e400", "application/json;q=NaN"} {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, accept string) {
-		w := httptest.NewRecorder()
-		newErrorPage(500, "4bf92f3577b34da6a3ce929d0e0e4736").write(w, accept)
-		ct := w.Header().Get("Content-Type")
-		if ct != "application/json" && ct != "text/html; charset=utf-8" {
-			t.Fatalf("Content-Type %q", ct)
-		}
-		if !strings.Contains(w.Body.String(), "4bf92f3577b34da6a3ce929d0e0e4736") || w.Code != 500 {
-			t.Fatalf("page %d %q lacks the reference", w.Code, w.Body.String())
-		}
-	})
 }
