@@ -72,18 +72,8 @@ func (e evidence) dbCause() vocab.Cause {
 // unreachable peer or a timeout, a 5xx an upstream error, a 4xx our own
 // request refused.
 func (e evidence) clientCause(children []*Span) vocab.Cause {
-	if e.isGRPC {
-		switch e.grpc {
-		case 4:
-			return vocab.CauseTimeout
-		case 14:
-			return vocab.CausePeerUnreachable
-		case 8:
-			return vocab.CauseResourceExhausted
-		case 3, 5, 6, 7, 9, 11, 16:
-			return vocab.CauseUpstreamRejected
-		}
-		return vocab.CauseUpstreamError
+	if e.isGRPC { // canceled ones are told apart before (canceled)
+		return vocab.GRPCClientCause(e.grpc)
 	}
 	switch code := e.http; {
 	case code == 504:

@@ -5,6 +5,8 @@ import (
 	"net"
 	"slices"
 	"strings"
+
+	"github.com/failhop/failhop/vocab"
 )
 
 // This file holds what the analyzer reads of one span: whether it failed,
@@ -42,7 +44,7 @@ func Failed(s *Span) bool {
 		return code >= 500 && code <= 599
 	}
 	if code, ok := grpcStatus(s); ok {
-		return grpcServerFault(code)
+		return vocab.GRPCServerFault(code)
 	}
 	for _, e := range s.Events {
 		if e.Name == "exception" {
@@ -90,17 +92,6 @@ var grpcCodes = map[string]int{
 	"NOT_FOUND": 5, "ALREADY_EXISTS": 6, "PERMISSION_DENIED": 7, "RESOURCE_EXHAUSTED": 8,
 	"FAILED_PRECONDITION": 9, "ABORTED": 10, "OUT_OF_RANGE": 11, "UNIMPLEMENTED": 12,
 	"INTERNAL": 13, "UNAVAILABLE": 14, "DATA_LOSS": 15, "UNAUTHENTICATED": 16,
-}
-
-// grpcServerFault reports whether a gRPC code is a server error by the
-// semantic conventions: UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED,
-// INTERNAL, UNAVAILABLE, DATA_LOSS.
-func grpcServerFault(code int) bool {
-	switch code {
-	case 2, 4, 12, 13, 14, 15:
-		return true
-	}
-	return false
 }
 
 // passesThrough reports whether a span that did not fail gave no verdict

@@ -3,7 +3,6 @@ package instrument
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"github.com/failhop/failhop/instrument/internal/request"
 	"log/slog"
 	"net"
@@ -13,11 +12,8 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
-
-	"github.com/failhop/failhop/vocab"
 )
 
 // Handler wraps next with an otelhttp server span (named and attributed by
@@ -192,17 +188,9 @@ func (s *exchange) setHeaders() {
 			h.Set(TraceResponseHeader, request.FormatTraceResponse(sc))
 		}
 		if !s.publicEdge {
-			h.Set(ErrorHeader, s.errorHeader())
+			h.Set(ErrorHeader, s.Report())
 		}
 	}
-}
-
-// errorHeader tells the caller what the record knows so far.
-func (s *exchange) errorHeader() string {
-	if f, ok := s.Verdict(); ok {
-		return request.FormatErrorHeader(f.Cause, f.Origin())
-	}
-	return request.FormatErrorHeader(vocab.CauseAppError, s.ServerSpanID)
 }
 
 // finish completes a response after the handler returned.
@@ -211,7 +199,7 @@ func (s *exchange) finish() {
 		s.writeSafePage()
 	}
 	if s.status >= 500 {
-		s.markServerSpan()
+		s.MarkServer(s.span, strconv.Itoa(s.status))
 	}
 }
 
@@ -225,24 +213,6 @@ func (s *exchange) writeSafePage() {
 	newErrorPage(s.status, ref).write(s.ResponseWriter, s.header.Get("Accept"))
 }
 
-// markServerSpan writes error.type and the failhop marks of a failed
-// request on the server span (otelhttp sets its status from the code).
-func (s *exchange) markServerSpan() {
-	if !s.span.IsRecording() {
-		return
-	}
-	f, ok := s.Verdict()
-	switch {
-	case !ok:
-		request.MarkOrigin(s.span, vocab.CauseAppError)
-	case f.SpanID == s.ServerSpanID:
-		return // RecordError or the panic handler marked it, with error.type
-	default:
-		request.MarkPropagated(s.span, f)
-	}
-	s.span.SetAttributes(semconv.ErrorTypeKey.String(strconv.Itoa(s.status)))
-}
-
 // recoverPanic records a panic on the server span and answers 500 if the
 // status line has not gone out; otherwise it aborts the response, so that
 // the client sees a broken answer rather than a truncated success.
@@ -250,24 +220,10 @@ func (s *exchange) recoverPanic(v any, r *http.Request) {
 	if v == http.ErrAbortHandler {
 		panic(v)
 	}
-	err, ok := v.(error)
-	if !ok {
-		err = fmt.Errorf("%v", v)
-	}
-	errorType := semconv.ErrorTypeKey.String(string(vocab.CausePanic))
-	if ok {
-		errorType = semconv.ErrorType(err)
-	}
 	stack := debug.Stack()
+	err := s.RecordPanic(s.span, v)
 	slog.ErrorContext(s, "failhop: recovered panic", "method", r.Method, "path", r.URL.Path,
 		"panic", err.Error(), "stack", string(stack))
-	if s.span.IsRecording() {
-		s.span.RecordError(err, trace.WithStackTrace(true))
-		s.span.SetStatus(codes.Error, "panic: "+err.Error())
-		s.span.SetAttributes(errorType)
-		request.MarkOrigin(s.span, vocab.CausePanic)
-	}
-	s.Add(request.Failure{SpanID: s.ServerSpanID, Cause: vocab.CausePanic, Err: err})
 	if s.sent {
 		panic(http.ErrAbortHandler)
 	}

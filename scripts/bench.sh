@@ -19,17 +19,20 @@ benchstat=(go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9
 # the load drifts, and interleaving spreads the drift over all libraries
 # alike instead of favouring whichever ran in a quiet minute.
 go test -c -o "$out/instrument.test" ./instrument
+go test -c -o "$out/instrumentgrpc.test" ./instrument/instrumentgrpc
 (cd integration && go test -c -o "../$out/integration.test" .)
 : > "$out/http.txt"
 : > "$out/sql.txt"
-echo "bench.sh: HTTP and SQL (against XSAM/otelsql) benchmarks, $count rounds (about 3 minutes)..." >&2
+: > "$out/grpc.txt"
+echo "bench.sh: HTTP, gRPC and SQL (against XSAM/otelsql) benchmarks, $count rounds (about 4 minutes)..." >&2
 for i in $(seq "$count"); do
 	echo "bench.sh: round $i/$count" >&2
 	(cd instrument && "../$out/instrument.test" -test.run '^$' -test.bench '^Benchmark(Handler|Transport)$' -test.benchmem) >> "$out/http.txt"
+	(cd instrument/instrumentgrpc && "../../$out/instrumentgrpc.test" -test.run '^$' -test.bench '^BenchmarkUnary$' -test.benchmem) >> "$out/grpc.txt"
 	(cd integration && "../$out/integration.test" -test.run '^$' -test.bench '^BenchmarkSQL' -test.benchmem) >> "$out/sql.txt"
 done
 
-for f in http sql; do
+for f in http grpc sql; do
 	echo
 	echo "== $f (benchstat -col /lib) =="
 	"${benchstat[@]}" -col /lib "$out/$f.txt"

@@ -17,6 +17,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -293,4 +294,76 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// recordContext is a context carrying a Record, in one allocation.
+type recordContext struct {
+	context.Context
+	Record
+}
+
+func (c *recordContext) Value(key any) any {
+	if key == (RecordKey{}) {
+		return &c.Record
+	}
+	return c.Context.Value(key)
+}
+
+// WithRecord returns ctx with a new Record for the server span in ctx.
+func WithRecord(ctx context.Context) (context.Context, *Record) {
+	c := &recordContext{Context: ctx}
+	c.ServerSpanID = trace.SpanFromContext(ctx).SpanContext().SpanID()
+	return c, &c.Record
+}
+
+// MarkServer writes the marks of a failed request on its server span,
+// with errorType as error.type: the origin (app_error) when nothing under
+// it failed, propagated from the record's verdict otherwise. A span that
+// marked itself (a panic, RecordError) keeps its own marks.
+func (r *Record) MarkServer(span trace.Span, errorType string) {
+	if !span.IsRecording() {
+		return
+	}
+	f, ok := r.Verdict()
+	switch {
+	case !ok:
+		MarkOrigin(span, vocab.CauseAppError)
+	case f.SpanID == r.ServerSpanID:
+		return
+	default:
+		MarkPropagated(span, f)
+	}
+	span.SetAttributes(semconv.ErrorTypeKey.String(errorType))
+}
+
+// Report is the Failhop-Error value a failed server tells its caller:
+// the record's verdict, else the server span as the origin of an app_error.
+func (r *Record) Report() string {
+	if f, ok := r.Verdict(); ok {
+		return FormatErrorHeader(f.Cause, f.Origin())
+	}
+	return FormatErrorHeader(vocab.CauseAppError, r.ServerSpanID)
+}
+
+// RecordPanic records a recovered panic value v on the server span: the
+// exception with its stack, status Error, error.type (the panic value's
+// type, or "panic"), the origin mark; and reports it to r. It returns the
+// panic as an error.
+func (r *Record) RecordPanic(span trace.Span, v any) error {
+	err, isErr := v.(error)
+	if !isErr {
+		err = fmt.Errorf("%v", v)
+	}
+	if span.IsRecording() {
+		errorType := semconv.ErrorTypeKey.String(string(vocab.CausePanic))
+		if isErr {
+			errorType = semconv.ErrorType(err)
+		}
+		span.RecordError(err, trace.WithStackTrace(true))
+		span.SetStatus(codes.Error, "panic: "+err.Error())
+		span.SetAttributes(errorType)
+		MarkOrigin(span, vocab.CausePanic)
+	}
+	r.Add(Failure{SpanID: r.ServerSpanID, Cause: vocab.CausePanic, Err: err})
+	return err
 }
