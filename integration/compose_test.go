@@ -72,7 +72,7 @@ func configEnv(t *testing.T, path string) map[string]bool {
 
 func TestComposeServices(t *testing.T) {
 	p, root := loadCompose(t)
-	want := []string{"collector", "gateway", "inventory", "jaeger", "orders", "payments"}
+	want := []string{"collector", "gateway", "inventory", "jaeger", "orders", "payments", "shipping"}
 	if got := p.ServiceNames(); !slices.Equal(sortedCopy(got), want) {
 		t.Fatalf("services %v, want %v", got, want)
 	}
@@ -146,7 +146,7 @@ func TestComposeServices(t *testing.T) {
 		}
 	})
 
-	for _, name := range []string{"gateway", "orders", "inventory", "payments"} {
+	for _, name := range []string{"gateway", "orders", "inventory", "payments", "shipping"} {
 		t.Run(name, func(t *testing.T) {
 			s := p.Services[name]
 			if s.Build == nil || s.Build.Dockerfile != "examples/Dockerfile" || s.Build.Args["SERVICE"] == nil || *s.Build.Args["SERVICE"] != name {
@@ -173,6 +173,15 @@ func TestComposeServices(t *testing.T) {
 				}
 				if _, ok := s.DependsOn[peer]; !ok {
 					t.Errorf("does not depend on %s, which it calls", peer)
+				}
+			}
+			// A gRPC peer is named by host:port.
+			if a := env(s, "SHIPPING_ADDR"); a != "" {
+				if want := "shipping" + env(p.Services["shipping"], "ADDR"); a != want {
+					t.Errorf("SHIPPING_ADDR = %q, want %q", a, want)
+				}
+				if _, ok := s.DependsOn["shipping"]; !ok {
+					t.Error("does not depend on shipping, which it calls")
 				}
 			}
 		})

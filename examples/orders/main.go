@@ -4,7 +4,8 @@
 //	POST /orders  {"item_id":1,"qty":2,"amount_cents":1800} -> 201 {"order_id":"...","charge_id":"..."}
 //
 // To place an order it reserves the items at inventory (POST /reserve, with
-// the INVENTORY_TIMEOUT deadline), records the order, and charges it at
+// the INVENTORY_TIMEOUT deadline), books the delivery at shipping (gRPC
+// /shop.Shipping/Book at SHIPPING_ADDR), records the order, and charges it at
 // payments (POST /charge, with PAYMENTS_TIMEOUT per attempt and one retry),
 // authenticated with PAYMENTS_API_KEY.
 package main
@@ -27,9 +28,15 @@ import (
 	"syscall"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/structpb"
+
 	"github.com/failhop/failhop/examples/internal/demo"
 	"github.com/failhop/failhop/exporters"
 	"github.com/failhop/failhop/instrument"
+	"github.com/failhop/failhop/instrument/instrumentgrpc"
 	"github.com/failhop/failhop/tracelog"
 	"github.com/failhop/failhop/vocab"
 )
@@ -99,6 +106,20 @@ func run(addr, dataDir string) error {
 	// which service it was for.
 	s.inventory = &http.Client{Transport: instrument.Transport(nil, instrument.WithPeerService("inventory"))}
 	s.payments = &http.Client{Transport: instrument.Transport(nil, instrument.WithPeerService("payments"))}
+	// gRPC calls, the same way: a client span each (one per attempt),
+	// marked when it fails. A booking that finds shipping unavailable is
+	// tried again, twice, and the connection to a restarted shipping comes
+	// back within a second.
+	if s.shipping, err = grpc.NewClient(demo.Getenv("SHIPPING_ADDR", "127.0.0.1:8084"),
+		append(instrumentgrpc.DialOptions(instrument.WithPeerService("shipping")),
+			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.Config{
+				BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second,
+			}, MinConnectTimeout: time.Second}),
+			grpc.WithDefaultServiceConfig(shippingRetries))...); err != nil {
+		return err
+	}
+	defer s.shipping.Close()
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
@@ -130,6 +151,7 @@ func serve(ctx context.Context, srv *http.Server) error {
 type server struct {
 	db                  *sql.DB
 	inventory, payments *http.Client
+	shipping            *grpc.ClientConn
 
 	inventoryURL, paymentsURL string
 	paymentsKey               string
@@ -162,7 +184,13 @@ func (s *server) placeOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// 2. Record the order.
+	// 2. Book the delivery.
+	if err := s.book(ctx, req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+
+	// 3. Record the order.
 	id := "ord_" + strings.ToLower(rand.Text()[:12])
 	if _, err := s.db.ExecContext(ctx,
 		"INSERT INTO orders (id, item_id, qty, amount_cents, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -171,7 +199,7 @@ func (s *server) placeOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// 3. Charge it. The order ID is the idempotency key, so a retry never
+	// 4. Charge it. The order ID is the idempotency key, so a retry never
 	// charges twice.
 	chargeID, err := s.charge(ctx, id, req.AmountCents)
 	if err != nil {
@@ -210,6 +238,24 @@ func (s *server) reserve(ctx context.Context, req orderRequest) (int, error) {
 		return resp.StatusCode, nil
 	}
 	return 0, fmt.Errorf("inventory: reserve answered %s", resp.Status)
+}
+
+// shippingRetries is the gRPC service config of the calls to shipping.
+const shippingRetries = `{"methodConfig": [{
+	"name": [{"service": "shop.Shipping"}],
+	"retryPolicy": {"maxAttempts": 3, "initialBackoff": "0.2s", "maxBackoff": "0.5s",
+		"backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}
+}]}`
+
+// book books the delivery at shipping, over gRPC.
+func (s *server) book(ctx context.Context, req orderRequest) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	in, _ := structpb.NewStruct(map[string]any{"item_id": req.ItemID, "qty": req.Qty})
+	if err := s.shipping.Invoke(ctx, "/shop.Shipping/Book", in, new(structpb.Struct)); err != nil {
+		return fmt.Errorf("shipping: %w", err)
+	}
+	return nil
 }
 
 // errPayments says payments answered with a status we cannot retry.

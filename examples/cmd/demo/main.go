@@ -17,7 +17,7 @@
 //
 // It listens on the ports of stack.PortsFromEnv (the variables of
 // collector-config/ move them: JAEGER_QUERY_PORT=..., ...) and the shop's
-// 8080-8083, or with --free-ports (DEMO_FREE_PORTS=1) on free ones. Before
+// 8080-8084, or with --free-ports (DEMO_FREE_PORTS=1) on free ones. Before
 // it starts anything it checks that they are free, and names the process
 // that holds a taken one. Whatever way it ends, it stops what it started.
 package main
@@ -59,7 +59,7 @@ func run() int {
 	jaegerURL := flag.String("jaeger", os.Getenv("JAEGER_URL"), "Jaeger query API of a running pipeline (env JAEGER_URL); empty starts the local one")
 	otlp := flag.String("otlp", cmp.Or(os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"), "http://127.0.0.1:4317"), "with --jaeger: where the services send traces")
 	dbURL := flag.String("database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL; empty for SQLite (env DATABASE_URL)")
-	freePorts := flag.Bool("free-ports", os.Getenv("DEMO_FREE_PORTS") == "1", "listen on free ports instead of the usual ones (8080-8083, 16686, 4317...) (env DEMO_FREE_PORTS=1)")
+	freePorts := flag.Bool("free-ports", os.Getenv("DEMO_FREE_PORTS") == "1", "listen on free ports instead of the usual ones (8080-8084, 16686, 4317...) (env DEMO_FREE_PORTS=1)")
 	once := flag.Bool("once", os.Getenv("DEMO_ONCE") == "1", "exit after the results instead of keeping the stack up (env DEMO_ONCE=1)")
 	dir := flag.String("dir", "", "`directory` of the stack's logs and queue (default .cache/demo in the repository)")
 	verbose := flag.Bool("v", false, "show the services' logs")
@@ -341,7 +341,7 @@ func (r *runner) play(ctx context.Context, sc shop.Scenario, res *result) (err e
 	}
 	defer func() {
 		if sc.Fix != nil {
-			if ferr := sc.Fix(ctx, r.shop); ferr != nil && err == nil {
+			if ferr := r.repair(ctx, sc); ferr != nil && err == nil {
 				err = fmt.Errorf("repairing the shop: %w", ferr)
 			}
 		}
@@ -406,6 +406,30 @@ var traceResponse = regexp.MustCompile(`^00-([0-9a-f]{32})-`)
 // checkout sends GET /checkout?item=N through the gateway, as a user would,
 // with a traceparent of our own so that even a successful request's trace
 // can be found (a failed one's ID also comes back in Traceresponse).
+// repair runs sc's fix, then waits until a checkout succeeds again (a
+// client may take a moment to reconnect to a restarted service).
+func (r *runner) repair(ctx context.Context, sc shop.Scenario) error {
+	if err := sc.Fix(ctx, r.shop); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for {
+		status, traceID, err := r.checkout(ctx, 1)
+		if err == nil && status == http.StatusOK {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			if err == nil {
+				err = fmt.Errorf("checkout answered %d (trace %s)", status, traceID)
+			}
+			return fmt.Errorf("the shop did not recover in 10s: %w", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
 func (r *runner) checkout(ctx context.Context, item int) (status int, traceID string, err error) {
 	var tid [16]byte
 	var sid [8]byte

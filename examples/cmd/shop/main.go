@@ -1,7 +1,7 @@
-// Command shop runs the demo shop: it builds the four services and starts
+// Command shop runs the demo shop: it builds the five services and starts
 // them as separate processes, then waits for Ctrl-C and stops them.
 //
-//	go run ./cmd/shop                       # SQLite, ports 8080-8083
+//	go run ./cmd/shop                       # SQLite, ports 8080-8084
 //	DATABASE_URL=postgres://... go run ./cmd/shop
 //	curl -i 'http://127.0.0.1:8080/checkout?item=1'
 //

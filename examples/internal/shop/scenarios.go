@@ -90,6 +90,18 @@ var Scenarios = []Scenario{
 		WantHop: "inventory → DB", WantCause: "db_error", WantVersion: "2.0.0",
 	},
 	{
+		Name: "grpc-panic", Summary: "shipping 1.1.0 panics on a nil map: orders' gRPC call gets INTERNAL",
+		Item: 1, WantStatus: 502,
+		Break: restart("shipping", "SERVICE_VERSION=1.1.0", "SHIPPING_PANIC=1"), Fix: restart("shipping"),
+		WantHop: "orders → shipping", WantCause: "panic", WantVersion: "1.1.0",
+	},
+	{
+		Name: "grpc-down", Summary: "shipping is stopped: orders' gRPC calls find no server",
+		Item: 1, WantStatus: 502,
+		Break: stop("shipping"), Fix: restart("shipping"),
+		WantHop: "orders → shipping", WantCause: "peer_unreachable",
+	},
+	{
 		Name: "retry-recovered", Summary: "payments fails the first attempt: orders retries, the user gets 200",
 		Item: 1, WantStatus: 200,
 		Break: restart("payments", "PAYMENTS_FAIL_FIRST=1"), Fix: restart("payments"),

@@ -1,5 +1,6 @@
-// Package shop runs the demo shop: the four services as child processes,
-// built from this module, talking real HTTP to each other. The shop command
+// Package shop runs the demo shop: the five services as child processes,
+// built from this module, talking real HTTP (and gRPC, orders to shipping)
+// to each other. The shop command
 // (cmd/shop), the scenario runner (cmd/demo) and the tests use it.
 package shop
 
@@ -25,7 +26,7 @@ import (
 
 // Services lists the shop's services, each a package of this module, in
 // the order they start (the callees first).
-var Services = []string{"payments", "inventory", "orders", "gateway"}
+var Services = []string{"payments", "inventory", "shipping", "orders", "gateway"}
 
 // DefaultAddrs are the services' listen addresses.
 var DefaultAddrs = map[string]string{
@@ -33,6 +34,7 @@ var DefaultAddrs = map[string]string{
 	"orders":    "127.0.0.1:8081",
 	"inventory": "127.0.0.1:8082",
 	"payments":  "127.0.0.1:8083",
+	"shipping":  "127.0.0.1:8084",
 }
 
 // DefaultPorts returns the ports of DefaultAddrs, for a check before
@@ -212,6 +214,7 @@ func (s *Shop) env(name string, extra []string) []string {
 		"ORDERS_URL="+s.URL("orders"),
 		"INVENTORY_URL="+s.URL("inventory"),
 		"PAYMENTS_URL="+s.URL("payments"),
+		"SHIPPING_ADDR="+s.addrs["shipping"],
 		"PAYMENTS_API_KEY="+APIKey,
 	)
 	if s.cfg.DatabaseURL != "" {
