@@ -107,7 +107,9 @@ var shippingService = grpc.ServiceDesc{
 			if err := dec(in); err != nil {
 				return nil, err
 			}
-			book := func(ctx context.Context, req any) (any, error) { return srv.(*shipper).book(ctx, req.(*structpb.Struct)) }
+			book := func(ctx context.Context, req any) (any, error) {
+				return srv.(*shipper).book(ctx, req.(*structpb.Struct))
+			}
 			if interceptor == nil {
 				return book(ctx, in)
 			}
