@@ -50,13 +50,20 @@ func (r *recorder) options(extra ...instrument.Option) []instrument.Option {
 	return append([]instrument.Option{instrument.WithTracerProvider(r.tp), instrument.WithPropagators(propagation.TraceContext{})}, extra...)
 }
 
-// span returns the only ended span of kind; it fails otherwise.
+// span returns the only ended span of kind, waiting a little for it (a
+// server span ends after its answer went out); it fails otherwise.
 func (r *recorder) span(t testing.TB, kind trace.SpanKind) sdktrace.ReadOnlySpan {
 	t.Helper()
 	var found []sdktrace.ReadOnlySpan
-	for _, s := range r.Ended() {
-		if s.SpanKind() == kind {
-			found = append(found, s)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		found = found[:0]
+		for _, s := range r.Ended() {
+			if s.SpanKind() == kind {
+				found = append(found, s)
+			}
+		}
+		if len(found) > 0 || time.Now().After(deadline) {
+			break
 		}
 	}
 	if len(found) != 1 {
