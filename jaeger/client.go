@@ -17,6 +17,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -211,6 +212,23 @@ func (c *Client) FindTraces(ctx context.Context, q Query) ([]*analyzer.Trace, er
 	return traces, nil
 }
 
+// Services lists the services Jaeger has spans of (/api/services), sorted.
+func (c *Client) Services(ctx context.Context) ([]string, error) {
+	status, body, err := c.get(ctx, "/api/services", nil)
+	if err != nil {
+		return nil, err
+	}
+	var resp struct {
+		Data []string `json:"data"`
+	}
+	derr := json.Unmarshal(body, &resp)
+	if status != http.StatusOK || derr != nil {
+		return nil, c.badResponse("/api/services", status, body, derr)
+	}
+	slices.Sort(resp.Data)
+	return resp.Data, nil
+}
+
 // get sends GET base+path?query and returns the status and body.
 func (c *Client) get(ctx context.Context, path string, query url.Values) (int, []byte, error) {
 	u := c.base() + path
@@ -288,4 +306,52 @@ func snippet(body []byte) string {
 func isJSON(body []byte) bool {
 	s := strings.TrimSpace(string(body))
 	return s != "" && (s[0] == '{' || s[0] == '[')
+}
+
+// Failures are the failed requests among recent traces, grouped by the hop
+// that broke them: what `failhop errors` and `failhop serve` show.
+type Failures struct {
+	Traces int              `json:"traces"` // recent traces looked at
+	Failed int              `json:"failed"` // of those, requests that failed
+	Groups []analyzer.Group `json:"groups"` // the failed ones by failing hop, the most frequent first
+}
+
+// FindFailures finds the recent traces of q.Service (as FindTraces does),
+// or of every service Jaeger knows when q.Service is "" (q.Limit traces
+// of each, a trace counted once), analyzes them and groups the failed
+// ones by failing hop (analyzer.Summarize). q.Tags must be empty: every
+// trace is fetched and the analyzer decides which ones failed (Jaeger v2's
+// memory store mishandles an error=true filter: it compares the tag's
+// string value as a bool).
+func (c *Client) FindFailures(ctx context.Context, q Query) (Failures, error) {
+	services := []string{q.Service}
+	if q.Service == "" {
+		var err error
+		if services, err = c.Services(ctx); err != nil {
+			return Failures{}, err
+		}
+	}
+	seen := map[string]bool{}
+	var reports []analyzer.Report
+	for _, s := range services {
+		q.Service = s
+		traces, err := c.FindTraces(ctx, q)
+		if err != nil {
+			return Failures{}, err
+		}
+		for _, t := range traces {
+			if seen[t.TraceID] {
+				continue
+			}
+			seen[t.TraceID] = true
+			reports = append(reports, analyzer.Analyze(t))
+		}
+	}
+	f := Failures{Traces: len(reports), Groups: analyzer.Summarize(reports)}
+	for _, r := range reports {
+		if r.Failed {
+			f.Failed++
+		}
+	}
+	return f, nil
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/internal/render"
 	"github.com/failhop/failhop/jaeger"
 )
@@ -35,23 +34,11 @@ func runErrors(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageError{"--since and --limit must be positive"}
 	}
 
-	// No error=true tag filter: Jaeger v2's memory store mishandles it
-	// (it compares the tag's string value as a bool), so every recent trace
-	// is fetched and the analyzer decides which ones failed.
-	traces, err := jaeger.New(c.jaeger).FindTraces(ctx, jaeger.Query{Service: service, Since: since, Limit: limit})
+	f, err := jaeger.New(c.jaeger).FindFailures(ctx, jaeger.Query{Service: service, Since: since, Limit: limit})
 	if err != nil {
 		return err
 	}
-	rep := render.ErrorsReport{Service: service, Since: since.String(), Traces: len(traces)}
-	reports := make([]analyzer.Report, 0, len(traces))
-	for _, t := range traces {
-		r := analyzer.Analyze(t)
-		if r.Failed {
-			rep.Failed++
-		}
-		reports = append(reports, r)
-	}
-	rep.Groups = analyzer.Summarize(reports)
+	rep := render.ErrorsReport{Service: service, Since: since.String(), Failures: f}
 	if c.json {
 		return json.NewEncoder(stdout).Encode(rep)
 	}

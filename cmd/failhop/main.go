@@ -38,6 +38,7 @@ Usage:
   failhop why [flags] <trace-id>        analyze a trace stored in Jaeger
   failhop why [flags] --file FILE       analyze traces saved as JSON (Jaeger or OTLP)
   failhop errors --service S [flags]    recent failed traces of a service, grouped by failing hop
+  failhop serve [flags]                 a web page of the failed requests and their traces
 
 Run 'failhop <command> --help' for the flags of a command.
 The Jaeger query URL comes from --jaeger, else $FAILHOP_JAEGER_URL, else ` + defaultQuery + `.
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runWhy(ctx, args[1:], stdout, stderr)
 	case "errors":
 		err = runErrors(ctx, args[1:], stdout, stderr)
+	case "serve":
+		err = runServe(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

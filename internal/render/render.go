@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/jaeger"
 )
 
 // maxStackLines is how much of a stack the text output shows; --json has
@@ -294,11 +295,9 @@ func suffix(reason string) string {
 // ErrorsReport is a service's recent failures, grouped by failing hop:
 // what `failhop errors` prints (as JSON with --json).
 type ErrorsReport struct {
-	Service string           `json:"service"`
-	Since   string           `json:"since"`
-	Traces  int              `json:"traces"` // recent traces of the service looked at
-	Failed  int              `json:"failed"` // of those, requests that failed
-	Groups  []analyzer.Group `json:"groups"`
+	Service string `json:"service"`
+	Since   string `json:"since"`
+	jaeger.Failures
 }
 
 // Errors prints a service's failures grouped by failing hop, the most
@@ -314,7 +313,7 @@ func (p *Printer) Errors(rep ErrorsReport) {
 	for _, g := range rep.Groups {
 		p.line("")
 		p.line("%s %s  %s", p.paint(bold, fmt.Sprintf("%4d×", g.Count)), p.paint(red, g.Description), g.Cause)
-		p.field("versions", versions(g.Versions))
+		p.field("versions", Versions(g.Versions))
 		p.field("seen", fmt.Sprintf("%s – %s", g.FirstSeen.UTC().Format("2006-01-02 15:04:05"), g.LastSeen.UTC().Format("15:04:05 MST")))
 		p.field("hint", g.Hint)
 		for _, id := range g.TraceIDs {
@@ -323,9 +322,9 @@ func (p *Printer) Errors(rep ErrorsReport) {
 	}
 }
 
-// versions lists the versions of a group, the most frequent first, so that
+// Versions lists the versions of a group, the most frequent first, so that
 // a bad deploy stands out.
-func versions(v map[string]int) string {
+func Versions(v map[string]int) string {
 	keys := slices.Collect(maps.Keys(v))
 	slices.SortFunc(keys, func(a, b string) int {
 		if v[a] != v[b] {

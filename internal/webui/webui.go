@@ -1,0 +1,215 @@
+// Package webui is the page `failhop serve` serves: failed requests grouped
+// by the hop that broke them, and each trace opened on its answer (the
+// path to the origin, the cause, the hint, the stack, a waterfall of its
+// spans). It reads Jaeger's query API and answers with the analyzer the
+// CLI uses, so the page and `failhop why`/`errors` agree. It is read-only;
+// every string from a span goes through html/template's escaping, and the
+// Content-Security-Policy allows nothing but the page's own files.
+package webui
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/internal/render"
+	"github.com/failhop/failhop/jaeger"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// Windows are the time windows the front page offers.
+var Windows = []time.Duration{5 * time.Minute, 15 * time.Minute, time.Hour, 6 * time.Hour}
+
+// maxTracesPerService bounds what the front page fetches of each service.
+const maxTracesPerService = 500
+
+// Server serves the pages over a Jaeger query API.
+type Server struct {
+	jaeger   *jaeger.Client
+	jaegerUI string // base URL of Jaeger's UI, for links
+	pages    map[string]*template.Template
+}
+
+// New returns a Server reading from c, linking to Jaeger's UI at jaegerUI
+// (its query API's URL when it serves the UI too).
+func New(c *jaeger.Client, jaegerUI string) *Server {
+	s := &Server{jaeger: c, jaegerUI: strings.TrimRight(jaegerUI, "/"), pages: map[string]*template.Template{}}
+	funcs := template.FuncMap{"ms": ms, "pct": pct, "since": since, "join": strings.Join, "versions": render.Versions, "window": window}
+	for _, page := range []string{"index", "trace", "error"} {
+		s.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+page+".html"))
+	}
+	return s
+}
+
+// Handler returns the routes: the pages, their JSON under /api/, the
+// static files and /healthz.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.index)
+	mux.HandleFunc("GET /trace/{id}", s.trace)
+	mux.HandleFunc("GET /trace", s.search)
+	mux.HandleFunc("GET /api/failures", s.apiFailures)
+	mux.HandleFunc("GET /api/traces/{id}", s.apiTrace)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	static, _ := fs.Sub(staticFiles, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	return secure(mux)
+}
+
+// secure sets the headers that keep the page to itself: no script, style,
+// image or connection but its own, no framing, no sniffing, no referrer.
+func secure(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// indexPage is the front page's data.
+type indexPage struct {
+	Window   time.Duration
+	Windows  []time.Duration
+	Service  string
+	Services []string
+	Failures jaeger.Failures
+	Down     string // why Jaeger could not be read; "" if it could
+	JaegerUI string
+}
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	p := indexPage{Window: 15 * time.Minute, Windows: Windows, Service: r.URL.Query().Get("service"), JaegerUI: s.jaegerUI}
+	if d, err := time.ParseDuration(r.URL.Query().Get("since")); err == nil && slices.Contains(Windows, d) {
+		p.Window = d
+	}
+	var err error
+	if p.Services, err = s.jaeger.Services(r.Context()); err == nil {
+		if p.Service != "" && !slices.Contains(p.Services, p.Service) {
+			p.Service = ""
+		}
+		p.Failures, err = s.jaeger.FindFailures(r.Context(), jaeger.Query{Service: p.Service, Since: p.Window, Limit: maxTracesPerService})
+	}
+	if err != nil {
+		p.Down = err.Error()
+		slog.WarnContext(r.Context(), "failhop serve: reading Jaeger", "err", err)
+	}
+	s.render(w, http.StatusOK, "index", p)
+}
+
+// search opens the trace a user quotes: its ID, or the traceresponse value
+// the safe error page shows ("00-<trace id>-<span id>-01").
+func (s *Server) search(w http.ResponseWriter, r *http.Request) {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if parts := strings.Split(q, "-"); len(parts) == 4 {
+		q = parts[1]
+	}
+	id, err := jaeger.TraceID(q)
+	if err != nil {
+		s.render(w, http.StatusBadRequest, "error", errorPage{Title: "Not a trace ID", Message: "Give a trace ID (1 to 32 hex digits) or the reference an error page shows (00-<trace id>-<span id>-01)."})
+		return
+	}
+	http.Redirect(w, r, "/trace/"+id, http.StatusSeeOther)
+}
+
+// tracePage is a trace page's data.
+type tracePage struct {
+	Report    analyzer.Report
+	Rows      []row
+	JaegerURL string // the trace in Jaeger's UI, its origin span selected
+	JSONURL   string
+}
+
+type errorPage struct {
+	Title, Message string
+}
+
+func (s *Server) trace(w http.ResponseWriter, r *http.Request) {
+	tr, status, msg := s.fetch(r)
+	if tr == nil {
+		s.render(w, status, "error", errorPage{Title: http.StatusText(status), Message: msg})
+		return
+	}
+	rep := analyzer.Analyze(tr)
+	p := tracePage{Report: rep, Rows: waterfall(tr, rep), JSONURL: "/api/traces/" + tr.TraceID,
+		JaegerURL: s.jaegerUI + "/trace/" + tr.TraceID}
+	if len(rep.Hops) > 0 {
+		p.JaegerURL += "?uiFind=" + rep.Hops[0].SpanID
+	}
+	s.render(w, http.StatusOK, "trace", p)
+}
+
+// fetch gets the trace of the request's {id}, or says why not: the
+// status to answer and a message.
+func (s *Server) fetch(r *http.Request) (*analyzer.Trace, int, string) {
+	id, err := jaeger.TraceID(r.PathValue("id"))
+	if err != nil {
+		return nil, http.StatusBadRequest, "Not a trace ID: want 1 to 32 hex digits."
+	}
+	tr, err := s.jaeger.Trace(r.Context(), id)
+	switch {
+	case errors.Is(err, jaeger.ErrNotFound):
+		return nil, http.StatusNotFound, "Jaeger has no trace " + id + " (yet: the collector holds a trace for its decision wait, 10 s by default)."
+	case err != nil:
+		return nil, http.StatusBadGateway, err.Error()
+	}
+	return tr, 0, ""
+}
+
+func (s *Server) apiFailures(w http.ResponseWriter, r *http.Request) {
+	since, err := time.ParseDuration(r.URL.Query().Get("since"))
+	if err != nil || since <= 0 {
+		since = 15 * time.Minute
+	}
+	f, err := s.jaeger.FindFailures(r.Context(), jaeger.Query{Service: r.URL.Query().Get("service"), Since: since, Limit: maxTracesPerService})
+	if err != nil {
+		writeJSON(w, http.StatusBadGateway, map[string]string{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Service string `json:"service"`
+		Since   string `json:"since"`
+		jaeger.Failures
+	}{r.URL.Query().Get("service"), since.String(), f})
+}
+
+func (s *Server) apiTrace(w http.ResponseWriter, r *http.Request) {
+	tr, status, msg := s.fetch(r)
+	if tr == nil {
+		writeJSON(w, status, map[string]string{"error": msg})
+		return
+	}
+	writeJSON(w, http.StatusOK, analyzer.Analyze(tr)) // as failhop why --json prints it
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (s *Server) render(w http.ResponseWriter, status int, page string, data any) {
+	var b strings.Builder
+	if err := s.pages[page].Execute(&b, data); err != nil {
+		slog.Error("failhop serve: rendering", "page", page, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(b.String()))
+}
