@@ -26,7 +26,9 @@ func TestServe(t *testing.T) {
 	ctx, stop := context.WithCancel(t.Context())
 	var out, errOut syncbuf.Buffer
 	done := make(chan int)
-	go func() { done <- run(ctx, []string{"serve", "--listen", addr, "--jaeger", "http://127.0.0.1:1"}, &out, &errOut) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--listen", addr, "--jaeger", "http://127.0.0.1:1"}, &out, &errOut)
+	}()
 	var body string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		resp, err := http.Get("http://" + addr + "/")
