@@ -20,7 +20,7 @@ stack: bin/jaeger bin/failhop-collector ## run Jaeger and the failhop collector 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop ## run every test (starts a private PostgreSQL, see scripts/postgres.sh)
+test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop ## run every test (starts a private PostgreSQL, see scripts/postgres.sh; installs Chromium if absent, scripts/chromium.sh)
 	$(GO) test -count=1 ./...
 	@echo "the analyzer and the common rule (deepest error span with no error child) on every trace fixture:"
 	@set -o pipefail; $(GO) test -count=1 -run '^TestScore$$' -v ./analyzer | grep -o 'score: .*'
@@ -29,9 +29,9 @@ test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop ## r
 	set -o pipefail; cd collector && $(GO) test -count=1 -v ./pipelinetest 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'
 
 	dsn="$$(scripts/postgres.sh)" && cd integration && FAILHOP_TEST_POSTGRES_DSN="$$dsn" $(GO) test -count=1 ./...
-	@echo "the demo shop on SQLite, then on PostgreSQL:"
-	cd examples && $(GO) test -count=1 ./...
-	dsn="$$(scripts/postgres.sh)" && cd examples && FAILHOP_TEST_POSTGRES_DSN="$$dsn" $(GO) test -count=1 ./...
+	@echo "the demo shop on SQLite, then on PostgreSQL (with its page in Chromium, see scripts/chromium.sh):"
+	chromium="$$(scripts/chromium.sh)" && cd examples && FAILHOP_TEST_CHROMIUM="$$chromium" $(GO) test -count=1 ./...
+	dsn="$$(scripts/postgres.sh)" && chromium="$$(scripts/chromium.sh)" && cd examples && FAILHOP_TEST_POSTGRES_DSN="$$dsn" FAILHOP_TEST_CHROMIUM="$$chromium" $(GO) test -count=1 ./...
 
 jaeger: bin/jaeger ## build bin/jaeger (Jaeger v2.12.0 from tools/go.mod; ~3 min the first time)
 bin/jaeger: tools/go.mod tools/go.sum

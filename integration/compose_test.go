@@ -72,7 +72,7 @@ func configEnv(t *testing.T, path string) map[string]bool {
 
 func TestComposeServices(t *testing.T) {
 	p, root := loadCompose(t)
-	want := []string{"collector", "gateway", "inventory", "jaeger", "orders", "payments", "shipping"}
+	want := []string{"collector", "failhop", "gateway", "inventory", "jaeger", "orders", "payments", "shipping"}
 	if got := p.ServiceNames(); !slices.Equal(sortedCopy(got), want) {
 		t.Fatalf("services %v, want %v", got, want)
 	}

@@ -14,10 +14,6 @@ import (
 	"github.com/failhop/failhop/jaeger"
 )
 
-// defaultListen is where `failhop serve` listens: loopback, next to
-// Jaeger's UI port.
-const defaultListen = "127.0.0.1:16680"
-
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var (
 		c        commonFlags
@@ -25,7 +21,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		jaegerUI string
 	)
 	fs := newFlagSet("serve", "failhop serve [--listen ADDR] [--jaeger URL] [--jaeger-ui URL]", &c)
-	fs.StringVar(&listen, "listen", defaultListen, "`address` to serve the page on")
+	fs.StringVar(&listen, "listen", webui.DefaultAddr, "`address` to serve the page on")
 	fs.StringVar(&jaegerUI, "jaeger-ui", "", "Jaeger UI `URL` the page links traces to (default: the --jaeger URL)")
 	operands, err := parse(fs, args, stdout)
 	if err != nil {

@@ -176,7 +176,7 @@ func block(t *testing.T, blocks []docBlock, file, first string) docBlock {
 // one of them is taken.
 func TestDocs(t *testing.T) {
 	blocks := readDocBlocks(t)
-	for _, port := range []int{4317, 4318, 13133, 14317, 14318, 14269, 16685, 16686, 8080, 8081, 8082, 8083, 8084, 23133, 24317, 33133, 34317} {
+	for _, port := range []int{4317, 4318, 13133, 14317, 14318, 14269, 16680, 16685, 16686, 8080, 8081, 8082, 8083, 8084, 23133, 24317, 33133, 34317} {
 		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err != nil {
 			t.Fatalf("port %d is taken: the documented commands need the documented ports (%v)", port, err)
 		} else {

@@ -205,7 +205,7 @@ func (p *Printer) hop(traceID string, h analyzer.Hop, of int) {
 	p.field("message", h.Message)
 	p.field("path", p.path(h.Path, h.PathOmitted))
 	p.field("hint", h.Hint)
-	p.field("stack", firstLines(trimRecorderFrames(h.Stack), maxStackLines))
+	p.field("stack", firstLines(TrimRecorderFrames(h.Stack), maxStackLines))
 	p.field("jaeger", fmt.Sprintf("%s/trace/%s?uiFind=%s", p.jaeger, url.PathEscape(traceID), url.QueryEscape(h.SpanID)))
 }
 
@@ -263,9 +263,9 @@ func kindName(k analyzer.Kind) string {
 // frames at the top of a stack are noise to the reader.
 var recorderFrames = []string{"go.opentelemetry.io/otel/sdk/trace.", "github.com/failhop/failhop/instrument.", "runtime/debug.", "panic("}
 
-// trimRecorderFrames drops the frames of recorderFrames from the top of a
+// TrimRecorderFrames drops the frames of recorderFrames from the top of a
 // Go stack trace (each frame is a function line and a file line).
-func trimRecorderFrames(stack string) string {
+func TrimRecorderFrames(stack string) string {
 	lines := strings.Split(stack, "\n")
 	if len(lines) < 3 || !strings.HasPrefix(lines[0], "goroutine ") {
 		return stack

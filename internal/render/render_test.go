@@ -8,10 +8,10 @@ func TestTrimRecorderFrames(t *testing.T) {
 		"github.com/failhop/failhop/instrument.RecordError({0x1}, {0x2})\n\t/instrument/record.go:187 +0x12d\n" +
 		"main.reserve({0x1}, 0x2)\n\t/src/inventory/main.go:37 +0x1ad\n"
 	want := "goroutine 39 [running]:\nmain.reserve({0x1}, 0x2)\n\t/src/inventory/main.go:37 +0x1ad\n"
-	if got := trimRecorderFrames(stack); got != want {
+	if got := TrimRecorderFrames(stack); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
-	if got := trimRecorderFrames("not a stack"); got != "not a stack" {
+	if got := TrimRecorderFrames("not a stack"); got != "not a stack" {
 		t.Errorf("changed a non-stack: %q", got)
 	}
 }

@@ -120,9 +120,6 @@ func ms(d time.Duration) string {
 	return fmt.Sprintf("%d µs", d.Microseconds())
 }
 
-// pct formats a percentage for a CSS length.
-func pct(f float64) string { return fmt.Sprintf("%.2f%%", f) }
-
 // since formats how long ago t was.
 func since(t time.Time) string {
 	d := time.Since(t).Round(time.Second)

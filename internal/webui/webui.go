@@ -8,14 +8,20 @@
 package webui
 
 import (
+	"cmp"
+	"context"
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,7 +53,7 @@ type Server struct {
 // (its query API's URL when it serves the UI too).
 func New(c *jaeger.Client, jaegerUI string) *Server {
 	s := &Server{jaeger: c, jaegerUI: strings.TrimRight(jaegerUI, "/"), pages: map[string]*template.Template{}}
-	funcs := template.FuncMap{"ms": ms, "pct": pct, "since": since, "join": strings.Join, "versions": render.Versions, "window": window}
+	funcs := template.FuncMap{"ms": ms, "since": since, "versions": render.Versions, "window": window, "stack": render.TrimRecorderFrames}
 	for _, page := range []string{"index", "trace", "error"} {
 		s.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+page+".html"))
 	}
@@ -212,4 +218,36 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, data any
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(b.String()))
+}
+
+// DefaultAddr is where the page listens unless told otherwise: loopback,
+// next to Jaeger's UI port.
+const DefaultAddr = "127.0.0.1:16680"
+
+// PortEnv moves the page that `make demo` and `make stack` start.
+const PortEnv = "FAILHOP_PAGE_PORT"
+
+// PortFromEnv returns the port of the page that `make demo` and
+// `make stack` start: $FAILHOP_PAGE_PORT, else DefaultAddr's.
+func PortFromEnv() (int, error) {
+	_, def, _ := net.SplitHostPort(DefaultAddr)
+	v := cmp.Or(os.Getenv(PortEnv), def)
+	p, err := strconv.Atoi(v)
+	if err != nil || p < 1 || p > 65535 {
+		return 0, fmt.Errorf("%s=%q is not a port (1-65535)", PortEnv, v)
+	}
+	return p, nil
+}
+
+// Serve serves the page over the Jaeger at jaegerURL (linking to its UI
+// there too) on ln, in the background, until stop is called; stop lets
+// the requests in flight finish.
+func Serve(ln net.Listener, jaegerURL string) (stop func()) {
+	srv := &http.Server{Handler: New(jaeger.New(jaegerURL), jaegerURL).Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}
 }

@@ -206,7 +206,7 @@ func TestRefusesTakenShopPort(t *testing.T) {
 	}
 	defer l.Close()
 	var wereFree []int
-	for _, p := range append(stackPorts(stack.DefaultPorts), 8081, 8082, 8083, 8084) {
+	for _, p := range append(stackPorts(stack.DefaultPorts), 8081, 8082, 8083, 8084, 16680) {
 		if isFree(p) {
 			wereFree = append(wereFree, p)
 		}

@@ -8,16 +8,17 @@
 //	demo all               run all of them
 //
 // By default it starts the local pipeline itself (Jaeger and the failhop
-// collector, see internal/stack) and the shop, prints a table of the
-// results, checks that Jaeger's search for failhop.root_cause=true finds
+// collector, see internal/stack), failhop's page (what failhop serve
+// serves, on 127.0.0.1:16680, FAILHOP_PAGE_PORT moves it) and the shop,
+// prints a table of the results, checks that Jaeger's search for failhop.root_cause=true finds
 // exactly the failing hops, and keeps everything up until Ctrl-C so that
 // you can look around. With --once (or DEMO_ONCE=1) it exits after the
 // table instead, with status 1 if a scenario's answer was wrong. With
 // --jaeger URL it uses a pipeline that is already running.
 //
 // It listens on the ports of stack.PortsFromEnv (the variables of
-// collector-config/ move them: JAEGER_QUERY_PORT=..., ...) and the shop's
-// 8080-8084, or with --free-ports (DEMO_FREE_PORTS=1) on free ones. Before
+// collector-config/ move them: JAEGER_QUERY_PORT=..., ...), the page's and
+// the shop's 8080-8084, or with --free-ports (DEMO_FREE_PORTS=1) on free ones. Before
 // it starts anything it checks that they are free, and names the process
 // that holds a taken one. Whatever way it ends, it stops what it started.
 package main
@@ -31,6 +32,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -47,6 +49,7 @@ import (
 	"github.com/failhop/failhop/examples/internal/shop"
 	"github.com/failhop/failhop/internal/render"
 	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/webui"
 	"github.com/failhop/failhop/jaeger"
 )
 
@@ -103,6 +106,17 @@ func run() int {
 	// Every port the demo listens on must be free before anything starts.
 	const moveAll = "or every port with DEMO_FREE_PORTS=1"
 	shopPorts := shop.DefaultPorts("move it with DEMO_FREE_PORTS=1 (every port of the demo on a free one)")
+	pagePort, err := webui.PortFromEnv()
+	if *freePorts {
+		var free []int
+		if free, err = stack.FreePorts(1); err == nil {
+			pagePort = free[0]
+		}
+	}
+	if err != nil {
+		return failf("%v", err)
+	}
+	shopPorts = append(shopPorts, stack.Port{Port: pagePort, What: "failhop's page", Move: "move it with " + webui.PortEnv + "=..., or every port with DEMO_FREE_PORTS=1"})
 	if *jaegerURL == "" {
 		st, err := startStack(ctx, *freePorts, *dir, shopPorts, moveAll)
 		if err != nil {
@@ -117,6 +131,14 @@ func run() int {
 			return 1
 		}
 	}
+	page, err := servePage(pagePort, *jaegerURL)
+	if err != nil {
+		stack.PrintError(os.Stderr, "demo: ", err)
+		return 1
+	}
+	defer page.Close()
+	fmt.Fprintf(os.Stderr, "demo: failhop's page: %s (the failed requests, by the hop that broke them)\n", page.URL)
+
 	cfg := shop.Config{
 		OTLPEndpoint: *otlp, DatabaseURL: *dbURL, SchemaPrefix: "demo_",
 		FreePorts: *freePorts, Progress: os.Stderr,
@@ -149,6 +171,7 @@ func run() int {
 	}
 	fmt.Printf(`
 Everything is still running. Look around:
+  the page:    %[3]s  (the failed requests by failing hop; click one)
   Jaeger:      %[1]s  (search the tag failhop.root_cause=true; this Jaeger
                build serves the API only: use failhop why, or docker compose
                up for the full UI)
@@ -156,9 +179,24 @@ Everything is still running. Look around:
                bin/failhop errors --jaeger %[1]s --service inventory
   the shop:    curl -i '%[2]s/checkout?item=1'
 Press Ctrl-C to stop.
-`, r.jaegerURL, s.URL("gateway"))
+`, r.jaegerURL, s.URL("gateway"), page.URL)
 	<-ctx.Done()
 	return 0
+}
+
+// page is failhop's page (what failhop serve serves) over the demo's Jaeger.
+type page struct {
+	URL   string
+	Close func()
+}
+
+// servePage starts the page on port of 127.0.0.1.
+func servePage(port int, jaegerURL string) (*page, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return nil, fmt.Errorf("failhop's page: %w (move it with %s=...)", err, webui.PortEnv)
+	}
+	return &page{URL: "http://" + ln.Addr().String() + "/", Close: webui.Serve(ln, jaegerURL)}, nil
 }
 
 // startStack starts Jaeger and the failhop collector, keeping every trace

@@ -59,6 +59,7 @@ func TestScenarios(t *testing.T) {
 	if err := r.checkRootCauseSearch(ctx, results); err != nil {
 		t.Errorf("Jaeger search failhop.root_cause=true: %v", err)
 	}
+	t.Run("page", func(t *testing.T) { checkPage(t, st.JaegerURL, results) })
 	if countHops(results) < 9 {
 		t.Errorf("only %d scenarios had a failing hop", countHops(results))
 	}
