@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,7 +18,6 @@ import (
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/internal/stack"
-	"github.com/failhop/failhop/internal/webui"
 	"github.com/failhop/failhop/jaeger"
 )
 
@@ -26,7 +25,8 @@ import (
 // docs/images (the README shows them) instead of the test's directory.
 const screenshotsEnv = "FAILHOP_UPDATE_SCREENSHOTS"
 
-// checkPage drives a real Chromium against failhop's page over the
+// checkPage drives a real Chromium against failhop's page (bin/failhop
+// serve, run as a user runs it) over the
 // Jaeger that holds the scenarios' traces: the front page lists every
 // failing hop with its cause; clicking a trace of the first group opens
 // its page, whose waterfall marks the origin span the analyzer named; no
@@ -40,8 +40,28 @@ func checkPage(t *testing.T, jaegerURL string, results []result) {
 			t.Fatal("chromium not found: `make test` installs it (scripts/chromium.sh), or set FAILHOP_TEST_CHROMIUM to a Chromium binary")
 		}
 	}
-	srv := httptest.NewServer(webui.New(jaeger.New(jaegerURL), jaegerURL).Handler())
-	defer srv.Close()
+	// The page as users run it: bin/failhop serve.
+	root, err := stack.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(root, "bin", "failhop")
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatal("bin/failhop not found: run `make bin/failhop` (make test does)")
+	}
+	ports, err := stack.FreePorts(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageURL := "http://127.0.0.1:" + strconv.Itoa(ports[0])
+	serve := stack.NewService(stack.Process{
+		Name: "failhop serve", Bin: bin, Args: []string{"serve", "--listen", strings.TrimPrefix(pageURL, "http://"), "--jaeger", jaegerURL},
+		LogFile: filepath.Join(t.TempDir(), "serve.log"), Ready: []string{pageURL + "/healthz"},
+	})
+	if err := serve.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer serve.Stop()
 
 	actx, cancel := chromedp.NewExecAllocator(t.Context(), append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.WindowSize(1280, 900))...)
@@ -81,7 +101,7 @@ func checkPage(t *testing.T, jaegerURL string, results []result) {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
-	step("front page", chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/?since=1h"), chromedp.WaitVisible(chromedp.CSS(`ol.groups li.group`))))
+	step("front page", chromedp.Do(ctx, chromedp.Navigate(pageURL+"/?since=1h"), chromedp.WaitVisible(chromedp.CSS(`ol.groups li.group`))))
 	groups, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`ol.groups`)))
 	step("front page's groups", err)
 	firstHop, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`ol.groups li.group .hop`)))
@@ -119,10 +139,6 @@ func checkPage(t *testing.T, jaegerURL string, results []result) {
 
 	dir := t.TempDir()
 	if os.Getenv(screenshotsEnv) == "1" {
-		root, err := stack.RepoRoot()
-		if err != nil {
-			t.Fatal(err)
-		}
 		dir = filepath.Join(root, "docs", "images")
 	}
 	for name, img := range map[string][]byte{"serve-front.png": front, "serve-trace.png": tracePage} {
