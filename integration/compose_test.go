@@ -76,6 +76,15 @@ func TestComposeServices(t *testing.T) {
 	if got := p.ServiceNames(); !slices.Equal(sortedCopy(got), want) {
 		t.Fatalf("services %v, want %v", got, want)
 	}
+	// Every service built here has its Dockerfile in the repository.
+	for name, s := range p.Services {
+		if s.Build == nil {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(s.Build.Context, s.Build.Dockerfile)); err != nil { // compose-go makes the context absolute
+			t.Errorf("%s: %v", name, err)
+		}
+	}
 	jaeger, collector := p.Services["jaeger"], p.Services["collector"]
 
 	// What each container listens on: its config's defaults, unless the
