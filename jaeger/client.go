@@ -206,10 +206,27 @@ func (c *Client) FindTraces(ctx context.Context, q Query) ([]*analyzer.Trace, er
 		return nil, err
 	}
 	traces, derr := tracejson.Decode(body)
-	if status != http.StatusOK || derr != nil {
+	if status != http.StatusOK || (derr != nil && !onlyNotFound(derr)) {
 		return nil, c.badResponse("/api/traces", status, body, derr)
 	}
-	return traces, nil
+	return traces, nil // with the traces Jaeger found; one it lost in between is no error
+}
+
+// onlyNotFound reports whether err is one or more of Jaeger's "trace not
+// found" entries (a search that found a trace ID whose spans were evicted
+// before it fetched them).
+func onlyNotFound(err error) bool {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		var ae *tracejson.APIError
+		if !errors.As(e, &ae) || !errors.Is(ae, tracejson.ErrNotFound) {
+			return false
+		}
+	}
+	return true
 }
 
 // Services lists the services Jaeger has spans of (/api/services), sorted.

@@ -282,3 +282,18 @@ func TestWaitForTrace(t *testing.T) {
 		t.Errorf("error %v: want ErrNotFound and the deadline's cause", err)
 	}
 }
+
+// A search whose answer also says that one of its traces was not found
+// (evicted between Jaeger's index lookup and its fetch) keeps the traces
+// it has.
+func TestFindTracesPartial(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body := strings.Replace(v1Body, `"errors":null`, `"errors":[{"code":404,"msg":"trace not found","traceID":"beef"}]`, 1)
+		fmt.Fprint(w, body)
+	}))
+	defer srv.Close()
+	traces, err := New(srv.URL).FindTraces(t.Context(), Query{Service: "api"})
+	if err != nil || len(traces) != 1 {
+		t.Fatalf("got %d traces, %v; want the one found and no error", len(traces), err)
+	}
+}

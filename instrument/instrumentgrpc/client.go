@@ -2,6 +2,7 @@ package instrumentgrpc
 
 import (
 	"context"
+	"sync"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel/codes"
@@ -38,9 +39,12 @@ type clientHandler struct {
 	stats.Handler
 }
 
-// call is a client call's context with what came back of it.
+// call is a client call's context with what came back of it. gRPC
+// reports the answer on the connection's reader goroutine and the end of
+// the call on the caller's, hence the lock.
 type call struct {
 	context.Context
+	mu       sync.Mutex
 	answered bool   // the server sent headers or trailers
 	report   string // its ErrorTrailer
 }
@@ -62,12 +66,16 @@ func (h *clientHandler) HandleRPC(ctx context.Context, rs stats.RPCStats) {
 	if c, ok := ctx.Value(callKey{}).(*call); ok {
 		switch rs := rs.(type) {
 		case *stats.InHeader:
+			c.mu.Lock()
 			c.answered = true
+			c.mu.Unlock()
 		case *stats.InTrailer:
+			c.mu.Lock()
 			c.answered = true
 			if v := rs.Trailer.Get(ErrorTrailer); len(v) > 0 {
 				c.report = v[0]
 			}
+			c.mu.Unlock()
 		case *stats.End:
 			if rs.Error != nil {
 				c.mark(rs)
@@ -86,6 +94,10 @@ func (c *call) mark(end *stats.End) {
 	code := status.Code(end.Error)
 	cause := vocab.GRPCClientCause(int(code))
 	self := span.SpanContext().SpanID()
+	c.mu.Lock()
+	answered, report := c.answered, c.report
+	c.mu.Unlock()
+	rc, origin, rerr := request.ParseErrorHeader(report)
 	switch {
 	case cause == vocab.CauseCanceled:
 		// Not an error: end the span here, or otelgrpc would make it one
@@ -94,15 +106,15 @@ func (c *call) mark(end *stats.End) {
 		span.End(trace.WithTimestamp(end.EndTime))
 		request.RecordFrom(c).Add(request.Failure{SpanID: self, Cause: cause, Err: end.Error})
 		return
-	case code == grpccodes.Unavailable && !c.answered:
+	case code == grpccodes.Unavailable && !answered:
 		// No answer: the connection failed.
-	case code == grpccodes.DeadlineExceeded && hasDeadline(c):
-		// Our deadline: the server's is ours too (grpc-timeout), and
-		// may pass a moment before ours, with the server's answer.
-	case c.answered && vocab.GRPCServerFault(int(code)):
-		// The server failed and said so: this call passed it on.
+	case answered && rerr == nil && vocab.GRPCServerFault(int(code)),
+		answered && vocab.GRPCServerFault(int(code)) && !(code == grpccodes.DeadlineExceeded && hasDeadline(c)):
+		// The server failed and said so: this call passed it on, with
+		// the server's origin when it reported one (a deadline that
+		// passed while the server waited on a slow span names that span).
 		f := request.Failure{SpanID: self, Cause: vocab.CauseUpstreamError}
-		if rc, origin, err := request.ParseErrorHeader(c.report); err == nil {
+		if rerr == nil {
 			f.Cause, f.OriginSpanID = rc, origin
 		}
 		span.SetAttributes(semconv.ErrorTypeKey.String(canonical(code)))

@@ -84,7 +84,18 @@ func waterfall(tr *analyzer.Trace, rep analyzer.Report) []row {
 	for _, r := range slices.Backward(roots) {
 		stack = append(stack, frame{r, 0})
 	}
-	for len(stack) > 0 {
+	for len(stack) > 0 || len(rows) < len(byID) {
+		if len(stack) == 0 {
+			// Spans in a cycle of parent links: none of them is a root;
+			// each cycle starts from its first span by start time.
+			rest := make([]*analyzer.Span, 0, len(byID)-len(rows))
+			for _, s := range byID {
+				if !done[s.SpanID] {
+					rest = append(rest, s)
+				}
+			}
+			stack = append(stack, frame{slices.MinFunc(rest, byStart), 0})
+		}
 		f := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if done[f.s.SpanID] {
@@ -93,9 +104,9 @@ func waterfall(tr *analyzer.Trace, rep analyzer.Report) []row {
 		done[f.s.SpanID] = true
 		r := row{Span: f.s, Depth: f.depth}
 		if total > 0 && !f.s.Start.IsZero() {
-			r.Offset = 100 * float64(f.s.Start.Sub(start)) / float64(total)
+			r.Offset = min(100, max(0, 100*float64(f.s.Start.Sub(start))/float64(total)))
 			r.Width = max(0.2, 100*float64(f.s.Duration())/float64(total))
-			r.Width = min(r.Width, 100-r.Offset)
+			r.Width = max(0, min(r.Width, 100-r.Offset)) // an end before the start draws nothing
 		}
 		r.Role, r.Label = role[f.s.SpanID][0], role[f.s.SpanID][1]
 		if r.Role == "" && f.s.Status == analyzer.StatusError {

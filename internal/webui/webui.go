@@ -52,7 +52,11 @@ type Server struct {
 // New returns a Server reading from c, linking to Jaeger's UI at jaegerUI
 // (its query API's URL when it serves the UI too).
 func New(c *jaeger.Client, jaegerUI string) *Server {
-	s := &Server{jaeger: c, jaegerUI: strings.TrimRight(jaegerUI, "/"), pages: map[string]*template.Template{}}
+	jaegerUI = strings.TrimRight(jaegerUI, "/")
+	if jaegerUI != "" && !strings.Contains(jaegerUI, "://") {
+		jaegerUI = "http://" + jaegerUI // as the client reads it
+	}
+	s := &Server{jaeger: c, jaegerUI: jaegerUI, pages: map[string]*template.Template{}}
 	funcs := template.FuncMap{"ms": ms, "since": since, "versions": render.Versions, "window": window, "stack": render.TrimRecorderFrames}
 	for _, page := range []string{"index", "trace", "error"} {
 		s.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+page+".html"))
@@ -77,14 +81,31 @@ func (s *Server) Handler() http.Handler {
 
 // secure sets the headers that keep the page to itself: no script, style,
 // image or connection but its own, no framing, no sniffing, no referrer.
+// It answers only requests for an IP address or localhost: a page of
+// another site whose name was made to point at 127.0.0.1 (DNS rebinding)
+// would otherwise read the traces as if it were this page.
 func secure(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !localHost(r.Host) {
+			http.Error(w, "failhop serve answers requests for an IP address or localhost only: open it by one of those", http.StatusMisdirectedRequest)
+			return
+		}
 		hd := w.Header()
 		hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "no-referrer")
 		h.ServeHTTP(w, r)
 	})
+}
+
+// localHost reports whether host (a Host header: name or address, with or
+// without a port) is an IP address or localhost.
+func localHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	return net.ParseIP(host) != nil || host == "localhost" || strings.HasSuffix(host, ".localhost")
 }
 
 // indexPage is the front page's data.
@@ -178,8 +199,8 @@ func (s *Server) fetch(r *http.Request) (*analyzer.Trace, int, string) {
 
 func (s *Server) apiFailures(w http.ResponseWriter, r *http.Request) {
 	since, err := time.ParseDuration(r.URL.Query().Get("since"))
-	if err != nil || since <= 0 {
-		since = 15 * time.Minute
+	if err != nil || !slices.Contains(Windows, since) {
+		since = 15 * time.Minute // the windows of the page only: each costs Jaeger a search per service
 	}
 	f, err := s.jaeger.FindFailures(r.Context(), jaeger.Query{Service: r.URL.Query().Get("service"), Since: since, Limit: maxTracesPerService})
 	if err != nil {

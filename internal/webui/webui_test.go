@@ -67,7 +67,7 @@ func provider(t *testing.T, j *jaegertest.Jaeger, service string) *sdktrace.Trac
 func get(t *testing.T, h http.Handler, path string) (int, http.Header, string) {
 	t.Helper()
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "http://127.0.0.1:16680"+path, nil))
 	b, _ := io.ReadAll(w.Result().Body)
 	return w.Code, w.Header(), string(b)
 }
@@ -125,7 +125,7 @@ func TestPages(t *testing.T) {
 	// The search box takes an ID or the reference of an error page.
 	for _, q := range []string{traceID, "00-" + traceID + "-" + originID + "-01"} {
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/trace?q="+q, nil))
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "http://localhost:16680/trace?q="+q, nil))
 		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/trace/"+traceID {
 			t.Errorf("search %q: %d to %q", q, w.Code, w.Header().Get("Location"))
 		}
@@ -153,6 +153,15 @@ func TestPages(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(body), &f); code != http.StatusOK || err != nil || f.Failed != 1 || len(f.Groups) != 1 {
 		t.Errorf("/api/failures: %d %v %s", code, err, body)
+	}
+	// A name that points at 127.0.0.1 but is no local one (DNS
+	// rebinding): refused, so that its page cannot read the traces.
+	for _, host := range []string{"evil.example:16680", "evil.example"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "http://"+host+"/api/traces/"+traceID, nil))
+		if w.Code != http.StatusMisdirectedRequest {
+			t.Errorf("Host %s: %d, want 421", host, w.Code)
+		}
 	}
 	if code, _, body := get(t, h, "/healthz"); code != http.StatusOK || body != "ok\n" {
 		t.Errorf("/healthz: %d %q", code, body)
@@ -191,5 +200,26 @@ func TestHugeTrace(t *testing.T) {
 	}
 	if len(rep.Hops) > 0 && !strings.Contains(b.String(), `class="span origin" data-span-id="`+rep.Hops[0].SpanID+`"`) {
 		t.Error("the origin is not marked")
+	}
+}
+
+// Odd traces still show every span once: a cycle of parent links, a span
+// that ends before it starts (its bar stays inside the chart).
+func TestWaterfallOddTraces(t *testing.T) {
+	at := func(ms int) time.Time { return time.Unix(0, 0).Add(time.Duration(ms) * time.Millisecond) }
+	tr := &analyzer.Trace{TraceID: "1", Spans: []*analyzer.Span{
+		{SpanID: "a", ParentSpanID: "b", Start: at(0), End: at(10)},
+		{SpanID: "b", ParentSpanID: "a", Start: at(1), End: at(5)},
+		{SpanID: "c", ParentSpanID: "a", Start: at(2), End: at(3)},
+		{SpanID: "d", Start: at(20), End: at(4)}, // ends before it starts
+	}}
+	rows := waterfall(tr, analyzer.Report{})
+	if len(rows) != len(tr.Spans) {
+		t.Fatalf("%d rows for %d spans", len(rows), len(tr.Spans))
+	}
+	for _, r := range rows {
+		if r.Offset < 0 || r.Offset > 100 || r.Width < 0 || r.Offset+r.Width > 100.0001 {
+			t.Errorf("span %s: bar at %.2f%% of width %.2f%%", r.Span.SpanID, r.Offset, r.Width)
+		}
 	}
 }

@@ -1,15 +1,20 @@
-// Refreshes the front page in place every 15 seconds: the new page's
-// <main> replaces the old one, without a reload (no flicker, the scroll
-// position and an open select stay).
+// Refreshes the front page in place: 15 seconds after the last refresh
+// ended, the new page's <main> replaces the old one, without a reload (no
+// flicker, the scroll position stays). Not while the tab is hidden or a
+// select is open, and one request at a time.
 "use strict";
-setInterval(async () => {
-  if (document.activeElement && document.activeElement.tagName === "SELECT") return;
+async function refresh() {
   try {
-    const resp = await fetch(location.href, { headers: { Accept: "text/html" } });
-    if (!resp.ok) return;
-    const next = new DOMParser().parseFromString(await resp.text(), "text/html").getElementById("main");
-    if (next) document.getElementById("main").replaceWith(next);
+    if (!document.hidden && !(document.activeElement && document.activeElement.tagName === "SELECT")) {
+      const resp = await fetch(location.href, { headers: { Accept: "text/html" } });
+      if (resp.ok) {
+        const next = new DOMParser().parseFromString(await resp.text(), "text/html").getElementById("main");
+        if (next) document.getElementById("main").replaceWith(next);
+      }
+    }
   } catch (e) {
-    // offline for a moment: the next tick tries again
+    // offline for a moment: the next round tries again
   }
-}, 15000);
+  setTimeout(refresh, 15000);
+}
+setTimeout(refresh, 15000);
