@@ -98,6 +98,9 @@ func (c *call) mark(end *stats.End) {
 	answered, report := c.answered, c.report
 	c.mu.Unlock()
 	rc, origin, rerr := request.ParseErrorHeader(report)
+	// Our deadline: the server's is ours too (grpc-timeout), and may pass
+	// a moment before ours, with the server's answer.
+	ownDeadline := code == grpccodes.DeadlineExceeded && hasDeadline(c)
 	switch {
 	case cause == vocab.CauseCanceled:
 		// Not an error: end the span here, or otelgrpc would make it one
@@ -108,8 +111,7 @@ func (c *call) mark(end *stats.End) {
 		return
 	case code == grpccodes.Unavailable && !answered:
 		// No answer: the connection failed.
-	case answered && rerr == nil && vocab.GRPCServerFault(int(code)),
-		answered && vocab.GRPCServerFault(int(code)) && !(code == grpccodes.DeadlineExceeded && hasDeadline(c)):
+	case answered && vocab.GRPCServerFault(int(code)) && (rerr == nil || !ownDeadline):
 		// The server failed and said so: this call passed it on, with
 		// the server's origin when it reported one (a deadline that
 		// passed while the server waited on a slow span names that span).

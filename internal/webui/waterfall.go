@@ -143,8 +143,8 @@ func since(t time.Time) string {
 	return t.UTC().Format("15:04 MST")
 }
 
-// window formats a time window as people write it: "15m", "1h".
-func window(d time.Duration) string {
+// windowName formats a time window as people write it: "15m", "1h".
+func windowName(d time.Duration) string {
 	s := d.String()
 	s = strings.TrimSuffix(s, "0s")
 	return strings.TrimSuffix(s, "0m")

@@ -8,6 +8,7 @@
 package webui
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"embed"
@@ -57,7 +58,7 @@ func New(c *jaeger.Client, jaegerUI string) *Server {
 		jaegerUI = "http://" + jaegerUI // as the client reads it
 	}
 	s := &Server{jaeger: c, jaegerUI: jaegerUI, pages: map[string]*template.Template{}}
-	funcs := template.FuncMap{"ms": ms, "since": since, "versions": render.Versions, "window": window, "stack": render.TrimRecorderFrames}
+	funcs := template.FuncMap{"ms": ms, "since": since, "versions": render.Versions, "window": windowName, "stack": render.TrimRecorderFrames}
 	for _, page := range []string{"index", "trace", "error"} {
 		s.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+page+".html"))
 	}
@@ -108,6 +109,15 @@ func localHost(host string) bool {
 	return net.ParseIP(host) != nil || host == "localhost" || strings.HasSuffix(host, ".localhost")
 }
 
+// window is the request's ?since= if it is one of Windows (each costs
+// Jaeger a search per service), else 15 minutes.
+func window(r *http.Request) time.Duration {
+	if d, err := time.ParseDuration(r.URL.Query().Get("since")); err == nil && slices.Contains(Windows, d) {
+		return d
+	}
+	return 15 * time.Minute
+}
+
 // indexPage is the front page's data.
 type indexPage struct {
 	Window   time.Duration
@@ -116,14 +126,10 @@ type indexPage struct {
 	Services []string
 	Failures jaeger.Failures
 	Down     string // why Jaeger could not be read; "" if it could
-	JaegerUI string
 }
 
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
-	p := indexPage{Window: 15 * time.Minute, Windows: Windows, Service: r.URL.Query().Get("service"), JaegerUI: s.jaegerUI}
-	if d, err := time.ParseDuration(r.URL.Query().Get("since")); err == nil && slices.Contains(Windows, d) {
-		p.Window = d
-	}
+	p := indexPage{Window: window(r), Windows: Windows, Service: r.URL.Query().Get("service")}
 	var err error
 	if p.Services, err = s.jaeger.Services(r.Context()); err == nil {
 		if p.Service != "" && !slices.Contains(p.Services, p.Service) {
@@ -198,10 +204,7 @@ func (s *Server) fetch(r *http.Request) (*analyzer.Trace, int, string) {
 }
 
 func (s *Server) apiFailures(w http.ResponseWriter, r *http.Request) {
-	since, err := time.ParseDuration(r.URL.Query().Get("since"))
-	if err != nil || !slices.Contains(Windows, since) {
-		since = 15 * time.Minute // the windows of the page only: each costs Jaeger a search per service
-	}
+	since := window(r)
 	f, err := s.jaeger.FindFailures(r.Context(), jaeger.Query{Service: r.URL.Query().Get("service"), Since: since, Limit: maxTracesPerService})
 	if err != nil {
 		writeJSON(w, http.StatusBadGateway, map[string]string{"error": err.Error()})
@@ -230,7 +233,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, page string, data any) {
-	var b strings.Builder
+	var b bytes.Buffer
 	if err := s.pages[page].Execute(&b, data); err != nil {
 		slog.Error("failhop serve: rendering", "page", page, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
@@ -238,7 +241,7 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, data any
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_, _ = w.Write([]byte(b.String()))
+	_, _ = b.WriteTo(w)
 }
 
 // DefaultAddr is where the page listens unless told otherwise: loopback,
@@ -260,15 +263,34 @@ func PortFromEnv() (int, error) {
 	return p, nil
 }
 
-// Serve serves the page over the Jaeger at jaegerURL (linking to its UI
-// there too) on ln, in the background, until stop is called; stop lets
-// the requests in flight finish.
-func Serve(ln net.Listener, jaegerURL string) (stop func()) {
-	srv := &http.Server{Handler: New(jaeger.New(jaegerURL), jaegerURL).Handler(), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
+// Running is the page, served in the background (Start).
+type Running struct {
+	URL string // "http://127.0.0.1:16680/"
+	srv *http.Server
+}
+
+// Start serves the page on addr (host:port) over the Jaeger query API at
+// jaegerURL, linking to Jaeger's UI at jaegerUI, until Close. It is how
+// failhop serve, make demo and make stack run it.
+func Start(addr, jaegerURL, jaegerUI string) (*Running, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
 	}
+	r := &Running{URL: "http://" + ln.Addr().String() + "/",
+		srv: &http.Server{Handler: New(jaeger.New(jaegerURL), jaegerUI).Handler(), ReadHeaderTimeout: 5 * time.Second}}
+	go func() {
+		if err := r.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			slog.Error("failhop's page stopped serving", "err", err)
+		}
+	}()
+	return r, nil
+}
+
+// Close stops the page, letting the requests in flight finish (for up to
+// 5 seconds).
+func (r *Running) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = r.srv.Shutdown(ctx)
 }

@@ -131,10 +131,9 @@ func run() int {
 			return 1
 		}
 	}
-	page, err := servePage(pagePort, *jaegerURL)
+	page, err := webui.Start(net.JoinHostPort("127.0.0.1", strconv.Itoa(pagePort)), *jaegerURL, *jaegerURL)
 	if err != nil {
-		stack.PrintError(os.Stderr, "demo: ", err)
-		return 1
+		return failf("failhop's page: %v (move it with %s=...)", err, webui.PortEnv)
 	}
 	defer page.Close()
 	fmt.Fprintf(os.Stderr, "demo: failhop's page: %s (the failed requests, by the hop that broke them)\n", page.URL)
@@ -182,21 +181,6 @@ Press Ctrl-C to stop.
 `, r.jaegerURL, s.URL("gateway"), page.URL)
 	<-ctx.Done()
 	return 0
-}
-
-// page is failhop's page (what failhop serve serves) over the demo's Jaeger.
-type page struct {
-	URL   string
-	Close func()
-}
-
-// servePage starts the page on port of 127.0.0.1.
-func servePage(port int, jaegerURL string) (*page, error) {
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-	if err != nil {
-		return nil, fmt.Errorf("failhop's page: %w (move it with %s=...)", err, webui.PortEnv)
-	}
-	return &page{URL: "http://" + ln.Addr().String() + "/", Close: webui.Serve(ln, jaegerURL)}, nil
 }
 
 // startStack starts Jaeger and the failhop collector, keeping every trace

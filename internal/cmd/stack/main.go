@@ -51,20 +51,20 @@ func run() int {
 		return 1
 	}
 	defer s.Close()
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(pagePort)))
+	page, err := webui.Start(net.JoinHostPort("127.0.0.1", strconv.Itoa(pagePort)), s.JaegerURL, s.JaegerURL)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "stack: failhop's page: %v (move it with %s=...)\n", err, webui.PortEnv)
 		return 1
 	}
-	defer webui.Serve(ln, s.JaegerURL)()
+	defer page.Close()
 	fmt.Fprintf(os.Stderr, `
 The failhop pipeline is up:
-  failhop's page       http://%s/   the failed requests, by the hop that broke them
+  failhop's page       %s   the failed requests, by the hop that broke them
   send traces (OTLP)   %s (gRPC), %s (HTTP)
   Jaeger               %s   search tag failhop.root_cause=true
   failhop why <trace-id> --jaeger %s
 Press Ctrl-C to stop.
-`, ln.Addr(), s.OTLPGRPCEndpoint, s.OTLPHTTPEndpoint, s.JaegerURL, s.JaegerURL)
+`, page.URL, s.OTLPGRPCEndpoint, s.OTLPHTTPEndpoint, s.JaegerURL, s.JaegerURL)
 	<-ctx.Done()
 	return 0
 }
