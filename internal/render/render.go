@@ -261,7 +261,7 @@ func kindName(k analyzer.Kind) string {
 
 // recorderFrames are the packages that record a stack, not cause it: their
 // frames at the top of a stack are noise to the reader.
-var recorderFrames = []string{"go.opentelemetry.io/otel/sdk/trace.", "github.com/failhop/failhop/instrument.", "runtime/debug.", "panic("}
+var recorderFrames = []string{"go.opentelemetry.io/otel/sdk/trace.", "github.com/failhop/failhop/instrument.", "github.com/failhop/failhop/instrument/", "runtime/debug.", "panic("}
 
 // TrimRecorderFrames drops the frames of recorderFrames from the top of a
 // Go stack trace (each frame is a function line and a file line).

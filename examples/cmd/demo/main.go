@@ -183,13 +183,16 @@ Press Ctrl-C to stop.
 	return 0
 }
 
-// startStack starts Jaeger and the failhop collector, keeping every trace
-// (a demo wants to show the healthy ones too), on the ports the user's
-// environment says (stack.PortsFromEnv) or on free ones. It first checks
-// that the stack's ports and also (the shop's) are free. The decision wait
-// must outlast the slowest scenario's trace (slow-db's lasts 1.5s) with
-// room for a busy machine: the collector marks the trace it has at
-// decision time.
+// demoCollectorEnv keeps every trace (a demo wants to show the healthy
+// ones too) and decides a trace a second after its root span is in (the
+// shop's services export every 200 ms), or 5 s after its first span
+// (slow-db's trace lasts 1.5 s).
+var demoCollectorEnv = []string{"FAILHOP_SAMPLE_PERCENT=100", "FAILHOP_DECISION_WAIT=5s", "FAILHOP_ROOT_WAIT=1s"}
+
+// startStack starts Jaeger and the failhop collector (demoCollectorEnv)
+// on the ports the user's environment says (stack.PortsFromEnv) or on
+// free ones. It first checks that the stack's ports and also (the shop's)
+// are free.
 func startStack(ctx context.Context, freePorts bool, dir string, also []stack.Port, moveAll string) (*stack.Stack, error) {
 	root, err := stack.RepoRoot()
 	if err != nil {
@@ -197,7 +200,7 @@ func startStack(ctx context.Context, freePorts bool, dir string, also []stack.Po
 	}
 	cfg := stack.Config{
 		Root: root, Dir: cmp.Or(dir, filepath.Join(root, ".cache", "demo")), Progress: os.Stderr,
-		CollectorEnv: []string{"FAILHOP_SAMPLE_PERCENT=100", "FAILHOP_DECISION_WAIT=5s"},
+		CollectorEnv: demoCollectorEnv,
 	}
 	if !freePorts {
 		if cfg.Ports, err = stack.PortsFromEnv(); err != nil {
@@ -214,7 +217,10 @@ type result struct {
 	status   int
 	traceID  string
 	hop      *analyzer.Hop // nil when the analyzer found none
-	err      error         // why the answer was wrong, nil if right
+	// answered is how long after the response Jaeger had the trace with
+	// its failing hop marked (zero without a failing hop).
+	answered time.Duration
+	err      error // why the answer was wrong, nil if right
 }
 
 // runAll plays the scenarios in order, printing each one's details.
@@ -255,6 +261,23 @@ func printTable(w io.Writer, results []result) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "%d of %d scenarios as expected\n", right, len(results))
+	if t := answerTimes(results); len(t) > 0 {
+		fmt.Fprintf(w, "time to answer (response out → failing hop marked in Jaeger): median %.1fs, slowest %.1fs, of %d failed requests\n",
+			t[len(t)/2].Seconds(), t[len(t)-1].Seconds(), len(t))
+	}
+}
+
+// answerTimes returns, sorted, how long each failed request's answer took
+// to be in Jaeger.
+func answerTimes(results []result) []time.Duration {
+	var t []time.Duration
+	for _, res := range results {
+		if res.answered > 0 {
+			t = append(t, res.answered)
+		}
+	}
+	slices.Sort(t)
+	return t
 }
 
 // checkRootCauseSearch asks Jaeger for the spans tagged
@@ -369,12 +392,22 @@ func (r *runner) play(ctx context.Context, sc shop.Scenario, res *result) (err e
 		}
 	}()
 
-	status, traceID, err := r.checkout(ctx, sc.Item)
+	status, traceID, err := r.checkout(ctx, sc.Item, sc.WantHop == "")
 	if err != nil {
 		return err
 	}
+	if traceID == "" {
+		return fmt.Errorf("status %d, want %d, and no Traceresponse header to find its trace by", status, sc.WantStatus)
+	}
+	answeredAt := time.Now()
 	res.status, res.traceID = status, traceID
 	fmt.Printf("HTTP status %d, trace %s/trace/%s\n", status, r.jaegerURL, traceID)
+	if sc.WantHop != "" {
+		if res.answered, err = r.waitMarked(ctx, traceID, answeredAt); err != nil {
+			return err
+		}
+		fmt.Printf("marked in Jaeger %.1fs after the response\n", res.answered.Seconds())
+	}
 	tr, err := r.fetch(ctx, traceID)
 	if err != nil {
 		return err
@@ -425,9 +458,6 @@ func (r *runner) play(ctx context.Context, sc shop.Scenario, res *result) (err e
 
 var traceResponse = regexp.MustCompile(`^00-([0-9a-f]{32})-`)
 
-// checkout sends GET /checkout?item=N through the gateway, as a user would,
-// with a traceparent of our own so that even a successful request's trace
-// can be found (a failed one's ID also comes back in Traceresponse).
 // repair runs sc's fix, then waits until a checkout succeeds again (a
 // client may take a moment to reconnect to a restarted service).
 func (r *runner) repair(ctx context.Context, sc shop.Scenario) error {
@@ -437,7 +467,7 @@ func (r *runner) repair(ctx context.Context, sc shop.Scenario) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	for {
-		status, traceID, err := r.checkout(ctx, 1)
+		status, traceID, err := r.checkout(ctx, 1, false)
 		if err == nil && status == http.StatusOK {
 			return nil
 		}
@@ -452,17 +482,26 @@ func (r *runner) repair(ctx context.Context, sc shop.Scenario) error {
 	}
 }
 
-func (r *runner) checkout(ctx context.Context, item int) (status int, traceID string, err error) {
-	var tid [16]byte
-	var sid [8]byte
-	rand.Read(tid[:])
-	rand.Read(sid[:])
-	traceID = hex.EncodeToString(tid[:])
+// checkout sends GET /checkout?item=N through the gateway, as a user
+// would. A failed request's trace ID comes back in Traceresponse. With
+// traceparent, the request carries a trace context of our own, so that a
+// successful request's trace can be found too; the gateway's span then has
+// a parent that nobody exports, so the collector never sees the trace's
+// root and decides it only after its decision wait: a failure is sent
+// without, as a user's browser or curl would.
+func (r *runner) checkout(ctx context.Context, item int, traceparent bool) (status int, traceID string, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.shop.URL("gateway")+"/checkout?item="+strconv.Itoa(item), nil)
 	if err != nil {
 		return 0, "", err
 	}
-	req.Header.Set("Traceparent", "00-"+traceID+"-"+hex.EncodeToString(sid[:])+"-01")
+	if traceparent {
+		var tid [16]byte
+		var sid [8]byte
+		rand.Read(tid[:])
+		rand.Read(sid[:])
+		traceID = hex.EncodeToString(tid[:])
+		req.Header.Set("Traceparent", "00-"+traceID+"-"+hex.EncodeToString(sid[:])+"-01")
+	}
 	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
 	if err != nil {
 		return 0, "", err
@@ -473,6 +512,28 @@ func (r *runner) checkout(ctx context.Context, item int) (status int, traceID st
 		traceID = m[1]
 	}
 	return resp.StatusCode, traceID, nil
+}
+
+// waitMarked polls Jaeger, every 50 ms, until the trace has a span marked
+// failhop.root_cause, and returns how long after since that was: the time
+// an on-call person waits for the answer once the failing response is out.
+func (r *runner) waitMarked(ctx context.Context, traceID string, since time.Time) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		tr, err := r.jaeger.Trace(ctx, traceID)
+		if err == nil && slices.ContainsFunc(tr.Spans, func(sp *analyzer.Span) bool { return sp.Bool("failhop.root_cause") }) {
+			return time.Since(since), nil
+		}
+		if err != nil && !errors.Is(err, jaeger.ErrNotFound) {
+			return 0, err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("no span of trace %s marked failhop.root_cause in Jaeger after 30s", traceID)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // fetch waits until Jaeger has the whole trace: every service has

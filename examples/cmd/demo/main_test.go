@@ -26,7 +26,7 @@ func TestScenarios(t *testing.T) {
 	}
 	st, err := stack.Start(ctx, stack.Config{
 		Root: root, Dir: t.TempDir(),
-		CollectorEnv: []string{"FAILHOP_SAMPLE_PERCENT=100", "FAILHOP_DECISION_WAIT=5s"},
+		CollectorEnv: demoCollectorEnv,
 	})
 	if err != nil {
 		t.Fatal(err)
