@@ -27,8 +27,12 @@ import (
 //     exported: the floor the export is added to;
 //   - exporter=otlp-grpc, exporter=otlp-http: the span is also exported,
 //     to an in-process receiver that reads the request and discards it
-//     without decoding, so that the figure is the sender's.
+//     without decoding, so that the figure is the sender's; lib=sdk with
+//     the SDK's OTLP exporters (WithSDKExporter), lib=failhop with
+//     Setup's default.
 //
+// (exporter=none has the lib= level too, though the two are the same
+// there, so that benchstat -col /lib lays every row out alike.)
 // docs/performance.md uses it to tell making spans from exporting them.
 func BenchmarkSpanExport(b *testing.B) {
 	grpcAddr := discardingGRPCReceiver(b)
@@ -44,34 +48,48 @@ func BenchmarkSpanExport(b *testing.B) {
 			"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf", "OTEL_EXPORTER_OTLP_ENDPOINT": httpURL}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			for k, v := range bc.env {
-				b.Setenv(k, v)
-			}
-			ctx := context.Background()
-			shutdown, err := exporters.Setup(ctx, exporters.WithServiceName("bench"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer shutdown(ctx)
-			tp := otel.GetTracerProvider()
-			flush := tp.(interface{ ForceFlush(context.Context) error }).ForceFlush
-			tracer := tp.Tracer("bench")
-
-			b.ReportAllocs()
-			for i := 0; b.Loop(); i++ {
-				_, span := tracer.Start(ctx, "GET /items/{id}", trace.WithSpanKind(trace.SpanKindServer),
-					trace.WithAttributes(serverSpanAttrs...))
-				span.End()
-				if i%512 == 511 {
-					if err := flush(ctx); err != nil {
-						b.Fatal(err)
+			for _, lib := range []struct {
+				name string
+				opts []exporters.Option
+			}{
+				{"lib=sdk", []exporters.Option{exporters.WithSDKExporter()}},
+				{"lib=failhop", nil},
+			} {
+				b.Run(lib.name, func(b *testing.B) {
+					for k, v := range bc.env {
+						b.Setenv(k, v)
 					}
-				}
+					benchmarkSpanExport(b, append(lib.opts, exporters.WithServiceName("bench"))...)
+				})
 			}
+		})
+	}
+}
+
+func benchmarkSpanExport(b *testing.B, opts ...exporters.Option) {
+	ctx := context.Background()
+	shutdown, err := exporters.Setup(ctx, opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer shutdown(ctx)
+	tp := otel.GetTracerProvider()
+	flush := tp.(interface{ ForceFlush(context.Context) error }).ForceFlush
+	tracer := tp.Tracer("bench")
+
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		_, span := tracer.Start(ctx, "GET /items/{id}", trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(serverSpanAttrs...))
+		span.End()
+		if i%512 == 511 {
 			if err := flush(ctx); err != nil {
 				b.Fatal(err)
 			}
-		})
+		}
+	}
+	if err := flush(ctx); err != nil {
+		b.Fatal(err)
 	}
 }
 

@@ -28,10 +28,25 @@
 //     "grpc" (default) or "http/protobuf". Any other value (including
 //     "http/json", which the Go exporters do not implement) makes Setup fail
 //     with an error naming the variable and the accepted values.
-//   - OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
-//     *_HEADERS, *_TIMEOUT, *_INSECURE, *_CERTIFICATE, *_COMPRESSION, ...:
-//     read by the OTLP exporters themselves (otlptracegrpc, otlptracehttp);
-//     Setup does not re-parse them.
+//   - OTEL_EXPORTER_OTLP_ENDPOINT, *_HEADERS, *_TIMEOUT, *_INSECURE,
+//     *_CERTIFICATE, *_CLIENT_CERTIFICATE, *_CLIENT_KEY, *_COMPRESSION
+//     (gzip or none), each also as OTEL_EXPORTER_OTLP_TRACES_*, which wins:
+//     where and how spans are sent, read as the SDK's OTLP exporters
+//     (otlptracegrpc, otlptracehttp) read them. Unlike them, Setup refuses
+//     a malformed value (a timeout that is not a number of milliseconds,
+//     an unreadable certificate, a header without "=") with an error that
+//     names the variable.
+//
+// # The OTLP exporter
+//
+// By default the spans are sent by failhop's OTLP exporter rather than the
+// SDK's: it sends the same data over the same protocols (a test compares
+// the two requests field by field; it also sends a link's trace state,
+// which the SDK's leaves out), and retries as the SDK's does, but converts
+// the spans into the OpenTelemetry Collector's pdata and marshals them
+// with pdata's generated code instead of protobuf-go's generic one: an
+// exported span costs about half the CPU (docs/performance.md).
+// [WithSDKExporter] selects the SDK's exporters instead.
 //   - OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG: read by
 //     [sdktrace.NewTracerProvider], which Setup calls without a sampler so the
 //     variables take effect. The default, when unset, is parentbased_always_on

@@ -23,6 +23,7 @@ type config struct {
 	environment    string
 	logger         *slog.Logger
 	exporter       sdktrace.SpanExporter
+	sdkExporter    bool
 
 	// Not settable by users; tests change them.
 	logInterval time.Duration
@@ -66,4 +67,13 @@ func WithLogger(l *slog.Logger) Option {
 // ignored.
 func WithExporter(e sdktrace.SpanExporter) Option {
 	return optionFunc(func(c *config) { c.exporter = e })
+}
+
+// WithSDKExporter makes Setup export OTLP with the OpenTelemetry Go SDK's
+// own exporters (otlptracegrpc, otlptracehttp) rather than failhop's,
+// which reads the same OTEL_EXPORTER_OTLP_* variables and sends the same
+// data for about half the CPU (docs/performance.md). It is there for
+// a setting only the SDK's exporters know, or to compare the two.
+func WithSDKExporter() Option {
+	return optionFunc(func(c *config) { c.sdkExporter = true })
 }

@@ -55,6 +55,7 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 	// Validate all the configuration before creating anything.
 	var names []string
 	var protocol string
+	var otlp otlpSettings
 	if cfg.exporter == nil {
 		if names, err = tracesExporters(); err != nil {
 			return nil, err
@@ -63,6 +64,11 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 			if n == exporterOTLP {
 				if protocol, err = otlpProtocol(); err != nil {
 					return nil, err
+				}
+				if !cfg.sdkExporter {
+					if otlp, err = readOTLPSettings(protocol); err != nil {
+						return nil, err
+					}
 				}
 			}
 		}
@@ -81,7 +87,7 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 		exps = append(exps, cfg.exporter)
 	}
 	for _, n := range names {
-		e, err := newExporter(ctx, n, protocol, cfg.stdout)
+		e, err := newExporter(ctx, n, protocol, cfg.sdkExporter, otlp, cfg.stdout)
 		if err != nil {
 			for _, e := range exps {
 				_ = e.Shutdown(ctx)
@@ -150,13 +156,16 @@ func totalFailures(logged []*loggingExporter) int64 {
 	return n
 }
 
-// newExporter creates the exporter called name. The OTLP exporters read
-// their endpoint, headers, TLS and timeout settings from the environment.
-// Neither connects here: gRPC dials lazily, HTTP per request.
-func newExporter(ctx context.Context, name, protocol string, stdout io.Writer) (sdktrace.SpanExporter, error) {
+// newExporter creates the exporter called name: for OTLP, failhop's
+// (otlpExporter), or with sdkExporter the SDK's. Both read their endpoint,
+// headers, TLS, compression and timeout settings from the environment.
+// None connects here: gRPC dials lazily, HTTP per request.
+func newExporter(ctx context.Context, name, protocol string, sdkExporter bool, otlp otlpSettings, stdout io.Writer) (sdktrace.SpanExporter, error) {
 	switch {
 	case name == exporterConsole:
 		return stdouttrace.New(stdouttrace.WithWriter(stdout))
+	case !sdkExporter:
+		return newOTLPExporter(protocol, otlp)
 	case protocol == protocolHTTPProtobuf:
 		return otlptracehttp.New(ctx)
 	default:
