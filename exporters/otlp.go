@@ -99,12 +99,17 @@ func (e *otlpExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 	// most a minute (the timeout usually ends it first).
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval, b.MaxInterval = 5*time.Second, 30*time.Second
-	_, err := backoff.Retry(ctx, func() (struct{}, error) { return struct{}{}, e.export(ctx, req) },
+	var last error // the last attempt's: what a timeout between attempts would hide
+	_, err := backoff.Retry(ctx, func() (struct{}, error) { last = e.export(ctx, req); return struct{}{}, last },
 		backoff.WithBackOff(b), backoff.WithMaxElapsedTime(time.Minute))
-	if err != nil {
+	switch {
+	case err == nil:
+		return nil
+	case last != nil && !errors.Is(err, last):
+		return fmt.Errorf("exporters: OTLP export of %d spans: %w (gave up: %v)", len(spans), last, err)
+	default:
 		return fmt.Errorf("exporters: OTLP export of %d spans: %w", len(spans), err)
 	}
-	return nil
 }
 
 // Shutdown closes the connection. Spans are flushed by the batch span
