@@ -36,8 +36,8 @@ import (
 // it, which is how the server span knows whether it is the origin.
 func Handler(next http.Handler, operation string, opts ...Option) http.Handler {
 	c := request.NewConfig(opts)
-	h := &failureHandler{next: next, publicEdge: c.PublicEdge}
-	return otelhttp.NewHandler(h, operation, otelhttpOptions(c)...)
+	inner := &failureHandler{next: next}
+	return &exchangeHandler{traced: otelhttp.NewHandler(inner, operation, otelhttpOptions(c)...), publicEdge: c.PublicEdge}
 }
 
 // otelhttpOptions translates the options otelhttp understands.
@@ -53,47 +53,58 @@ func otelhttpOptions(c *request.Config) []otelhttp.Option {
 	return opts
 }
 
-// failureHandler runs inside the otelhttp server span.
-type failureHandler struct {
-	next       http.Handler
+// exchangeHandler runs outside the otelhttp handler: it makes the
+// request's exchange, which otelhttp's context then derives from, so that
+// otelhttp finds its Labeler there instead of making one, and the request
+// costs no allocation more than otelhttp's alone.
+type exchangeHandler struct {
+	traced     http.Handler // otelhttp's, with failureHandler inside
 	publicEdge bool
 }
 
+func (h *exchangeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s := &exchange{Context: r.Context(), publicEdge: h.publicEdge, header: r.Header}
+	withExchange := r.WithContext(s)
+	// net/http removes the temporary files of a multipart form it finds
+	// on its own request; otelhttp copies the form back to ours.
+	defer func() { r.MultipartForm = withExchange.MultipartForm }()
+	h.traced.ServeHTTP(w, withExchange)
+}
+
+// failureHandler runs inside the otelhttp server span. It hands the
+// handler the exchange as its ResponseWriter, in front of otelhttp's.
+type failureHandler struct {
+	next http.Handler
+}
+
 func (h *failureHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s := r.Context().Value(exchangeKey{}).(*exchange) // made by exchangeHandler
 	span := trace.SpanFromContext(r.Context())
-	s := &exchange{
-		Context:        r.Context(),
-		ResponseWriter: w,
-		Record:         request.Record{ServerSpanID: span.SpanContext().SpanID()},
-		span:           span,
-		publicEdge:     h.publicEdge,
-		header:         r.Header,
-	}
-	inner := r.WithContext(s)
+	s.ResponseWriter, s.span, s.ServerSpanID = w, span, span.SpanContext().SpanID()
 	defer func() {
-		// Let otelhttp and net/http see what the handler did with its copy.
-		r.Pattern, r.MultipartForm = inner.Pattern, inner.MultipartForm
-		if inner.Pattern != "" && span.IsRecording() {
+		if r.Pattern != "" && span.IsRecording() {
 			// otelhttp names the span from the route a ServeMux matched,
 			// but sets http.route only from what was known at the start.
-			span.SetAttributes(semconv.HTTPRoute(route(inner.Pattern)))
+			span.SetAttributes(semconv.HTTPRoute(route(r.Pattern)))
 		}
 		if v := recover(); v != nil {
 			s.recoverPanic(v, r)
 		}
 	}()
-	h.next.ServeHTTP(s, inner)
+	h.next.ServeHTTP(s, r)
 	s.finish()
 }
 
-// exchange is the state of one request. It is at once the request context
-// (carrying the request record) and the ResponseWriter given to the
-// handler, so that the success path costs one allocation for both.
+// exchange is the state of one request. It is at once a request context
+// (carrying the request record, and the Labeler otelhttp looks for) and
+// the ResponseWriter given to the handler, so that the success path costs
+// one allocation for all of them.
 type exchange struct {
 	context.Context
-	http.ResponseWriter
+	http.ResponseWriter // otelhttp's
 	request.Record
 
+	labeler    otelhttp.Labeler
 	span       trace.Span
 	publicEdge bool
 	header     http.Header // the request's, read only for an error page
@@ -103,13 +114,61 @@ type exchange struct {
 	sent   bool // the status line went to the client
 }
 
-// Value returns the request record for recordKey, and defers to the request
+// exchangeKey finds the exchange in a context derived from it.
+type exchangeKey struct{}
+
+// Value returns the request record for recordKey, otelhttp's Labeler for
+// its key, the exchange itself for exchangeKey, and defers to the request
 // context otherwise.
 func (s *exchange) Value(key any) any {
-	if key == (request.RecordKey{}) {
+	switch {
+	case key == (request.RecordKey{}):
 		return &s.Record
+	case key == (exchangeKey{}):
+		return s
+	case labelerKey != nil && key == labelerKey:
+		return &s.labeler
 	}
 	return s.Context.Value(key)
+}
+
+// labelerKey is the context key under which otelhttp looks for its
+// Labeler (unexported by otelhttp), found once by asking
+// otelhttp.LabelerFromContext to look in a context that notes the key it
+// is asked for, and kept only if otelhttp then does find a Labeler given
+// for that key. Otherwise it is nil, and otelhttp makes its own Labeler:
+// a request then costs two allocations more, nothing else changes.
+var labelerKey = findLabelerKey()
+
+func findLabelerKey() any {
+	probe := &keyProbe{Context: context.Background()}
+	otelhttp.LabelerFromContext(probe)
+	if probe.asked != 1 {
+		return nil
+	}
+	check := &keyProbe{Context: context.Background(), answer: probe.key, labeler: &otelhttp.Labeler{}}
+	if l, ok := otelhttp.LabelerFromContext(check); !ok || l != check.labeler {
+		return nil
+	}
+	return probe.key
+}
+
+// keyProbe notes the keys it is asked for, and answers labeler for answer.
+type keyProbe struct {
+	context.Context
+	asked   int
+	key     any
+	answer  any
+	labeler *otelhttp.Labeler
+}
+
+func (p *keyProbe) Value(key any) any {
+	p.asked++
+	p.key = key
+	if p.answer != nil && key == p.answer {
+		return p.labeler
+	}
+	return nil
 }
 
 // WriteHeader records the status. A 5xx is held back: if the handler
@@ -222,7 +281,7 @@ func (s *exchange) recoverPanic(v any, r *http.Request) {
 	}
 	stack := debug.Stack()
 	err := s.RecordPanic(s.span, v)
-	slog.ErrorContext(s, "failhop: recovered panic", "method", r.Method, "path", r.URL.Path,
+	slog.ErrorContext(r.Context(), "failhop: recovered panic", "method", r.Method, "path", r.URL.Path,
 		"panic", err.Error(), "stack", string(stack))
 	if s.sent {
 		panic(http.ErrAbortHandler)

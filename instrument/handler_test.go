@@ -10,7 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/failhop/failhop/vocab"
@@ -314,5 +316,40 @@ func TestRoute(t *testing.T) {
 		if got := route(pattern); got != want {
 			t.Errorf("route(%q) = %q, want %q", pattern, got, want)
 		}
+	}
+}
+
+// TestHandlerGivesOtelhttpItsLabeler checks that otelhttp uses the
+// Labeler of the request's exchange rather than making its own, which is
+// what keeps Handler at otelhttp's allocations, and that the count is
+// otelhttp's.
+func TestHandlerGivesOtelhttpItsLabeler(t *testing.T) {
+	if labelerKey == nil {
+		t.Fatal("otelhttp's Labeler key was not found: otelhttp.LabelerFromContext changed; see findLabelerKey")
+	}
+	var same bool
+	h := Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l, _ := otelhttp.LabelerFromContext(r.Context())
+		s := r.Context().Value(exchangeKey{}).(*exchange)
+		same = l == &s.labeler
+	}), "labeler")
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+	if !same {
+		t.Error("otelhttp made its own Labeler, not the exchange's")
+	}
+
+	tp := sdktrace.NewTracerProvider()
+	defer tp.Shutdown(context.Background())
+	allocs := func(h http.Handler) float64 {
+		req := httptest.NewRequest(http.MethodGet, "/items/7", nil)
+		// The least of three: a pool emptied by a collection adds some.
+		return min(testing.AllocsPerRun(50, func() { h.ServeHTTP(httptest.NewRecorder(), req) }),
+			testing.AllocsPerRun(50, func() { h.ServeHTTP(httptest.NewRecorder(), req) }),
+			testing.AllocsPerRun(50, func() { h.ServeHTTP(httptest.NewRecorder(), req) }))
+	}
+	peer := allocs(otelhttp.NewHandler(okHandler, "bench", otelhttp.WithTracerProvider(tp)))
+	ours := allocs(Handler(okHandler, "bench", WithTracerProvider(tp)))
+	if ours > peer {
+		t.Errorf("Handler makes %v allocations a request, otelhttp %v", ours, peer)
 	}
 }
