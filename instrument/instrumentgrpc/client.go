@@ -2,6 +2,7 @@ package instrumentgrpc
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
@@ -101,6 +102,11 @@ func (c *call) mark(end *stats.End) {
 	// Our deadline: the server's is ours too (grpc-timeout), and may pass
 	// a moment before ours, with the server's answer.
 	ownDeadline := code == grpccodes.DeadlineExceeded && hasDeadline(c)
+	if cause == vocab.CauseCanceled && !errors.Is(c.Err(), context.Canceled) {
+		// The server answered CANCELLED of its own accord (it gave up):
+		// not the caller's doing, and a failure the server did not mark.
+		cause = vocab.CauseUpstreamError
+	}
 	switch {
 	case cause == vocab.CauseCanceled:
 		// Not an error: end the span here, or otelgrpc would make it one

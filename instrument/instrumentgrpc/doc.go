@@ -33,6 +33,8 @@
 // upstream_rejected, all origins. An error the server answered (INTERNAL,
 // UNKNOWN...) propagated the server's failure: its cause and origin span
 // come from ErrorTrailer, else upstream_error. A call canceled by the caller
-// gets failhop.cause=canceled and is not an error (status Unset). On a
-// stream, the status at the end of the stream decides.
+// (its context canceled) gets failhop.cause=canceled and is not an error
+// (status Unset); a CANCELLED that the server answered on its own, the
+// caller's context still live, is the server giving up: upstream_error, the
+// origin. On a stream, the status at the end of the stream decides.
 package instrumentgrpc

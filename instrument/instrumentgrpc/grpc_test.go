@@ -132,6 +132,8 @@ func (h *health) behave(ctx context.Context, service string) error {
 		return status.Error(codes.Unauthenticated, "who are you")
 	case "exhausted":
 		return status.Error(codes.ResourceExhausted, "quota")
+	case "gave-up":
+		return status.Error(codes.Canceled, "the server gave up")
 	case "slow":
 		<-ctx.Done()
 		return ctx.Err()
@@ -286,6 +288,8 @@ func TestClient(t *testing.T) {
 			want: marks{origin: true, cause: vocab.CauseTimeout, errorType: "DEADLINE_EXCEEDED", status: otelcodes.Error}},
 		{name: "canceled", addr: plain, service: "slow", cancel: true,
 			want: marks{cause: vocab.CauseCanceled}},
+		{name: "canceled by the server", addr: plain, service: "gave-up",
+			want: marks{origin: true, cause: vocab.CauseUpstreamError, errorType: "CANCELLED", status: otelcodes.Error}},
 		{name: "exhausted", addr: plain, service: "exhausted",
 			want: marks{origin: true, cause: vocab.CauseResourceExhausted, errorType: "RESOURCE_EXHAUSTED", status: otelcodes.Error}},
 		{name: "denied", addr: plain, service: "denied",
