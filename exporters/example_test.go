@@ -71,3 +71,18 @@ func ExampleWithExporter() {
 	_ = shutdown(context.Background())
 	// Output: charge card checkout
 }
+
+// Export with the OpenTelemetry SDK's own OTLP exporters (otlptracegrpc,
+// otlptracehttp) rather than failhop's: the same OTEL_EXPORTER_OTLP_*
+// variables apply to both.
+func ExampleWithSDKExporter() {
+	ctx := context.Background()
+	shutdown, err := exporters.Setup(ctx,
+		exporters.WithServiceName("checkout"),
+		exporters.WithSDKExporter(),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer shutdown(ctx)
+}
