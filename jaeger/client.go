@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/failhop/failhop/analyzer"
@@ -348,14 +349,28 @@ func (c *Client) FindFailures(ctx context.Context, q Query) (Failures, error) {
 			return Failures{}, err
 		}
 	}
+	// One search per service, a few at a time: a page over many services
+	// waits for the slowest few searches, not for all of them in turn.
+	found := make([][]*analyzer.Trace, len(services))
+	errs := make([]error, len(services))
+	sem := make(chan struct{}, parallelSearches)
+	var wg sync.WaitGroup
+	for i, s := range services {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			q := q
+			q.Service = s
+			found[i], errs[i] = c.FindTraces(ctx, q)
+		})
+	}
+	wg.Wait()
+	if err := firstError(errs); err != nil {
+		return Failures{}, err
+	}
 	seen := map[string]bool{}
 	var reports []analyzer.Report
-	for _, s := range services {
-		q.Service = s
-		traces, err := c.FindTraces(ctx, q)
-		if err != nil {
-			return Failures{}, err
-		}
+	for _, traces := range found {
 		for _, t := range traces {
 			if seen[t.TraceID] {
 				continue
@@ -371,4 +386,18 @@ func (c *Client) FindFailures(ctx context.Context, q Query) (Failures, error) {
 		}
 	}
 	return f, nil
+}
+
+// parallelSearches is how many of FindFailures' searches run at once.
+const parallelSearches = 4
+
+// firstError returns the first non-nil error of errs, in services' order,
+// so that the error FindFailures returns does not depend on timing.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
