@@ -1,4 +1,4 @@
-package exporters_test
+package exporters
 
 import (
 	"context"
@@ -10,10 +10,10 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
-
-	"github.com/failhop/failhop/exporters"
 )
 
 // BenchmarkSpanExport measures what one span costs a service end to end
@@ -50,25 +50,25 @@ func BenchmarkSpanExport(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			for _, lib := range []struct {
 				name string
-				opts []exporters.Option
+				opts []Option
 			}{
-				{"lib=sdk", []exporters.Option{exporters.WithSDKExporter()}},
+				{"lib=sdk", []Option{WithSDKExporter()}},
 				{"lib=failhop", nil},
 			} {
 				b.Run(lib.name, func(b *testing.B) {
 					for k, v := range bc.env {
 						b.Setenv(k, v)
 					}
-					benchmarkSpanExport(b, append(lib.opts, exporters.WithServiceName("bench"))...)
+					benchmarkSpanExport(b, append(lib.opts, WithServiceName("bench"))...)
 				})
 			}
 		})
 	}
 }
 
-func benchmarkSpanExport(b *testing.B, opts ...exporters.Option) {
+func benchmarkSpanExport(b *testing.B, opts ...Option) {
 	ctx := context.Background()
-	shutdown, err := exporters.Setup(ctx, opts...)
+	shutdown, err := Setup(ctx, opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -91,6 +91,70 @@ func benchmarkSpanExport(b *testing.B, opts ...exporters.Option) {
 	if err := flush(ctx); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// BenchmarkOTLPExporter measures the OTLP exporter alone, without the
+// span's making or the batch span processor: ExportSpans of a batch of 512
+// ended spans (the processor's batch size), each the server span of
+// BenchmarkSpanExport, to the same discarding receivers. An op is one span:
+// every 512th iteration exports the batch. lib=sdk is the SDK's
+// otlptracegrpc/otlptracehttp, lib=failhop Setup's default (otlpExporter).
+func BenchmarkOTLPExporter(b *testing.B) {
+	ctx := context.Background()
+	batch := endedServerSpans(b, 512)
+	grpcAddr := discardingGRPCReceiver(b)
+	httpURL := discardingHTTPReceiver(b)
+	for _, bc := range []struct {
+		name, protocol, endpoint string
+	}{
+		{"protocol=grpc", protocolGRPC, "http://" + grpcAddr},
+		{"protocol=http", protocolHTTPProtobuf, httpURL},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for _, lib := range []struct {
+				name string
+				sdk  bool
+			}{{"lib=sdk", true}, {"lib=failhop", false}} {
+				b.Run(lib.name, func(b *testing.B) {
+					b.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", bc.endpoint)
+					settings, err := readOTLPSettings(bc.protocol)
+					if err != nil {
+						b.Fatal(err)
+					}
+					exp, err := newExporter(ctx, exporterOTLP, bc.protocol, lib.sdk, settings, nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer exp.Shutdown(ctx)
+					if err := exp.ExportSpans(ctx, batch); err != nil { // connected before timing
+						b.Fatal(err)
+					}
+					b.ReportAllocs()
+					for i := 0; b.Loop(); i++ {
+						if i%len(batch) == len(batch)-1 {
+							if err := exp.ExportSpans(ctx, batch); err != nil {
+								b.Fatal(err)
+							}
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+// endedServerSpans makes n ended server spans with serverSpanAttrs, as the
+// batch span processor hands them to its exporter.
+func endedServerSpans(b *testing.B, n int) []sdktrace.ReadOnlySpan {
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	tracer := tp.Tracer("bench")
+	for range n {
+		_, span := tracer.Start(context.Background(), "GET /items/{id}", trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(serverSpanAttrs...))
+		span.End()
+	}
+	return rec.Ended()
 }
 
 // serverSpanAttrs are the attributes otelhttp and failhop's Handler give
