@@ -79,9 +79,7 @@ func benchmarkSpanExport(b *testing.B, opts ...Option) {
 
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		_, span := tracer.Start(ctx, "GET /items/{id}", trace.WithSpanKind(trace.SpanKindServer),
-			trace.WithAttributes(serverSpanAttrs...))
-		span.End()
+		startServerSpan(ctx, tracer).End()
 		if i%512 == 511 {
 			if err := flush(ctx); err != nil {
 				b.Fatal(err)
@@ -150,11 +148,17 @@ func endedServerSpans(b *testing.B, n int) []sdktrace.ReadOnlySpan {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 	tracer := tp.Tracer("bench")
 	for range n {
-		_, span := tracer.Start(context.Background(), "GET /items/{id}", trace.WithSpanKind(trace.SpanKindServer),
-			trace.WithAttributes(serverSpanAttrs...))
-		span.End()
+		startServerSpan(context.Background(), tracer).End()
 	}
 	return rec.Ended()
+}
+
+// startServerSpan starts the span both benchmarks export: the server span
+// of a healthy request, with serverSpanAttrs.
+func startServerSpan(ctx context.Context, tracer trace.Tracer) trace.Span {
+	_, span := tracer.Start(ctx, "GET /items/{id}", trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(serverSpanAttrs...))
+	return span
 }
 
 // serverSpanAttrs are the attributes otelhttp and failhop's Handler give
