@@ -87,18 +87,7 @@ func run(addr string) error {
 		instrument.WithFilter(func(r *http.Request) bool { return r.URL.Path != "/healthz" }))
 
 	srv := &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 5 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	slog.Info("listening", "addr", addr)
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	// Let the requests in flight finish.
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return srv.Shutdown(sctx)
+	return demo.Serve(ctx, srv)
 }
 
 type gateway struct {

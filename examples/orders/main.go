@@ -129,25 +129,11 @@ func run(addr, dataDir string) error {
 	handler := instrument.Handler(mux, "orders", instrument.WithFilter(func(r *http.Request) bool {
 		return r.URL.Path != "/healthz"
 	}))
-	return serve(ctx, &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 5 * time.Second})
+	return demo.Serve(ctx, &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 5 * time.Second})
 }
 
 // serve runs srv until ctx is done (SIGINT, SIGTERM), then lets the
 // requests in flight finish.
-func serve(ctx context.Context, srv *http.Server) error {
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	slog.Info("listening", "addr", srv.Addr)
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return srv.Shutdown(sctx)
-}
-
 type server struct {
 	db                  *sql.DB
 	inventory, payments *http.Client

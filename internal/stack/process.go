@@ -134,8 +134,22 @@ func (p *process) waitReady(ctx context.Context) error {
 	}
 }
 
+// exited is the error of a process that exited before it was ready. When
+// another process listens on one of its ready ports (the usual reason a
+// server exits at start), it names that process.
 func (p *process) exited() error {
-	return fmt.Errorf("%s (pid %d) exited at start (%v)", p.Name, p.cmd.Process.Pid, p.cmd.ProcessState)
+	var held string
+	for _, u := range p.Ready {
+		pu, err := url.Parse(u)
+		if err != nil {
+			continue
+		}
+		port, err := strconv.Atoi(pu.Port())
+		if err == nil && len(ListenerPIDs(port)) > 0 {
+			held += fmt.Sprintf("; port %d is in use by %s: stop it", port, Holder(port))
+		}
+	}
+	return fmt.Errorf("%s (pid %d) exited at start (%v)%s", p.Name, p.cmd.Process.Pid, p.cmd.ProcessState, held)
 }
 
 // answeredByOther says why the answer of rawURL did not come from our

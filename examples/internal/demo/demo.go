@@ -1,12 +1,16 @@
 // Package demo holds the little plumbing the demo shop's services share and
-// that has nothing to do with tracing: reading settings from the environment
-// and choosing the database. Everything about instrumentation stays in each
+// that has nothing to do with tracing: reading settings from the environment,
+// choosing the database and serving until stopped. Everything about instrumentation stays in each
 // service's main.go, which is meant to be read and copied.
 package demo
 
 import (
+	"context"
 	"database/sql/driver"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,6 +20,28 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"modernc.org/sqlite"               // registers the "sqlite" driver
 )
+
+// Serve serves srv on srv.Addr until ctx is done, then lets the requests
+// in flight finish (10 s at most). It logs "listening" once the port is
+// held, so a port taken by another process is the error, never a log line
+// saying the service listens.
+func Serve(ctx context.Context, srv *http.Server) error {
+	l, err := net.Listen("tcp", srv.Addr)
+	if err != nil {
+		return err
+	}
+	slog.Info("listening", "addr", l.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
 
 // Getenv returns the environment variable name, or def when it is unset or
 // empty.

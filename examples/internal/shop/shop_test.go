@@ -2,11 +2,13 @@ package shop_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -39,13 +41,8 @@ func runScenarios(t *testing.T, dsn string) {
 		DatabaseURL:  dsn,
 		SchemaPrefix: "shoptest_",
 		BinDir:       t.TempDir(),
-		// No collector in this test: spans are made (the trace IDs exist)
-		// but not exported.
-		Env: map[string][]string{
-			"gateway": {"OTEL_TRACES_EXPORTER=none"}, "orders": {"OTEL_TRACES_EXPORTER=none"},
-			"inventory": {"OTEL_TRACES_EXPORTER=none"}, "payments": {"OTEL_TRACES_EXPORTER=none"},
-		},
-		Progress: testWriter{t},
+		Env:          noExport(),
+		Progress:     testWriter{t},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -123,6 +120,18 @@ func checkSafePage(t *testing.T, hdr http.Header, body string) {
 	}
 }
 
+// noExport is the services' settings for a shop without a collector:
+// spans are made (the trace IDs exist) but not exported, neither to the
+// collector of a test running alongside nor, when there is none, in
+// retries that hold up every stop.
+func noExport() map[string][]string {
+	env := map[string][]string{}
+	for _, name := range shop.Services {
+		env[name] = []string{"OTEL_TRACES_EXPORTER=none"}
+	}
+	return env
+}
+
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) {
@@ -139,11 +148,7 @@ func TestHealthyMeansOurProcess(t *testing.T) {
 		t.Skip("starts processes")
 	}
 	ctx := context.Background()
-	noExport := []string{"OTEL_TRACES_EXPORTER=none"}
-	s, err := shop.Start(ctx, shop.Config{
-		FreePorts: true, BinDir: t.TempDir(), Progress: testWriter{t},
-		Env: map[string][]string{"gateway": noExport, "orders": noExport, "inventory": noExport, "payments": noExport},
-	})
+	s, err := shop.Start(ctx, shop.Config{FreePorts: true, BinDir: t.TempDir(), Progress: testWriter{t}, Env: noExport()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,6 +173,11 @@ func TestHealthyMeansOurProcess(t *testing.T) {
 	if !strings.Contains(err.Error(), "payments (pid ") || !strings.Contains(err.Error(), "exited at start") ||
 		!strings.Contains(err.Error(), "address already in use") {
 		t.Errorf("the error does not say that payments exited, with its log's end:\n%v", err)
+	}
+	if runtime.GOOS == "linux" {
+		if holder := fmt.Sprintf("is in use by pid %d", os.Getpid()); !strings.Contains(err.Error(), holder) {
+			t.Errorf("the error does not name the port's holder (%q):\n%v", holder, err)
+		}
 	}
 	t.Logf("as expected: %v", err)
 }
