@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -36,8 +37,8 @@ import (
 // it, which is how the server span knows whether it is the origin.
 func Handler(next http.Handler, operation string, opts ...Option) http.Handler {
 	c := request.NewConfig(opts)
-	inner := &failureHandler{next: next}
-	return &exchangeHandler{traced: otelhttp.NewHandler(inner, operation, otelhttpOptions(c)...), publicEdge: c.PublicEdge}
+	c.Propagators = exchangePropagator{TextMapPropagator: c.Propagators, publicEdge: c.PublicEdge}
+	return otelhttp.NewHandler(&failureHandler{publicEdge: c.PublicEdge, next: next}, operation, otelhttpOptions(c)...)
 }
 
 // otelhttpOptions translates the options otelhttp understands.
@@ -53,34 +54,42 @@ func otelhttpOptions(c *request.Config) []otelhttp.Option {
 	return opts
 }
 
-// exchangeHandler runs outside the otelhttp handler: it makes the
-// request's exchange, which otelhttp's context then derives from, so that
-// otelhttp finds its Labeler there instead of making one, and the request
-// costs no allocation more than otelhttp's alone.
-type exchangeHandler struct {
-	traced     http.Handler // otelhttp's, with failureHandler inside
+// exchangePropagator is the Handler's propagator as otelhttp sees it: the
+// user's, whose extracted context it wraps in the request's exchange. So
+// the exchange is in the context otelhttp derives its own from, before
+// otelhttp looks for its Labeler there, and the request costs no
+// allocation and no request copy more than otelhttp's alone.
+type exchangePropagator struct {
+	propagation.TextMapPropagator
 	publicEdge bool
 }
 
-func (h *exchangeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s := &exchange{Context: r.Context(), publicEdge: h.publicEdge, header: r.Header}
-	withExchange := r.WithContext(s)
-	// net/http removes the temporary files of a multipart form it finds
-	// on its own request; otelhttp copies the form back to ours.
-	defer func() { r.MultipartForm = withExchange.MultipartForm }()
-	h.traced.ServeHTTP(w, withExchange)
+func (p exchangePropagator) Extract(ctx context.Context, carrier propagation.TextMapCarrier) context.Context {
+	return &exchange{Context: p.TextMapPropagator.Extract(ctx, carrier), publicEdge: p.publicEdge}
 }
 
 // failureHandler runs inside the otelhttp server span. It hands the
 // handler the exchange as its ResponseWriter, in front of otelhttp's.
 type failureHandler struct {
-	next http.Handler
+	publicEdge bool
+	next       http.Handler
 }
 
 func (h *failureHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s := r.Context().Value(exchangeKey{}).(*exchange) // made by exchangeHandler
+	s, ok := r.Context().Value(exchangeKey{}).(*exchange) // made by exchangePropagator
+	if !ok || s.ResponseWriter != nil {
+		// A request otelhttp's filters let through untraced (otelhttp
+		// extracted nothing), or one whose exchange belongs to an outer
+		// Handler: this Handler makes its own.
+		s = &exchange{Context: r.Context(), publicEdge: h.publicEdge}
+		given := r
+		r = r.WithContext(s)
+		// net/http removes the temporary files of a multipart form it
+		// finds on the request it gave, so the form goes back there.
+		defer func() { given.MultipartForm = r.MultipartForm }()
+	}
 	span := trace.SpanFromContext(r.Context())
-	s.ResponseWriter, s.span, s.ServerSpanID = w, span, span.SpanContext().SpanID()
+	s.ResponseWriter, s.span, s.ServerSpanID, s.header = w, span, span.SpanContext().SpanID(), r.Header
 	defer func() {
 		if r.Pattern != "" && span.IsRecording() {
 			// otelhttp names the span from the route a ServeMux matched,

@@ -1,10 +1,12 @@
 package instrument
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -351,5 +353,68 @@ func TestHandlerGivesOtelhttpItsLabeler(t *testing.T) {
 	ours := allocs(Handler(okHandler, "bench", WithTracerProvider(tp)))
 	if ours > peer {
 		t.Errorf("Handler makes %v allocations a request, otelhttp %v", ours, peer)
+	}
+}
+
+// A request otelhttp's filter lets through untraced, and a Handler inside
+// another, still get the Handler's answer: the safe page for a 500, and
+// for the inner Handler its own span marked, with the caller's trace.
+func TestHandlerFilteredAndNested(t *testing.T) {
+	fail := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
+
+	rec := newRecorder(t)
+	resp, body := serve(t, rec, fail, "", WithFilter(func(*http.Request) bool { return false }))
+	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(body, "<h1>Internal Server Error</h1>") {
+		t.Errorf("filtered: status %d, body %q; want 500 with the safe page", resp.StatusCode, body)
+	}
+	if n := len(rec.Ended()); n != 0 {
+		t.Errorf("filtered: %d spans, want none", n)
+	}
+
+	rec = newRecorder(t)
+	inner := Handler(fail, "inner", rec.options()...)
+	resp, _ = serve(t, rec, inner.ServeHTTP, "")
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("nested: status %d, want 500", resp.StatusCode)
+	}
+	spans := rec.Ended()
+	if len(spans) != 2 {
+		t.Fatalf("nested: spans %v, want the inner and the outer server span", spanNames(spans))
+	}
+	in, out := spans[0], spans[1]
+	if in.Parent().SpanID() != out.SpanContext().SpanID() || in.SpanContext().TraceID() != out.SpanContext().TraceID() {
+		t.Errorf("nested: the inner span is not the outer one's child")
+	}
+	checkMarks(t, in, marks{origin: true, cause: vocab.CauseAppError, errorType: "500"})
+}
+
+// net/http removes the temporary files of a multipart form only if it
+// finds the form on the request it gave the handler: the form a handler
+// parsed goes back there, traced or filtered.
+func TestHandlerGivesBackTheMultipartForm(t *testing.T) {
+	var body bytes.Buffer
+	form := multipart.NewWriter(&body)
+	part, _ := form.CreateFormFile("upload", "a.txt")
+	part.Write([]byte("file content"))
+	form.Close()
+	parse := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseMultipartForm(0); err != nil { // 0: the file goes to disk
+			t.Errorf("ParseMultipartForm: %v", err)
+		}
+	})
+	for name, opts := range map[string][]Option{
+		"traced":   nil,
+		"filtered": {WithFilter(func(*http.Request) bool { return false })},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := newRecorder(t)
+			r := httptest.NewRequest(http.MethodPost, "/upload", bytes.NewReader(body.Bytes()))
+			r.Header.Set("Content-Type", form.FormDataContentType())
+			Handler(parse, "upload", rec.options(opts...)...).ServeHTTP(httptest.NewRecorder(), r)
+			if r.MultipartForm == nil || len(r.MultipartForm.File["upload"]) != 1 {
+				t.Fatalf("the given request has form %v, want the parsed one", r.MultipartForm)
+			}
+			r.MultipartForm.RemoveAll()
+		})
 	}
 }
