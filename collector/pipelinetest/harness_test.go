@@ -3,9 +3,13 @@ package pipelinetest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,4 +157,21 @@ func eventually(timeout time.Duration, f func() bool) bool {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// scrapeMetrics reads the collector's Prometheus endpoint on port until it
+// has a metric named name (30 s at most), and returns what it read last.
+func scrapeMetrics(port int, name string) (string, bool) {
+	var metrics string
+	ok := eventually(30*time.Second, func() bool {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		metrics = string(b)
+		return strings.Contains(metrics, name)
+	})
+	return metrics, ok
 }

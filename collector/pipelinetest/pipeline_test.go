@@ -2,6 +2,7 @@ package pipelinetest
 
 import (
 	"context"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/internal/stack"
 )
 
 // TestValidate checks every configuration with the binaries' own
@@ -110,7 +112,8 @@ func dbErrorTrace(t *testing.T, gateway, inventory *sender) sentTrace {
 
 // plainErrorTrace sends a failure from services without failhop: plain
 // OpenTelemetry spans, and a root whose status was left unset with a 500.
-func plainErrorTrace(t *testing.T, shop, pricing *sender) sentTrace {
+// shop's spans end first; between, if not nil, runs before pricing's end.
+func plainErrorTrace(t *testing.T, shop, pricing *sender, between func()) sentTrace {
 	t0 := time.Now().Add(-time.Second)
 	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
 	ctx, root := shop.span(context.Background(), "POST /cart", trace.SpanKindServer, t0, ms(40), false, attribute.Int("http.response.status_code", 500))
@@ -118,10 +121,13 @@ func plainErrorTrace(t *testing.T, shop, pricing *sender) sentTrace {
 		attribute.String("http.request.method", "POST"), attribute.String("url.full", "http://pricing:9000/quote"), attribute.Int("http.response.status_code", 500))
 	sctx, server := pricing.span(cctx, "POST /quote", trace.SpanKindServer, t0.Add(ms(3)), ms(26), true, attribute.Int("http.response.status_code", 500))
 	_, q := pricing.span(sctx, "SELECT prices", trace.SpanKindClient, t0.Add(ms(4)), ms(2), true, attribute.String("db.system", "postgresql"))
-	q.End(trace.WithTimestamp(t0.Add(ms(6))))
-	server.End(trace.WithTimestamp(t0.Add(ms(29))))
 	client.End(trace.WithTimestamp(t0.Add(ms(30))))
 	root.End(trace.WithTimestamp(t0.Add(ms(40))))
+	if between != nil {
+		between()
+	}
+	q.End(trace.WithTimestamp(t0.Add(ms(6))))
+	server.End(trace.WithTimestamp(t0.Add(ms(29))))
 	return sentTrace{traceID: root.SpanContext().TraceID().String(), spans: map[string]string{
 		"root": root.SpanContext().SpanID().String(), "q": q.SpanContext().SpanID().String(),
 	}}
@@ -206,7 +212,7 @@ func TestSingleNode(t *testing.T) {
 	shop, pricing := newSender(t, c.otlpGRPC, "shop"), newSender(t, c.otlpGRPC, "pricing")
 
 	failed := dbErrorTrace(t, gateway, inventory)
-	plain := plainErrorTrace(t, shop, pricing)
+	plain := plainErrorTrace(t, shop, pricing, nil)
 	ok := okTrace(t, gateway)
 	flush(t, gateway, inventory, shop, pricing)
 
@@ -220,6 +226,39 @@ func TestSingleNode(t *testing.T) {
 	// Jaeger compares tag values as strings: the bool true matches "true".
 	if got := j.search(t, "gateway", map[string]string{"failhop.failing_hop.cause": "db_error"}); len(got) != 1 || got[0].TraceID != failed.traceID {
 		t.Errorf("search by failhop.failing_hop.cause on gateway: %d traces", len(got))
+	}
+}
+
+// TestRootWait sends a failed trace as services that export at different
+// moments do: the root service first, the failing service 200 ms later.
+// root_wait holds the root span for FAILHOP_ROOT_WAIT (300 ms), so tail
+// sampling decides soon after the root span, long before decision_wait
+// (30 s), and with the late service's spans in: they are marked.
+func TestRootWait(t *testing.T) {
+	free, err := stack.FreePorts(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := startJaeger(t)
+	c := startCollector(t, "failhop-collector", "otelcol.yaml",
+		"JAEGER_OTLP_ENDPOINT="+j.otlpGRPC, "FAILHOP_DECISION_WAIT=30s", "FAILHOP_ROOT_WAIT=300ms", "FAILHOP_SAMPLE_PERCENT=0",
+		"COLLECTOR_METRICS_LEVEL=basic", fmt.Sprintf("COLLECTOR_METRICS_PORT=%d", free[0]))
+	shop, pricing := newSender(t, c.otlpGRPC, "shop"), newSender(t, c.otlpGRPC, "pricing")
+
+	tr := plainErrorTrace(t, shop, pricing, func() {
+		flush(t, shop)
+		time.Sleep(200 * time.Millisecond) // pricing's exporter comes later
+	})
+	flush(t, pricing)
+	sent := time.Now()
+
+	checkMarked(t, j, "pricing", tr, "q", "pricing → postgresql SELECT prices", "db_error")
+	t.Logf("marked in Jaeger %v after the last span was sent (decision_wait is 30 s)", time.Since(sent).Round(10*time.Millisecond))
+	if got, _ := j.trace(t, tr.traceID); got == nil || len(got.Spans) != 4 {
+		t.Errorf("Jaeger has %v, want the trace's 4 spans", got)
+	}
+	if metrics, held := scrapeMetrics(free[0], "otelcol_processor_root_wait_spans_held"); !held {
+		t.Errorf("the collector's metrics have no otelcol_processor_root_wait_spans_held:\n%.3000s", metrics)
 	}
 }
 

@@ -417,17 +417,7 @@ func TestProcessorMetrics(t *testing.T) {
 	if missing := arrived(t, st, []string{id}, 30*time.Second); len(missing) > 0 {
 		t.Fatal("the failed trace did not arrive marked")
 	}
-	var metrics string
-	ok := eventually(30*time.Second, func() bool {
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", free[0]))
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		metrics = string(b)
-		return strings.Contains(metrics, "otelcol_processor_failhop_traces_marked")
-	})
+	metrics, ok := scrapeMetrics(free[0], "otelcol_processor_failhop_traces_marked")
 	if !ok {
 		t.Fatalf("no failhop processor metrics on the collector's endpoint:\n%.3000s", metrics)
 	}

@@ -53,12 +53,12 @@ func TestThroughput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const pipeline = "processors: [memory_limiter, tail_sampling, failhop, batch]"
+	const pipeline = "processors: [memory_limiter, root_wait, tail_sampling, failhop, batch]"
 	if !strings.Contains(string(data), pipeline) {
 		t.Fatalf("otelcol.yaml has no %q", pipeline)
 	}
 	without := filepath.Join(t.TempDir(), "otelcol-without-failhop.yaml")
-	if err := os.WriteFile(without, []byte(strings.Replace(string(data), pipeline, "processors: [memory_limiter, tail_sampling, batch]", 1)), 0o644); err != nil {
+	if err := os.WriteFile(without, []byte(strings.Replace(string(data), pipeline, "processors: [memory_limiter, root_wait, tail_sampling, batch]", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	rounds := 2

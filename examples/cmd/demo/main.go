@@ -184,10 +184,10 @@ Press Ctrl-C to stop.
 }
 
 // demoCollectorEnv keeps every trace (a demo wants to show the healthy
-// ones too) and decides a trace a second after its root span is in (the
-// shop's services export every 200 ms), or 5 s after its first span
-// (slow-db's trace lasts 1.5 s).
-var demoCollectorEnv = []string{"FAILHOP_SAMPLE_PERCENT=100", "FAILHOP_DECISION_WAIT=5s", "FAILHOP_ROOT_WAIT=1s"}
+// ones too) and holds a trace's root span for 300 ms (the shop's services
+// export every 200 ms), so that it is decided 0.3 to 1.3 s after its root
+// span is in, or 5 s after its first span (slow-db's trace lasts 1.5 s).
+var demoCollectorEnv = []string{"FAILHOP_SAMPLE_PERCENT=100", "FAILHOP_DECISION_WAIT=5s", "FAILHOP_ROOT_WAIT=300ms"}
 
 // startStack starts Jaeger and the failhop collector (demoCollectorEnv)
 // on the ports the user's environment says (stack.PortsFromEnv) or on

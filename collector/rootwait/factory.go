@@ -1,0 +1,60 @@
+package rootwait
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/processor"
+)
+
+// Type is the component type of the processor: "root_wait".
+var Type = component.MustNewType("root_wait")
+
+// Config is the processor's configuration.
+type Config struct {
+	// Wait is how long a root span is held before it is passed on; 0
+	// passes everything on at once. It should cover the services' export
+	// delay (OTEL_BSP_SCHEDULE_DELAY, 5 s by default in the OTel SDKs).
+	Wait time.Duration `mapstructure:"wait"`
+	// DecisionWait is the decision_wait of the tail_sampling that follows.
+	// A root span is never held past the moment tail sampling may decide
+	// its trace by that wait, counted from the root span's start (no span
+	// of a trace comes before it): a trace longer than the decision wait
+	// keeps its root span in the decision, as it would without root_wait.
+	DecisionWait time.Duration `mapstructure:"decision_wait"`
+}
+
+// The defaults: the OTel SDKs' export delay, tail sampling's decision_wait.
+const (
+	DefaultWait         = 5 * time.Second
+	DefaultDecisionWait = 30 * time.Second
+)
+
+// Validate refuses negative waits.
+func (c *Config) Validate() error {
+	if c.Wait < 0 || c.DecisionWait < 0 {
+		return errors.New("wait and decision_wait must not be negative")
+	}
+	return nil
+}
+
+// NewFactory returns the factory of the root_wait processor.
+func NewFactory() processor.Factory {
+	return processor.NewFactory(
+		Type,
+		func() component.Config { return &Config{Wait: DefaultWait, DecisionWait: DefaultDecisionWait} },
+		processor.WithTraces(createTraces, component.StabilityLevelBeta),
+	)
+}
+
+func createTraces(_ context.Context, set processor.Settings, cfg component.Config, next consumer.Traces) (processor.Traces, error) {
+	held, err := set.MeterProvider.Meter("github.com/failhop/failhop/collector/rootwait").Int64Counter(
+		metricHeld, metricHeldOptions...)
+	if err != nil {
+		return nil, err
+	}
+	return newRootWait(cfg.(*Config), next, set.Logger, held), nil
+}
