@@ -86,7 +86,7 @@ func run(addr, dataDir string) error {
 		slog.Error("database not ready", "err", err)
 	}
 
-	s := &server{db: db}
+	s := &server{db: db, dbc: dbc}
 	if s.slow, err = demo.Duration("INVENTORY_SLOW_QUERY", 0); err != nil {
 		return err
 	}
@@ -109,6 +109,7 @@ func notHealthCheck(r *http.Request) bool { return r.URL.Path != "/healthz" }
 // requests in flight finish.
 type server struct {
 	db   *sql.DB
+	dbc  demo.Database
 	slow time.Duration // demo fault switch: INVENTORY_SLOW_QUERY
 	v2   bool          // demo fault switch: INVENTORY_V2_QUERY
 }
@@ -192,8 +193,11 @@ func (s *server) inStock(ctx context.Context, q querier, id int64) (int64, error
 		// query that lost its index. Once per query: in the select list,
 		// the sleep runs for the one row read. (As a condition, PostgreSQL
 		// evaluated it first, for each row of its sequential scan.)
+		// It ends with the request, as a real query does when canceled.
 		query = "SELECT qty, pg_sleep($2) IS NULL FROM stock WHERE item_id = $1"
-		args, dest = append(args, s.slow.Seconds()), append(dest, new(bool))
+		sleep, release := s.dbc.SleepArg(ctx, s.slow)
+		defer release()
+		args, dest = append(args, sleep), append(dest, new(bool))
 	}
 	err := q.QueryRowContext(ctx, query, args...).Scan(dest...)
 	return qty, err

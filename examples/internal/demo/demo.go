@@ -14,7 +14,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -107,17 +109,79 @@ func DatabaseFor(service, dataDir string) (Database, error) {
 func init() {
 	// SQLite has no pg_sleep: give it one, so that the slow-query fault
 	// switch can use the same SQL on both databases. It blocks the query
-	// for the given number of seconds, as PostgreSQL's does, and returns a
-	// non-NULL value, as PostgreSQL's void does.
+	// for the given number of seconds and returns a non-NULL value, as
+	// PostgreSQL's does (its void). Given a SleepArg, it also stops when
+	// the query's context ends, as PostgreSQL's does when pgx cancels the
+	// query: a canceled request leaves no work running behind it.
 	sqlite.MustRegisterScalarFunction("pg_sleep", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 		var secs float64
+		var done <-chan struct{}
 		switch v := args[0].(type) {
 		case float64:
 			secs = v
 		case int64:
 			secs = float64(v)
+		case string:
+			if s, ok := sleepers.get(v); ok {
+				secs, done = s.secs, s.done
+			}
 		}
-		time.Sleep(time.Duration(secs * float64(time.Second)))
-		return int64(1), nil
+		t := time.NewTimer(time.Duration(secs * float64(time.Second)))
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return int64(1), nil
+		case <-done:
+			return nil, context.Canceled
+		}
 	})
+}
+
+// SleepArg returns the argument of pg_sleep for the slow-query fault
+// switch: a sleep of d that ends with ctx. For PostgreSQL that is the
+// seconds (pgx cancels the query with ctx); for SQLite, a key to d and
+// ctx for the pg_sleep above. Call release once the query is done.
+func (db Database) SleepArg(ctx context.Context, d time.Duration) (arg any, release func()) {
+	if db.Driver != "sqlite" {
+		return d.Seconds(), func() {}
+	}
+	key := sleepers.add(sleep{secs: d.Seconds(), done: ctx.Done()})
+	return key, func() { sleepers.remove(key) }
+}
+
+// sleep is a pg_sleep of SQLite in progress.
+type sleep struct {
+	secs float64
+	done <-chan struct{}
+}
+
+// sleepers are the sleeps that SleepArg made, by key.
+var sleepers = sleepRegistry{m: map[string]sleep{}}
+
+type sleepRegistry struct {
+	mu   sync.Mutex
+	next int
+	m    map[string]sleep
+}
+
+func (r *sleepRegistry) add(s sleep) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.next++
+	key := "sleep-" + strconv.Itoa(r.next)
+	r.m[key] = s
+	return key
+}
+
+func (r *sleepRegistry) get(key string) (sleep, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.m[key]
+	return s, ok
+}
+
+func (r *sleepRegistry) remove(key string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.m, key)
 }
