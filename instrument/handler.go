@@ -3,7 +3,7 @@ package instrument
 import (
 	"bufio"
 	"context"
-	"github.com/failhop/failhop/instrument/internal/request"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/failhop/failhop/instrument/internal/request"
 )
 
 // Handler wraps next with an otelhttp server span (named and attributed by
@@ -130,12 +132,13 @@ type exchangeKey struct{}
 // its key, the exchange itself for exchangeKey, and defers to the request
 // context otherwise.
 func (s *exchange) Value(key any) any {
-	switch {
-	case key == (request.RecordKey{}):
+	switch key.(type) {
+	case request.RecordKey:
 		return &s.Record
-	case key == (exchangeKey{}):
+	case exchangeKey:
 		return s
-	case labelerKey != nil && key == labelerKey:
+	}
+	if labelerKey != nil && key == labelerKey {
 		return &s.labeler
 	}
 	return s.Context.Value(key)
@@ -200,16 +203,46 @@ func (s *exchange) WriteHeader(code int) {
 
 // Write sends b, first releasing the held status line.
 func (s *exchange) Write(b []byte) (int, error) {
-	if !s.sent && !s.held {
-		s.WriteHeader(http.StatusOK)
-	}
-	if s.held {
-		if s.publicEdge {
-			return len(b), nil // replaced by the safe page in finish
-		}
-		s.send()
+	if !s.beforeBody() {
+		return len(b), nil // replaced by the safe page in finish
 	}
 	return s.ResponseWriter.Write(b)
+}
+
+// WriteString sends str as Write does, without copying it into a byte
+// slice where the writer below takes strings (net/http's does).
+func (s *exchange) WriteString(str string) (int, error) {
+	if !s.beforeBody() {
+		return len(str), nil
+	}
+	return io.WriteString(s.ResponseWriter, str)
+}
+
+// ReadFrom sends what src holds as Write does, letting the writer below
+// copy it its own way (net/http's uses sendfile for a file).
+func (s *exchange) ReadFrom(src io.Reader) (int64, error) {
+	if !s.beforeBody() {
+		return io.Copy(io.Discard, src)
+	}
+	return io.Copy(s.ResponseWriter, src)
+}
+
+// beforeBody readies the response for body bytes: it releases a held
+// status line, or, when the handler wrote none, takes the implicit 200
+// that the writer below sends with the first bytes. It reports false
+// where the bytes are to be dropped: a held 5xx at the public edge.
+func (s *exchange) beforeBody() bool {
+	switch {
+	case s.held:
+		if s.publicEdge {
+			return false
+		}
+		s.send()
+	case !s.sent:
+		s.status = http.StatusOK
+		s.setHeaders()
+	}
+	return true
 }
 
 // Flush sends what is buffered; a held 5xx stays held at the public edge.
@@ -247,11 +280,11 @@ func (s *exchange) send() {
 // setHeaders prepares the response headers for the status line.
 func (s *exchange) setHeaders() {
 	s.held, s.sent = false, true
-	h := s.ResponseWriter.Header()
 	if s.publicEdge {
-		h.Del(ErrorHeader) // the handler may have copied it from a downstream answer
+		s.ResponseWriter.Header().Del(ErrorHeader) // the handler may have copied it from a downstream answer
 	}
 	if s.status >= 500 {
+		h := s.ResponseWriter.Header()
 		if sc := s.span.SpanContext(); sc.IsValid() {
 			h.Set(TraceResponseHeader, request.FormatTraceResponse(sc))
 		}

@@ -99,6 +99,33 @@ func TestHandlerMarks(t *testing.T) {
 			wantSpan: marks{origin: true, cause: vocab.CauseAppError, errorType: "502"},
 		},
 		{
+			name: "body sent by ReadFrom",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				_, _ = w.(io.ReaderFrom).ReadFrom(strings.NewReader("ok"))
+			},
+			wantStatus: 200, wantBody: []string{"ok"},
+		},
+		{
+			name: "public edge replaces a 5xx body sent by WriteString",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusInternalServerError)
+				_, _ = w.(io.StringWriter).WriteString(secret)
+			},
+			opts:       []Option{WithPublicEdge()},
+			wantStatus: 500, wantCode: codes.Error, wantPage: true, wantNoLeaks: true,
+			wantSpan: marks{origin: true, cause: vocab.CauseAppError, errorType: "500"},
+		},
+		{
+			name: "public edge replaces a 5xx body sent by ReadFrom",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = w.(io.ReaderFrom).ReadFrom(strings.NewReader(secret))
+			},
+			opts:       []Option{WithPublicEdge()},
+			wantStatus: 503, wantCode: codes.Error, wantPage: true, wantNoLeaks: true,
+			wantSpan: marks{origin: true, cause: vocab.CauseAppError, errorType: "503"},
+		},
+		{
 			name: "public edge drops a Failhop-Error copied from downstream",
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set(ErrorHeader, "db_error; origin=00f067aa0ba902b7")
