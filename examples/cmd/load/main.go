@@ -2,8 +2,9 @@
 // under load. It starts the local pipeline (Jaeger and the failhop
 // collector, see internal/stack, on free ports, keeping 10% of the healthy
 // traces as in production: FAILHOP_SAMPLE_PERCENT=10, the default 10s
-// decision wait) and one copy of the shop on free ports with SQLite for
-// each mode named by -modes (default traced,untraced):
+// decision wait), then, in each round and for each mode named by -modes
+// (default traced,untraced), a fresh copy of the shop on free ports with
+// its own SQLite files:
 //
 //   - traced: the shop as it is, every request traced and its spans
 //     exported to the collector with the SDK's default batching
@@ -23,7 +24,8 @@
 // as soon as the previous one is answered: -warmup unrecorded, then -d
 // recorded. The modes take turns over -rounds rounds, each round starting
 // with the next mode, so that drift in the machine's load spreads over all
-// alike. It prints each round (with the CPU the machine's other processes
+// alike, and each on a copy of the shop of its own, so that one copy's luck
+// does not decide a mode's figures. It prints each round (with the CPU the machine's other processes
 // took meanwhile, to spot a busy machine), then a summary: requests/s
 // (median of the rounds), latency percentiles (over all the rounds'
 // requests), errors, each mode's throughput relative to untraced, and the
@@ -166,14 +168,7 @@ func parseModes(list string) ([]string, error) {
 	return out, nil
 }
 
-// mode is one copy of the shop.
-type mode struct {
-	name string
-	shop *shop.Shop
-	pids map[int]string // its processes: pid → name
-}
-
-// measure starts everything, runs the rounds, prints the results and
+// measure starts the pipeline, runs the rounds, prints the results and
 // stops everything again.
 func measure(ctx context.Context, o options, dir string) int {
 	fail := func(err error) int { fmt.Fprintln(os.Stderr, "load:", err); return 1 }
@@ -193,62 +188,63 @@ func measure(ctx context.Context, o options, dir string) int {
 	defer st.Close()
 	pipeline := newChildren(before)
 
-	var modes []*mode
-	defer func() {
-		for _, m := range modes {
-			m.shop.Close()
-		}
-	}()
-	for _, set := range modeSettings {
-		if !slices.Contains(o.modes, set.name) {
-			continue
-		}
-		name := set.name
-		cfg := shop.Config{
-			FreePorts: true, DataDir: filepath.Join(dir, name), Progress: os.Stderr,
-			OTLPEndpoint: "http://" + st.OTLPGRPCEndpoint,
-		}
-		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-			return fail(err)
-		}
-		cfg.Env = map[string][]string{}
-		for _, svc := range shop.Services {
-			cfg.Env[svc] = []string{set.env}
-		}
-		before := children()
-		s, err := shop.Start(ctx, cfg)
-		if err != nil {
-			return fail(err)
-		}
-		modes = append(modes, &mode{name: name, shop: s, pids: newChildren(before)})
-	}
-
 	fmt.Printf("load: %d workers, GET /checkout?item=%d, %d rounds of %v (after %v warm-up) per mode; load average %s\n",
 		o.workers, o.item, o.rounds, o.window, o.warmup, loadAvg())
 	results := map[string][]result{}
 	for r := range o.rounds {
 		// Each round starts with the next mode: with two, traced and
 		// untraced alternate which goes first.
-		first := len(modes) - 1 - r%len(modes) // round 1 starts with traced
-		for i := range modes {
-			m := modes[(first+i)%len(modes)]
-			if err := sleep(ctx, o.pause); err != nil {
-				return 1
-			}
-			res := drive(ctx, o, m.shop.URL("gateway"), m.pids, pipeline)
+		first := len(o.modes) - 1 - r%len(o.modes) // round 1 starts with traced
+		for i := range o.modes {
+			name := o.modes[(first+i)%len(o.modes)]
+			res, err := runRound(ctx, o, name, filepath.Join(dir, fmt.Sprintf("%s-%d", name, r+1)), st, pipeline)
 			if ctx.Err() != nil {
 				return 1
 			}
+			if err != nil {
+				return fail(err)
+			}
 			fmt.Printf("round %d %-10s  %7.1f req/s  p50 %-8v p99 %-8v errors %d/%d  other processes' CPU %.2f cores\n",
-				r+1, m.name, res.rate(), round(res.percentile(0.50)), round(res.percentile(0.99)),
+				r+1, name, res.rate(), round(res.percentile(0.50)), round(res.percentile(0.99)),
 				res.errors, res.requests(), max(0, res.others.Seconds()/o.window.Seconds()))
 			if res.firstErr != "" {
 				fmt.Printf("  first error: %s\n", res.firstErr)
 			}
-			results[m.name] = append(results[m.name], res)
+			results[name] = append(results[name], res)
 		}
 	}
 	return summarize(os.Stdout, o, results)
+}
+
+// runRound starts a fresh copy of the shop for mode on free ports with its
+// SQLite files in dir, waits o.pause, drives it and stops it. A copy per
+// round, rather than one per mode for the whole run: copies of the same
+// binaries were seen to differ by a quarter in CPU per request here, for
+// the whole of their life, which one copy per mode would count as the
+// mode's.
+func runRound(ctx context.Context, o options, mode, dir string, st *stack.Stack, pipeline map[int]string) (result, error) {
+	i := slices.IndexFunc(modeSettings, func(s modeSetting) bool { return s.name == mode })
+	cfg := shop.Config{
+		FreePorts: true, DataDir: dir, Progress: io.Discard,
+		OTLPEndpoint: "http://" + st.OTLPGRPCEndpoint,
+		Env:          map[string][]string{},
+	}
+	for _, svc := range shop.Services {
+		cfg.Env[svc] = []string{modeSettings[i].env}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return result{}, err
+	}
+	before := children()
+	s, err := shop.Start(ctx, cfg)
+	if err != nil {
+		return result{}, err
+	}
+	defer s.Close()
+	if err := sleep(ctx, o.pause); err != nil {
+		return result{}, err
+	}
+	return drive(ctx, o, s.URL("gateway"), newChildren(before), pipeline), nil
 }
 
 // result is what one round of one mode measured.
