@@ -9,7 +9,7 @@ SHELL   := /bin/bash
 # that users who import the library never download their dependencies.
 MODULES := . integration collector examples
 
-.PHONY: bin/failhop hotrod demo stack stress test vet fmt-check fuzz bench help jaeger collector bin/failhop-collector
+.PHONY: bin/failhop hotrod demo stack stress test vet fmt-check fuzz bench help jaeger collector bin/failhop-collector node-packages
 
 demo: bin/jaeger bin/failhop-collector bin/failhop ## the main job: local pipeline + demo shop, every failure scenario pinpointed (DEMO_ONCE=1 exits after the table, DEMO_FREE_PORTS=1 uses free ports)
 	cd examples && $(GO) run ./cmd/demo all
@@ -20,7 +20,7 @@ stack: bin/jaeger bin/failhop-collector ## run Jaeger and the failhop collector 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop ## run every test (starts a private PostgreSQL, see scripts/postgres.sh; installs Chromium if absent, scripts/chromium.sh)
+test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop node-packages ## run every test (starts a private PostgreSQL, see scripts/postgres.sh; installs Chromium if absent, scripts/chromium.sh, and the Node packages of the OpenTelemetry JS test services)
 	$(GO) test -count=1 ./...
 	@echo "the analyzer and the common rule (deepest error span with no error child) on every trace fixture:"
 	@set -o pipefail; $(GO) test -count=1 -run '^TestScore$$' -v ./analyzer | grep -o 'score: .*'
@@ -32,6 +32,14 @@ test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop ## r
 	@echo "the demo shop on SQLite, then on PostgreSQL (with its page in Chromium, see scripts/chromium.sh):"
 	chromium="$$(scripts/chromium.sh)" && cd examples && FAILHOP_TEST_CHROMIUM="$$chromium" $(GO) test -count=1 ./...
 	dsn="$$(scripts/postgres.sh)" && chromium="$$(scripts/chromium.sh)" && cd examples && FAILHOP_TEST_POSTGRES_DSN="$$dsn" FAILHOP_TEST_CHROMIUM="$$chromium" $(GO) test -count=1 ./...
+
+# The OpenTelemetry JS services that the pipeline tests run: their Node
+# packages, pinned by package-lock.json, from the npm registry (Node.js and
+# npm come with the machine). npm ci writes node_modules/.package-lock.json.
+OTEL_JS := collector/pipelinetest/testdata/otel-js
+node-packages: $(OTEL_JS)/node_modules/.package-lock.json ## install the Node packages of the OpenTelemetry JS test services (npm ci)
+$(OTEL_JS)/node_modules/.package-lock.json: $(OTEL_JS)/package-lock.json
+	npm ci --prefix $(OTEL_JS) --no-audit --no-fund
 
 jaeger: bin/jaeger ## build bin/jaeger (Jaeger v2.12.0 from tools/go.mod; ~3 min the first time)
 bin/jaeger: tools/go.mod tools/go.sum

@@ -273,7 +273,7 @@ func TestHotROD(t *testing.T) {
 func TestOpenTelemetryJS(t *testing.T) {
 	dir := filepath.Join(root(t), "collector", "pipelinetest", "testdata", "otel-js")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@opentelemetry", "sdk-node")); err != nil {
-		t.Fatalf("the Node packages are not installed: run `npm ci --prefix collector/pipelinetest/testdata/otel-js` (.ci/run does)")
+		t.Fatalf("the Node packages are not installed: run `make node-packages` (make test does)")
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
