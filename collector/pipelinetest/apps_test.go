@@ -106,14 +106,25 @@ func get(t *testing.T, url string) int {
 	return resp.StatusCode
 }
 
+// clockSlack is how much earlier than the test's clock says a trace may
+// start and still be the one a test just caused: OpenTelemetry JS times
+// spans by performance.timeOrigin + performance.now(), which is a fraction
+// of a millisecond off the wall clock, either way (a trace of front was
+// seen starting 0.2 ms before the request that made it).
+const clockSlack = time.Second
+
 // findTrace waits until Jaeger has a trace of service whose root span
-// matches, started after since, and returns it.
+// matches, started after since (less clockSlack), and returns it.
 func (p *appPipeline) findTrace(t *testing.T, service string, since time.Time, match func(root *analyzer.Span) bool) *analyzer.Trace {
 	t.Helper()
 	var found *analyzer.Trace
+	var seen []string // what Jaeger had, for the failure message
 	ok := eventually(40*time.Second, func() bool {
+		seen = seen[:0]
 		for _, tr := range p.search(t, service, nil) {
-			if r := analyzer.Analyze(tr); r.Root.SpanID != "" && r.Start.After(since) {
+			r := analyzer.Analyze(tr)
+			seen = append(seen, fmt.Sprintf("  %s: %d spans, started %v after the request, root %q", tr.TraceID, len(tr.Spans), r.Start.Sub(since), r.Root.Name))
+			if r.Root.SpanID != "" && r.Start.After(since.Add(-clockSlack)) {
 				for _, s := range tr.Spans {
 					if s.SpanID == r.Root.SpanID && match(s) {
 						found = tr
@@ -125,7 +136,7 @@ func (p *appPipeline) findTrace(t *testing.T, service string, since time.Time, m
 		return false
 	})
 	if !ok {
-		t.Fatalf("no trace of %s in Jaeger after 40s", service)
+		t.Fatalf("no matching trace of %s in Jaeger after 40s; its traces there:\n%s", service, strings.Join(seen, "\n"))
 	}
 	// Spans of other services may still be on their way: wait until the
 	// trace stops growing, as `failhop why --wait` does.
@@ -314,9 +325,9 @@ func TestOpenTelemetryJS(t *testing.T) {
 		}
 		return r
 	}
-	checkout := func(status string) func(*analyzer.Span) bool {
+	checkout := func(query, status string) func(*analyzer.Span) bool {
 		return func(root *analyzer.Span) bool {
-			return root.Name == "GET /checkout" && root.Attr("http.response.status_code") == status
+			return root.Name == "GET /checkout" && root.Attr("url.query") == query && root.Attr("http.response.status_code") == status
 		}
 	}
 
@@ -325,7 +336,7 @@ func TestOpenTelemetryJS(t *testing.T) {
 		if got := get(t, frontURL+"/checkout?mode=boom"); got != http.StatusBadGateway {
 			t.Fatalf("checkout answered %d, want 502", got)
 		}
-		tr := p.findTrace(t, "front", since, checkout("502"))
+		tr := p.findTrace(t, "front", since, checkout("mode=boom", "502"))
 		p.save(t, tr.TraceID, "express-back-throws")
 		m := marked(tr)
 		if len(m) != 1 || m[0].Service != "back" || m[0].Name != "request handler" {
@@ -347,7 +358,7 @@ func TestOpenTelemetryJS(t *testing.T) {
 		if got := get(t, frontURL+"/checkout?mode=ok"); got != http.StatusBadGateway {
 			t.Fatalf("checkout answered %d, want 502", got)
 		}
-		tr := p.findTrace(t, "front", since, checkout("502"))
+		tr := p.findTrace(t, "front", since, checkout("mode=ok", "502"))
 		p.save(t, tr.TraceID, "express-back-down")
 		m := marked(tr)
 		if len(m) != 1 || m[0].Service != "front" || m[0].Kind != analyzer.KindClient {
