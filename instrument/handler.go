@@ -3,7 +3,6 @@ package instrument
 import (
 	"bufio"
 	"context"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -201,30 +200,15 @@ func (s *exchange) WriteHeader(code int) {
 	s.send()
 }
 
-// Write sends b, first releasing the held status line.
+// Write sends b, first releasing the held status line. There is no
+// WriteString or ReadFrom: otelhttp's writer below counts the body
+// (http.response.body.size) only in its Write, and turns a string into
+// bytes there anyway.
 func (s *exchange) Write(b []byte) (int, error) {
 	if !s.beforeBody() {
 		return len(b), nil // replaced by the safe page in finish
 	}
 	return s.ResponseWriter.Write(b)
-}
-
-// WriteString sends str as Write does, without copying it into a byte
-// slice where the writer below takes strings (net/http's does).
-func (s *exchange) WriteString(str string) (int, error) {
-	if !s.beforeBody() {
-		return len(str), nil
-	}
-	return io.WriteString(s.ResponseWriter, str)
-}
-
-// ReadFrom sends what src holds as Write does, letting the writer below
-// copy it its own way (net/http's uses sendfile for a file).
-func (s *exchange) ReadFrom(src io.Reader) (int64, error) {
-	if !s.beforeBody() {
-		return io.Copy(io.Discard, src)
-	}
-	return io.Copy(s.ResponseWriter, src)
 }
 
 // beforeBody readies the response for body bytes: it releases a held
