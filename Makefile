@@ -38,7 +38,7 @@ test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop node
 # npm come with the machine). npm ci writes node_modules/.package-lock.json.
 OTEL_JS := collector/pipelinetest/testdata/otel-js
 node-packages: $(OTEL_JS)/node_modules/.package-lock.json ## install the Node packages of the OpenTelemetry JS test services (npm ci)
-$(OTEL_JS)/node_modules/.package-lock.json: $(OTEL_JS)/package-lock.json
+$(OTEL_JS)/node_modules/.package-lock.json: $(OTEL_JS)/package.json $(OTEL_JS)/package-lock.json
 	npm ci --prefix $(OTEL_JS) --no-audit --no-fund
 
 jaeger: bin/jaeger ## build bin/jaeger (Jaeger v2.12.0 from tools/go.mod; ~3 min the first time)

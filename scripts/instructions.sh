@@ -26,16 +26,33 @@ fi
 pkg=$1 bench=$2
 shift 2
 reps="${REPS:-3}"
+if ! [[ "$reps" =~ ^[0-9]*[13579]$ ]]; then
+	echo "instructions.sh: REPS must be an odd number (the median of the runs is shown)" >&2
+	exit 2
+fi
 mkdir -p bench-out
 bin="$PWD/bench-out/$(basename "$pkg").test"
 go test -c -o "$bin" "$pkg"
 
-# count LIB N: the instructions of a run of N ops of lib=LIB.
+# quote NAME: NAME as a regular expression that matches only itself.
+quote() { sed 's/[][\\.*+?^${}()|]/\\&/g' <<< "$1"; }
+
+# count LIB N: the instructions of a run of N ops of lib=LIB. The run's
+# output stays in bench-out/ for when it fails.
 count() {
-	(cd "$pkg" && GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-		"$bin" -test.run '^$' -test.bench "^Benchmark$bench\$/lib=$(sed 's/[][+.*?()|^$]/\\&/g' <<< "$1")\$" \
-		-test.benchtime="$2x" 2>&1 > /dev/null) |
-		sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+	local out="$PWD/bench-out/instructions-$1-$2"
+	if ! (cd "$pkg" && GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+		"$bin" -test.run '^$' -test.bench "^Benchmark$(quote "$bench")\$/^lib=$(quote "$1")\$" \
+		-test.benchtime="$2x") > "$out.stdout" 2> "$out.stderr"; then
+		echo "instructions.sh: Benchmark$bench/lib=$1 failed; its output:" >&2
+		tail -n 20 "$out.stdout" "$out.stderr" >&2
+		exit 1
+	fi
+	if ! grep -qF "Benchmark$bench/lib=$1" "$out.stdout"; then
+		echo "instructions.sh: $pkg has no benchmark Benchmark$bench/lib=$1" >&2
+		exit 1
+	fi
+	sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$out.stderr"
 }
 
 echo "instructions.sh: Benchmark$bench, $reps runs of each library (about a minute each)..." >&2

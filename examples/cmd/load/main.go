@@ -197,7 +197,12 @@ func measure(ctx context.Context, o options, dir string) int {
 		first := len(o.modes) - 1 - r%len(o.modes) // round 1 starts with traced
 		for i := range o.modes {
 			name := o.modes[(first+i)%len(o.modes)]
-			res, err := runRound(ctx, o, name, filepath.Join(dir, fmt.Sprintf("%s-%d", name, r+1)), st, pipeline)
+			// The first round shows the shop being built and started.
+			progress := io.Discard
+			if r == 0 {
+				progress = os.Stderr
+			}
+			res, err := runRound(ctx, o, name, filepath.Join(dir, fmt.Sprintf("%s-%d", name, r+1)), progress, st, pipeline)
 			if ctx.Err() != nil {
 				return 1
 			}
@@ -222,10 +227,10 @@ func measure(ctx context.Context, o options, dir string) int {
 // binaries were seen to differ by a quarter in CPU per request here, for
 // the whole of their life, which one copy per mode would count as the
 // mode's.
-func runRound(ctx context.Context, o options, mode, dir string, st *stack.Stack, pipeline map[int]string) (result, error) {
+func runRound(ctx context.Context, o options, mode, dir string, progress io.Writer, st *stack.Stack, pipeline map[int]string) (result, error) {
 	i := slices.IndexFunc(modeSettings, func(s modeSetting) bool { return s.name == mode })
 	cfg := shop.Config{
-		FreePorts: true, DataDir: dir, Progress: io.Discard,
+		FreePorts: true, DataDir: dir, Progress: progress,
 		OTLPEndpoint: "http://" + st.OTLPGRPCEndpoint,
 		Env:          map[string][]string{},
 	}
