@@ -25,8 +25,9 @@
 // recorded. The modes take turns over -rounds rounds, each round starting
 // with the next mode, so that drift in the machine's load spreads over all
 // alike, and each on a copy of the shop of its own, so that one copy's luck
-// does not decide a mode's figures. It prints each round (with the CPU the machine's other processes
-// took meanwhile, to spot a busy machine), then a summary: requests/s
+// does not decide a mode's figures. It prints each round (with the CPU the
+// machine's other processes took meanwhile, to spot a busy machine), then
+// a summary: requests/s
 // (median of the rounds), latency percentiles (over all the rounds'
 // requests), errors, each mode's throughput relative to untraced, and the
 // CPU time each process spent per request (Linux).
