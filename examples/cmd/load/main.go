@@ -27,10 +27,9 @@
 // alike, and each on a copy of the shop of its own, so that one copy's luck
 // does not decide a mode's figures. It prints each round (with the CPU the
 // machine's other processes took meanwhile, to spot a busy machine), then
-// a summary: requests/s
-// (median of the rounds), latency percentiles (over all the rounds'
-// requests), errors, each mode's throughput relative to untraced, and the
-// CPU time each process spent per request (Linux).
+// a summary: requests/s (median of the rounds), latency percentiles (over
+// all the rounds' requests), errors, each mode's throughput relative to
+// untraced, and the CPU time each process spent per request (Linux).
 //
 //	cd examples && go run ./cmd/load
 //	go run ./cmd/load -c 16 -d 30s -rounds 5
