@@ -172,7 +172,7 @@ func (a *analysis) ends(o origin) hopEnds {
 		e.to = cmp.Or(s.Attr("db.system.name"), s.Attr("db.system"), "database")
 	case s.Kind == KindClient || s.Kind == KindProducer:
 		e.to = a.peer(s)
-		e.operation = clientOperation(s)
+		e.operation = a.callName(s)
 	case s.Kind == KindServer:
 		e.from, e.to = "", s.Service
 		if p := a.parent(s); p != nil && p.Service != s.Service {
@@ -196,13 +196,41 @@ func (a *analysis) hop(o origin) Hop {
 		Description:    e.description(),
 		Cause:          o.cause,
 		Message:        message(s),
+		Evidence:       keyAttributes(s),
+		CallSite:       callSite(s),
 		Stack:          a.stack(s),
 		Hint:           o.cause.Hint(),
 		Confidence:     o.confidence,
 		Reason:         o.reason,
 	}
+	if call := clientCall(s); (s.Kind == KindClient || s.Kind == KindProducer) && call != e.operation {
+		h.Example = call
+	}
 	h.Path, h.PathOmitted = a.path(s)
 	return h
+}
+
+// callName names an outbound call for its hop: a name that stays the same
+// across requests, so that one outage is one group (and one series of
+// the failure metrics), not one per ID in a URL. An HTTP call is named by
+// its method and URL template: the url.template the caller set, else the
+// http.route of the server span that answered it, else the method alone
+// (the raw path is the hop's Example). Other calls keep their span name,
+// which the semantic conventions keep low in cardinality.
+func (a *analysis) callName(s *Span) string {
+	method := cmp.Or(s.Attr("http.request.method"), s.Attr("http.method"))
+	if method == "" {
+		return s.Name
+	}
+	if t := s.Attr("url.template"); t != "" {
+		return method + " " + t
+	}
+	for _, c := range a.children[s] {
+		if r := c.Attr("http.route"); c.Kind == KindServer && r != "" {
+			return method + " " + r
+		}
+	}
+	return method
 }
 
 // lastCall returns the client span under s, in its service, that ended

@@ -62,8 +62,21 @@ type Hop struct {
 	Description string `json:"description"`
 	// Cause is the kind of failure (failhop's causes: panic, db_error...).
 	Cause vocab.Cause `json:"cause"`
+	// Example is the call as it was made (method and path, never the
+	// query), when Operation names it by a template or its method alone:
+	// "GET /reviews/42" for a hop named "reviews GET".
+	Example string `json:"example,omitempty"`
 	// Message is the error message, when the spans have one.
 	Message string `json:"message,omitempty"`
+	// Evidence are the origin span's attributes that explain the failure,
+	// picked by semantic convention (the statement, the URL, error.type,
+	// the status codes, the messaging destination), in that order.
+	Evidence []Attribute `json:"evidence,omitempty"`
+	// CallSite is where in the code the failing call was made, when the
+	// span records it (code.function.name, code.file.path,
+	// code.line.number): "main.charge /src/orders/main.go:42". Read it
+	// before the stack, which starts where the error was recorded.
+	CallSite string `json:"call_site,omitempty"`
 	// Stack is a stack trace recorded at or above the origin in its service.
 	Stack string `json:"stack,omitempty"`
 	// Hint says what to check first, from the cause.
@@ -92,4 +105,10 @@ type Step struct {
 	Name    string `json:"name"`
 	Kind    Kind   `json:"kind"`
 	Error   bool   `json:"error"`
+}
+
+// Attribute is a span attribute, its value formatted for reading.
+type Attribute struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }

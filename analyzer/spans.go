@@ -124,7 +124,7 @@ type callKey struct {
 func keyOf(s *Span) callKey {
 	k := callKey{name: s.Name, service: s.Service, kind: s.Kind}
 	if s.Kind == KindClient || s.Kind == KindProducer {
-		k.operation, k.address = clientOperation(s), address(s)
+		k.operation, k.address = clientCall(s), address(s)
 	}
 	return k
 }
@@ -149,9 +149,10 @@ func address(s *Span) string {
 	return host
 }
 
-// clientOperation names an HTTP call by method and path (never the query,
-// which may hold secrets), and other calls by their span name.
-func clientOperation(s *Span) string {
+// clientCall names an HTTP call by method and path (never the query,
+// which may hold secrets), and other calls by their span name: the
+// request as it was made, which tells a retry from a call for another ID.
+func clientCall(s *Span) string {
 	method := cmp.Or(s.Attr("http.request.method"), s.Attr("http.method"))
 	_, path := urlParts(cmp.Or(s.Attr("url.full"), s.Attr("http.url")))
 	if method == "" || path == "" {

@@ -50,7 +50,7 @@ var fixtures = []fixture{
 			{id: "root", svc: "orders", name: "POST /orders", kind: server, end: 20, err: true, attrs: with(httpServer("/orders", 502), marks(propagated, cause("peer_unreachable"))...)},
 			{id: "c1", parent: "root", svc: "orders", name: "POST", kind: client, start: 2, end: 3, err: true, attrs: with(httpClient("POST", "http://payments:8080/charge", 0), marks(origin, cause("peer_unreachable"), []any{"error.type", "connection_refused"})...)},
 		},
-		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → payments:8080 POST /charge", Cause: "peer_unreachable"}}, Confidence: "high"},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → payments:8080 POST", Cause: "peer_unreachable"}}, Confidence: "high"},
 	},
 	{
 		name:  "upstream-rejected",
@@ -82,7 +82,7 @@ var fixtures = []fixture{
 			{id: "c1", parent: "root", svc: "orders", name: "POST", kind: client, start: 2, end: 1002, err: true, attrs: with(httpClient("POST", "http://payments:8080/charge", 0), marks(origin, cause("timeout"), []any{"error.type", "timeout"})...)},
 			{id: "c2", parent: "root", svc: "orders", name: "POST", kind: client, start: 1010, end: 2010, err: true, attrs: with(httpClient("POST", "http://payments:8080/charge", 0), marks(origin, cause("timeout"), []any{"error.type", "timeout"})...)},
 		},
-		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → payments:8080 POST /charge", Cause: "timeout", SpanID: spanID("c2"), Count: 2, Attempts: 2}}, Confidence: "medium"},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → payments:8080 POST", Cause: "timeout", SpanID: spanID("c2"), Count: 2, Attempts: 2}}, Confidence: "medium"},
 	},
 	{
 		name:  "fan-out-two-failures",
@@ -98,7 +98,7 @@ var fixtures = []fixture{
 		},
 		want: Want{Failed: true, Hops: []WantHop{
 			{Description: "inventory → postgresql SELECT stock", Cause: "db_error"},
-			{Description: "orders → payments:8080 POST /charge", Cause: "peer_unreachable"},
+			{Description: "orders → payments:8080 POST", Cause: "peer_unreachable"},
 		}, Confidence: "high"},
 	},
 	{
@@ -131,7 +131,7 @@ var fixtures = []fixture{
 			{id: "root", svc: "orders", name: "POST /orders", kind: server, end: 1020, err: true, attrs: httpServer("/orders", 500)},
 			{id: "c1", parent: "root", svc: "orders", name: "POST", kind: client, start: 10, end: 1010, err: true, attrs: with(httpClient("POST", "http://fraud-check:9000/score", 0), "error.type", "timeout")},
 		},
-		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → fraud-check:9000 POST /score", Cause: "timeout"}}, Confidence: "medium"},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → fraud-check:9000 POST", Cause: "timeout"}}, Confidence: "medium"},
 	},
 	{
 		name:  "async-consumer-error",
@@ -161,7 +161,7 @@ var fixtures = []fixture{
 			{id: "root", svc: "edge-proxy", name: "ingress", kind: server, end: 15, attrs: with(httpServer("/api/orders", 502), "http.route", "/api/*")},
 			{id: "c1", parent: "root", svc: "edge-proxy", name: "router orders egress", kind: client, start: 1, end: 2, err: true, attrs: with(httpClient("GET", "http://orders.internal:8080/api/orders", 0), "peer.service", "orders")},
 		},
-		want: Want{Failed: true, Hops: []WantHop{{Description: "edge-proxy → orders GET /api/orders", Cause: "peer_unreachable"}}, Confidence: "medium"},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "edge-proxy → orders GET", Cause: "peer_unreachable"}}, Confidence: "medium"},
 	},
 	{
 		name:  "proxy-502-bad-upstream",
@@ -197,7 +197,7 @@ var fixtures = []fixture{
 			{id: "c1", parent: "root", svc: "gateway", name: "GET", kind: client, start: 2, end: 90, err: true, attrs: httpClient("GET", "http://orders:8080/orders", 500)},
 			{id: "db", parent: "lost", svc: "orders", name: "SELECT orders", kind: client, start: 5, end: 9, err: true, attrs: with(sqlSpan("postgresql", "SELECT", "SELECT 1"), marks(origin, cause("db_error"))...)},
 		},
-		want: Want{Failed: true, Hops: []WantHop{{Description: "gateway → orders:8080 GET /orders", Cause: "upstream_error"}}, NonFatal: 1, Confidence: "low", Notes: 1},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "gateway → orders:8080 GET", Cause: "upstream_error"}}, NonFatal: 1, Confidence: "low", Notes: 1},
 	},
 	{
 		name:  "missing-server-side",
@@ -206,7 +206,7 @@ var fixtures = []fixture{
 			{id: "root", svc: "orders", name: "POST /orders", kind: server, end: 40, err: true, attrs: httpServer("/orders", 500)},
 			{id: "c1", parent: "root", svc: "orders", name: "POST", kind: client, start: 2, end: 30, err: true, attrs: httpClient("POST", "http://legacy-billing:8080/invoice", 500)},
 		},
-		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → legacy-billing:8080 POST /invoice", Cause: "upstream_error"}}, Confidence: "medium"},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → legacy-billing:8080 POST", Cause: "upstream_error"}}, Confidence: "medium"},
 	},
 	{
 		name:  "legacy-error-tag",
@@ -345,7 +345,7 @@ var fixtures = []fixture{
 			{id: "fh", parent: "fs", svc: "front", name: "request handler - /checkout", kind: internal, start: 1, end: 9, attrs: map[string]any{"express.type": "request_handler"}},
 			{id: "fc", parent: "fh", svc: "front", name: "GET", kind: client, start: 2, end: 3, err: true, exception: "connect ECONNREFUSED 127.0.0.1:8081", attrs: map[string]any{"http.method": "GET", "http.url": "http://127.0.0.1:8081/items/42", "net.peer.name": "127.0.0.1", "net.peer.port": int64(8081)}},
 		},
-		want: Want{Failed: true, Hops: []WantHop{{Description: "front → 127.0.0.1:8081 GET /items/42", Cause: "peer_unreachable", SpanID: spanID("fc"), Message: "connect ECONNREFUSED 127.0.0.1:8081", Stack: true}}, Confidence: "medium"},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "front → 127.0.0.1:8081 GET", Cause: "peer_unreachable", SpanID: spanID("fc"), Message: "connect ECONNREFUSED 127.0.0.1:8081", Stack: true}}, Confidence: "medium"},
 	},
 	{
 		name:  "middleware-between-failures",
@@ -462,7 +462,7 @@ var fixtures = []fixture{
 			{id: "a2s", parent: "a2", svc: "ads", name: "GET /ads", kind: server, start: 3, end: 250, attrs: map[string]any{"http.method": "GET", "http.status_code": int64(200)}},
 			{id: "a3", parent: "h", svc: "web", name: "GET", kind: client, start: 2, end: 4, err: true, exception: "AbortError: This operation was aborted", attrs: map[string]any{"http.method": "GET", "http.url": "http://profile:3000/me"}},
 		},
-		want: Want{Failed: true, Hops: []WantHop{{Description: "web → recs:3000 GET /recs", Cause: "peer_unreachable", SpanID: spanID("a1"), Stack: true}}, NonFatal: 2, Confidence: "medium"},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "web → recs:3000 GET", Cause: "peer_unreachable", SpanID: spanID("a1"), Stack: true}}, NonFatal: 2, Confidence: "medium"},
 	},
 	{
 		name:  "retry-exhausted-three",
@@ -487,7 +487,7 @@ var fixtures = []fixture{
 			{id: "c2", parent: "root", svc: "orders", name: "POST", kind: client, start: 20, end: 21, err: true, attrs: with(httpClient("POST", "http://payments:8080/charge", 0), "error.type", "connection_refused")},
 			{id: "c3", parent: "root", svc: "orders", name: "POST", kind: client, start: 60, end: 61, err: true, attrs: with(httpClient("POST", "http://payments:8080/charge", 0), "error.type", "connection_refused")},
 		},
-		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → payments:8080 POST /charge", Cause: "peer_unreachable", SpanID: spanID("c3"), Count: 3, Attempts: 3}}, Confidence: "medium"},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → payments:8080 POST", Cause: "peer_unreachable", SpanID: spanID("c3"), Count: 3, Attempts: 3}}, Confidence: "medium"},
 	},
 	{
 		name:  "retry-exhausted-hotrod-redis",
@@ -514,7 +514,7 @@ var fixtures = []fixture{
 			{id: "root", svc: "orders", name: "HTTP POST /orders", kind: server, end: 60, attrs: map[string]any{"http.method": "POST", "http.status_code": int64(500)}},
 			{id: "c1", parent: "root", svc: "orders", name: "HTTP POST", kind: client, start: 5, end: 50, attrs: map[string]any{"http.method": "POST", "http.url": "http://billing:8080/invoice", "http.status_code": int64(503)}},
 		},
-		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → billing:8080 POST /invoice", Cause: "upstream_error", SpanID: spanID("c1")}}, Confidence: "medium"},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "orders → billing:8080 POST", Cause: "upstream_error", SpanID: spanID("c1")}}, Confidence: "medium"},
 	},
 	{
 		name:  "status-only-client-current",
@@ -523,7 +523,7 @@ var fixtures = []fixture{
 			{id: "root", svc: "checkout", name: "POST /checkout", kind: server, end: 60, attrs: httpServer("/checkout", 502)},
 			{id: "c1", parent: "root", svc: "checkout", name: "POST", kind: client, start: 5, end: 50, attrs: with(httpClient("POST", "https://tax-api.example.com/v2/rates?key=s3cr3t", 500), "server.address", "tax-api.example.com", "server.port", int64(443))},
 		},
-		want: Want{Failed: true, Hops: []WantHop{{Description: "checkout → tax-api.example.com:443 POST /v2/rates", Cause: "upstream_error", SpanID: spanID("c1")}}, Confidence: "medium"},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "checkout → tax-api.example.com:443 POST", Cause: "upstream_error", SpanID: spanID("c1")}}, Confidence: "medium"},
 	},
 	{
 		name:  "status-only-with-server",
@@ -554,7 +554,7 @@ var fixtures = []fixture{
 			{id: "ins", parent: "s1", svc: "payment", name: "INSERT charges", kind: client, start: 7, end: 15, attrs: sqlSpan("postgresql", "INSERT", "INSERT INTO charges (amount) VALUES ($1)")},
 			{id: "bank", parent: "s1", svc: "payment", name: "POST", kind: client, start: 16, end: 1990, attrs: httpClient("POST", "https://bank.example/charge", 200)},
 		},
-		want: Want{Failed: true, Hops: []WantHop{{Description: "payment → bank.example POST /charge", Cause: "timeout", SpanID: spanID("bank")}}, Confidence: "medium"},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "payment → bank.example POST", Cause: "timeout", SpanID: spanID("bank")}}, Confidence: "medium"},
 	},
 	{
 		name:  "grpc-internal-propagates",
@@ -625,6 +625,6 @@ var fixtures = []fixture{
 			{id: "c1", parent: "root", svc: "legacy-web", name: "GET", kind: client, start: 5, end: 3005, attrs: map[string]any{"error": true, "http.method": "GET", "http.url": "http://orders-svc:8080/orders"},
 				logs: []log{{"error", map[string]any{"error.kind": "java.net.SocketTimeoutException", "error.object": "java.net.SocketTimeoutException: Read timed out"}}}},
 		},
-		want: Want{Failed: true, Hops: []WantHop{{Description: "legacy-web → orders-svc:8080 GET /orders", Cause: "timeout", SpanID: spanID("c1"), Message: "java.net.SocketTimeoutException: Read timed out"}}, Confidence: "medium"},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "legacy-web → orders-svc:8080 GET", Cause: "timeout", SpanID: spanID("c1"), Message: "java.net.SocketTimeoutException: Read timed out"}}, Confidence: "medium"},
 	},
 }

@@ -14,6 +14,9 @@ type Group struct {
 	Description string      `json:"description"`
 	Cause       vocab.Cause `json:"cause"`
 	Service     string      `json:"service"`
+	// Example is the most recent failing call as it was made, when the
+	// hop is named without its path (see Hop.Example).
+	Example string `json:"example,omitempty"`
 	// Count is the number of failed traces whose first hop this is.
 	Count int `json:"count"`
 	// Versions counts the traces by the service.version of the hop's
@@ -43,7 +46,7 @@ func Summarize(reports []Report) []Group {
 		key := h.Description + "\x00" + string(h.Cause)
 		g := byKey[key]
 		if g == nil {
-			g = &Group{Description: h.Description, Cause: h.Cause, Service: h.Service,
+			g = &Group{Description: h.Description, Cause: h.Cause, Service: h.Service, Example: h.Example,
 				Versions: map[string]int{}, FirstSeen: r.Start, LastSeen: r.Start, Hint: h.Hint}
 			byKey[key] = g
 		}

@@ -68,3 +68,16 @@ func WithDBSystem(name string) Option {
 func WithPeerService(name string) Option {
 	return request.OptionFunc(func(c *request.Config) { c.PeerService = name })
 }
+
+// WithURLTemplate gives a Transport the URL template of each call, such
+// as "/reviews/{id}" for GET /reviews/42: it becomes the client span's
+// url.template and its name ("GET /reviews/{id}"), and names the hop in
+// failhop's answers when the call gets no answer. Without it, a Transport
+// takes the path of the request's Pattern field when the caller set it
+// (req.Pattern = "/reviews/{id}"); failing both, a call that got no answer
+// is named by its method and peer alone, since its path holds IDs and one
+// outage would otherwise become a group per ID. f returns "" when it does
+// not know. Transport only.
+func WithURLTemplate(f func(*http.Request) string) Option {
+	return request.OptionFunc(func(c *request.Config) { c.URLTemplate = f })
+}

@@ -302,7 +302,7 @@ func (st *dbState) fail(ctx context.Context, span trace.Span, err error, literal
 	if f.cause == vocab.CauseCanceled {
 		// The caller gave up: not a fault of the database, so no Error
 		// status, but the marks say where it stopped.
-		request.FailOrigin(ctx, span, f.cause, err)
+		request.FailCall(ctx, span, f.cause, err)
 		return
 	}
 	if f.code != "" {
@@ -317,7 +317,7 @@ func (st *dbState) fail(ctx context.Context, span trace.Span, err error, literal
 	span.AddEvent(semconv.ExceptionEventName, trace.WithAttributes(
 		semconv.ExceptionType(semconv.ErrorType(err).Value.AsString()), semconv.ExceptionMessage(msg)))
 	span.SetStatus(codes.Error, msg)
-	request.FailOrigin(ctx, span, f.cause, err)
+	request.FailCall(ctx, span, f.cause, err)
 }
 
 // notFailure reports whether err is an outcome database/sql expects rather

@@ -46,16 +46,43 @@ func Transport(base http.RoundTripper, opts ...Option) http.RoundTripper {
 		base = http.DefaultTransport
 	}
 	c := request.NewConfig(opts)
-	hopts := otelhttpOptions(c)
+	template := urlTemplate(c.URLTemplate)
+	hopts := append(otelhttpOptions(c), otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+		if t := template(r); t != "" {
+			return r.Method + " " + t
+		}
+		return "HTTP " + r.Method // otelhttp's own name for a client span
+	}))
 	if c.PeerService != "" {
 		hopts = append(hopts, otelhttp.WithSpanOptions(trace.WithAttributes(semconv.ServicePeerName(c.PeerService))))
 	}
-	return otelhttp.NewTransport(failureTransport{base: base}, hopts...)
+	return otelhttp.NewTransport(failureTransport{base: base, template: template}, hopts...)
+}
+
+// urlTemplate returns the function that gives a request's URL template:
+// f (WithURLTemplate), else the path of the request's Pattern.
+func urlTemplate(f func(*http.Request) string) func(*http.Request) string {
+	return func(r *http.Request) string {
+		if f != nil {
+			if t := f(r); t != "" {
+				return t
+			}
+		}
+		if r.Pattern == "" {
+			return ""
+		}
+		_, path, ok := strings.Cut(r.Pattern, "/") // "GET host/path" or "/path"
+		if !ok {
+			return ""
+		}
+		return "/" + path
+	}
 }
 
 // failureTransport runs inside the otelhttp client span.
 type failureTransport struct {
-	base http.RoundTripper
+	base     http.RoundTripper
+	template func(*http.Request) string
 }
 
 func (t failureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -64,6 +91,9 @@ func (t failureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	span := trace.SpanFromContext(ctx)
 	if !span.IsRecording() {
 		return resp, err
+	}
+	if tmpl := t.template(req); tmpl != "" {
+		span.SetAttributes(semconv.URLTemplate(tmpl))
 	}
 	switch {
 	case err != nil:
@@ -79,7 +109,7 @@ func (t failureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		span.SetStatus(codes.Error, err.Error())
 		span.SetAttributes(semconv.ErrorTypeKey.String(transportErrorType(err)))
-		request.FailOrigin(ctx, span, cause, err)
+		request.FailCall(ctx, span, cause, err)
 	case resp.StatusCode >= 500:
 		f := request.Failure{SpanID: span.SpanContext().SpanID(), Cause: vocab.CauseUpstreamError}
 		if cause, origin, perr := request.ParseErrorHeader(resp.Header.Get(ErrorHeader)); perr == nil {
@@ -88,7 +118,7 @@ func (t failureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		request.MarkPropagated(span, f)
 		request.RecordFrom(ctx).Add(f)
 	case resp.StatusCode >= 400:
-		request.FailOrigin(ctx, span, vocab.CauseUpstreamRejected, nil)
+		request.FailCall(ctx, span, vocab.CauseUpstreamRejected, nil)
 	}
 	return resp, err
 }

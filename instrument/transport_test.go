@@ -274,3 +274,38 @@ func TestTransportPeerService(t *testing.T) {
 		t.Errorf("service.peer.name = %q, want payments", got)
 	}
 }
+
+// TestTransportURLTemplate: a call's URL template, from WithURLTemplate or
+// the request's Pattern, names its span and is its url.template. (The call
+// site a failed call records is checked in cmd/failhop: here the caller is
+// package instrument, which MarkCallSite skips as the wrapper's own.)
+func TestTransportURLTemplate(t *testing.T) {
+	tests := []struct {
+		name     string
+		opts     []Option
+		pattern  string
+		wantName string
+		wantTmpl string
+	}{
+		{name: "none", wantName: "HTTP GET"},
+		{name: "pattern", pattern: "GET /reviews/{id}", wantName: "GET /reviews/{id}", wantTmpl: "/reviews/{id}"},
+		{name: "option", opts: []Option{WithURLTemplate(func(*http.Request) string { return "/reviews/{rid}" })}, pattern: "/reviews/{id}",
+			wantName: "GET /reviews/{rid}", wantTmpl: "/reviews/{rid}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := newRecorder(t)
+			client := &http.Client{Transport: Transport(nil, rec.options(tt.opts...)...)}
+			req, _ := http.NewRequest(http.MethodGet, closedURL(t)+"/reviews/42", nil)
+			req.Pattern = tt.pattern
+			if _, err := client.Do(req); err == nil {
+				t.Fatal("a call to a closed port succeeded")
+			}
+			s := rec.span(t, trace.SpanKindClient)
+			a := attrs(s)
+			if s.Name() != tt.wantName || a["url.template"].AsString() != tt.wantTmpl {
+				t.Errorf("span %q, url.template %q; want %q, %q", s.Name(), a["url.template"].AsString(), tt.wantName, tt.wantTmpl)
+			}
+		})
+	}
+}

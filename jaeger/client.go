@@ -102,23 +102,14 @@ func (c *Client) base() string {
 	return u
 }
 
-// TraceID validates a trace ID of 1 to 32 hex digits and returns it as 32
-// lowercase ones.
-func TraceID(id string) (string, error) {
-	id = strings.TrimSpace(id)
-	if id == "" || len(id) > 32 || strings.Trim(strings.ToLower(id), "0123456789abcdef") != "" {
-		return "", fmt.Errorf("jaeger: bad trace ID %q: want 1 to 32 hex digits", id)
-	}
-	return strings.Repeat("0", 32-len(id)) + strings.ToLower(id), nil
-}
-
-// Trace fetches one trace by ID (1 to 32 hex digits). It asks the API v3
+// Trace fetches one trace by ID, or by any reference to it that
+// analyzer.ParseTraceRef reads (a traceparent value...). It asks the API v3
 // (/api/v3/traces/{id}, OTLP JSON) and falls back to the v1 API
 // (/api/traces/{id}) when the Jaeger there has no v3 HTTP API.
 func (c *Client) Trace(ctx context.Context, traceID string) (*analyzer.Trace, error) {
-	id, err := TraceID(traceID)
+	id, err := analyzer.ParseTraceRef(traceID)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("jaeger: %w", err)
 	}
 	status, body, err := c.get(ctx, "/api/v3/traces/"+id, nil)
 	if err != nil {
@@ -401,3 +392,26 @@ func firstError(errs []error) error {
 	}
 	return nil
 }
+
+// ServesUI reports whether the Jaeger at the client's URL serves its UI
+// pages. A Jaeger built from Go modules (bin/jaeger of `make stack`) does
+// not: the UI assets are not in its module, and it answers / with a
+// placeholder page. It reports true when it cannot tell (Jaeger down, a
+// proxy in front).
+func (c *Client) ServesUI(ctx context.Context) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base()+"/", nil)
+	if err != nil {
+		return true
+	}
+	resp, err := c.httpClient().Do(req)
+	if err != nil {
+		return true
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return !strings.Contains(string(page), uiPlaceholder)
+}
+
+// uiPlaceholder is a sentence of the page a Jaeger without its UI assets
+// serves in their place.
+const uiPlaceholder = "not compiled with the UI assets"

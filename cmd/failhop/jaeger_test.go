@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,8 @@ import (
 	"github.com/failhop/failhop/instrument"
 	"github.com/failhop/failhop/internal/jaegertest"
 	"github.com/failhop/failhop/internal/render"
+	"github.com/failhop/failhop/internal/webui"
+	"github.com/failhop/failhop/jaeger"
 )
 
 // serviceProvider returns a tracer provider for one service that exports
@@ -115,7 +118,7 @@ func TestAgainstJaeger(t *testing.T) {
 		wantCase string
 	}{
 		{panicTrace, "orders → payments POST /charge", "panic"},
-		{downTrace, "orders → " + strings.TrimPrefix(down, "http://") + " POST /charge", "peer_unreachable"},
+		{downTrace, "orders → " + strings.TrimPrefix(down, "http://") + " POST", "peer_unreachable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.wantCase, func(t *testing.T) {
@@ -135,6 +138,51 @@ func TestAgainstJaeger(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("evidence", func(t *testing.T) {
+		code, stdout, stderr := runCLI(t, "why", "--json", "--jaeger", j.QueryURL, downTrace)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var r analyzer.Report
+		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, a := range r.Hops[0].Evidence {
+			got[a.Key] = a.Value
+		}
+		if got["url.full"] != down+"/charge" || got["error.type"] != "connection_refused" || r.Hops[0].Example != "POST /charge" {
+			t.Errorf("evidence %v, example %q; want the URL, error.type and the call", r.Hops[0].Evidence, r.Hops[0].Example)
+		}
+		if !strings.Contains(r.Hops[0].CallSite, "TestAgainstJaeger") {
+			t.Errorf("call site %q, want the test's handler, which made the call", r.Hops[0].CallSite)
+		}
+	})
+
+	// The forms a user quotes: the Traceresponse header, with or without
+	// its name, the error page's reference line, a link to the trace.
+	t.Run("references", func(t *testing.T) {
+		for _, ref := range []string{
+			"00-" + panicTrace + "-00f067aa0ba902b7-01",
+			"Traceresponse: 00-" + panicTrace + "-00f067aa0ba902b7-01",
+			"Reference: " + panicTrace,
+			"http://127.0.0.1:16680/trace/" + panicTrace,
+		} {
+			code, stdout, stderr := runCLI(t, "why", "--jaeger", j.QueryURL, "--page", "http://127.0.0.1:16999", ref)
+			if code != exitOK || !strings.Contains(stdout, "trace "+panicTrace) {
+				t.Errorf("why %q: exit %d, stdout %q, stderr %q", ref, code, stdout, stderr)
+			}
+			// This Jaeger serves no UI: the link is to failhop's page.
+			if want := "  trace      http://127.0.0.1:16999/trace/" + panicTrace + "\n"; !strings.Contains(stdout, want) {
+				t.Errorf("why %q links elsewhere than failhop's page %q:\n%s", ref, want, stdout)
+			}
+		}
+		code, _, stderr := runCLI(t, "why", "--jaeger", j.QueryURL, "00-"+panicTrace+"-01")
+		if code != exitUsage || !strings.Contains(stderr, "Traceresponse value (00-<trace id>-<span id>-01)") {
+			t.Errorf("a malformed reference: exit %d, stderr %q; want 2 naming the accepted forms", code, stderr)
+		}
+	})
 
 	t.Run("errors", func(t *testing.T) {
 		var rep render.ErrorsReport
@@ -162,10 +210,103 @@ func TestAgainstJaeger(t *testing.T) {
 		}
 	})
 
+	t.Run("unknown service", func(t *testing.T) {
+		code, stdout, stderr := runCLI(t, "errors", "--service", "nosuch", "--jaeger", j.QueryURL)
+		if code != exitFailed || !strings.Contains(stderr, `no service "nosuch"; it knows "orders", "payments"`) || stdout != "" {
+			t.Errorf("exit %d, stdout %q, stderr %q; want 1 naming the services Jaeger knows", code, stdout, stderr)
+		}
+	})
+
 	t.Run("not found", func(t *testing.T) {
-		code, _, stderr := runCLI(t, "why", "--jaeger", j.QueryURL, "0123456789abcdef0123456789abcdef")
+		code, _, stderr := runCLI(t, "why", "--wait", "0", "--jaeger", j.QueryURL, "0123456789abcdef0123456789abcdef")
 		if code != exitFailed || !strings.Contains(stderr, "not found") {
 			t.Errorf("exit %d, stderr %q; want 1 and 'not found'", code, stderr)
 		}
 	})
+
+	// A trace that will never arrive: once the wait (the collector's
+	// decision wait, shortened here) has passed, why says so and why.
+	t.Run("never arrives", func(t *testing.T) {
+		code, _, stderr := runCLI(t, "why", "--wait", "2s", "--jaeger", j.QueryURL, "0123456789abcdef0123456789abcdef")
+		for _, want := range []string{"waiting up to 2s", "never exported or not kept", "exited without flushing", "OTEL_EXPORTER_OTLP_ENDPOINT", "sampling"} {
+			if code != exitFailed || !strings.Contains(stderr, want) {
+				t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr, want)
+			}
+		}
+	})
+}
+
+// TestOneOutageOneGroup: a thousand requests for a thousand review IDs
+// that all fail on one dead peer are one failing hop, in `failhop errors`
+// and on the page, not a group per ID.
+func TestOneOutageOneGroup(t *testing.T) {
+	j := jaegertest.StartJaeger(t)
+	exp, err := otlptracegrpc.New(t.Context(), otlptracegrpc.WithEndpoint(j.OTLPGRPCEndpoint), otlptracegrpc.WithInsecure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp),
+		sdktrace.WithResource(resource.NewSchemaless(semconv.ServiceName("books"))))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reviews := "http://" + ln.Addr().String() // down: nothing listens
+	ln.Close()
+	client := &http.Client{Transport: instrument.Transport(nil, instrument.WithTracerProvider(tp), instrument.WithPeerService("reviews"))}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /books/{id}", func(w http.ResponseWriter, r *http.Request) {
+		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, reviews+"/reviews/"+r.PathValue("id"), nil)
+		if _, err := client.Do(req); err != nil {
+			instrument.RecordError(r.Context(), err)
+			w.WriteHeader(http.StatusBadGateway)
+		}
+	})
+	books := httptest.NewServer(instrument.Handler(mux, "books", instrument.WithTracerProvider(tp)))
+	t.Cleanup(books.Close)
+	const requests = 1000
+	for id := range requests {
+		resp, err := http.Get(books.URL + "/books/" + strconv.Itoa(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if err := tp.ForceFlush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	var rep render.ErrorsReport
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Second) {
+		code, stdout, stderr := runCLI(t, "errors", "--json", "--service", "books", "--limit", "2000", "--jaeger", j.QueryURL)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if rep.Traces >= requests || time.Now().After(deadline) {
+			break
+		}
+	}
+	if rep.Failed != requests || len(rep.Groups) != 1 || rep.Groups[0].Count != requests {
+		t.Fatalf("errors: %d failed of %d traces in %d groups (%+v); want %d in one group", rep.Failed, rep.Traces, len(rep.Groups), rep.Groups, requests)
+	}
+	if g := rep.Groups[0]; g.Description != "books → reviews GET" || !strings.HasPrefix(g.Example, "GET /reviews/") {
+		t.Errorf("group %q, example %q; want the hop named by method and peer, a path as example", g.Description, g.Example)
+	}
+
+	page := httptest.NewServer(webui.New(jaeger.New(j.QueryURL), j.QueryURL).Handler())
+	t.Cleanup(page.Close)
+	resp, err := http.Get(page.URL + "/?service=books")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if n := strings.Count(string(body), `<li class="group">`); resp.StatusCode != http.StatusOK || n != 1 || !strings.Contains(string(body), "books → reviews GET") {
+		t.Errorf("the page: status %d, %d groups; want one, books → reviews GET:\n%s", resp.StatusCode, n, body)
+	}
 }

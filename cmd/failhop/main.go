@@ -20,7 +20,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
+
+	"github.com/failhop/failhop/internal/render"
+	"github.com/failhop/failhop/internal/webui"
+	"github.com/failhop/failhop/jaeger"
 )
 
 // Exit statuses.
@@ -30,7 +35,17 @@ const (
 	exitUsage    = 2 // bad command line
 	jaegerEnv    = "FAILHOP_JAEGER_URL"
 	defaultQuery = "http://localhost:16686"
+	pageEnv      = "FAILHOP_PAGE_URL"
 )
+
+// defaultPage is where `make stack` and `failhop serve` serve the page.
+func defaultPage() string {
+	port, err := webui.PortFromEnv()
+	if err != nil {
+		return "http://" + webui.DefaultAddr
+	}
+	return "http://127.0.0.1:" + strconv.Itoa(port)
+}
 
 const usage = `failhop names the failing hop of a trace: which span broke the request, and why.
 
@@ -97,6 +112,16 @@ func (e usageError) Error() string { return e.msg }
 type commonFlags struct {
 	json   bool
 	jaeger string
+	page   string
+}
+
+// links says where the text output links traces: to the Jaeger UI, or to
+// failhop's page when that Jaeger serves no UI.
+func (c commonFlags) links(ctx context.Context) render.Links {
+	if jaeger.New(c.jaeger).ServesUI(ctx) {
+		return render.Links{Base: c.jaeger}
+	}
+	return render.Links{Base: c.page, Page: true}
 }
 
 // newFlagSet returns a flag set for a command, with the common flags and
@@ -106,6 +131,7 @@ func newFlagSet(name, synopsis string, c *commonFlags) *flag.FlagSet {
 	fs.SetOutput(io.Discard) // parse reports errors once, in run
 	fs.BoolVar(&c.json, "json", false, "print JSON for machines (schema: docs/cli.md) instead of text")
 	fs.StringVar(&c.jaeger, "jaeger", cmp.Or(os.Getenv(jaegerEnv), defaultQuery), "Jaeger query `URL` (or $"+jaegerEnv+")")
+	fs.StringVar(&c.page, "page", cmp.Or(os.Getenv(pageEnv), defaultPage()), "failhop's page (failhop serve) `URL`, that text output links traces to when Jaeger serves no UI (or $"+pageEnv+")")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: %s\n\nFlags:\n", synopsis)
 		fs.PrintDefaults()

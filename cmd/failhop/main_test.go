@@ -122,7 +122,7 @@ func TestExitStatus(t *testing.T) {
 		{"unknown command", []string{"what"}, exitUsage, `unknown command "what"`, ""},
 		{"unknown flag", []string{"why", "--bogus"}, exitUsage, "flag provided but not defined: -bogus", ""},
 		{"missing trace ID", []string{"why"}, exitUsage, "missing trace ID", ""},
-		{"bad trace ID", []string{"why", "not-hex"}, exitUsage, "is not a trace ID", ""},
+		{"bad trace ID", []string{"why", "not-hex"}, exitUsage, "not a trace reference", ""},
 		{"ID and file", []string{"why", "abc", "--file", "x.json"}, exitUsage, "not both", ""},
 		{"errors without service", []string{"errors"}, exitUsage, "--service is required", ""},
 		{"missing file", []string{"why", "--file", "/does/not/exist.json"}, exitFailed, "no such file", ""},

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,7 +27,7 @@ func runWhy(ctx context.Context, args []string, stdout, stderr io.Writer) (err e
 	)
 	fs := newFlagSet("why", "failhop why [flags] <trace-id>\n       failhop why [flags] --file FILE", &c)
 	fs.StringVar(&file, "file", "", "analyze the traces in `FILE`: Jaeger JSON (the UI's \"Download JSON\") or OTLP JSON; - for standard input")
-	fs.DurationVar(&wait, "wait", 0, "ask Jaeger again for up to `DURATION` while it does not have the trace (it may still be in the collector), then until the trace stops growing")
+	fs.DurationVar(&wait, "wait", defaultWait, "while Jaeger does not have the trace, ask again for up to `DURATION` (the collector holds a trace for its decision wait first), then until the trace stops growing; 0 asks once")
 	operands, err := parse(fs, args, stdout)
 	if err != nil {
 		return err
@@ -45,9 +46,9 @@ func runWhy(ctx context.Context, args []string, stdout, stderr io.Writer) (err e
 	case len(operands) > 1:
 		return usageError{"one trace ID at a time"}
 	default:
-		id, err := jaeger.TraceID(operands[0])
+		id, err := analyzer.ParseTraceRef(operands[0])
 		if err != nil {
-			return usageError{fmt.Sprintf("%q is not a trace ID: want 1 to 32 hex digits", operands[0])}
+			return usageError{err.Error()}
 		}
 		t, err := fetchTrace(ctx, jaeger.New(c.jaeger), id, wait, stderr)
 		if err != nil {
@@ -56,7 +57,11 @@ func runWhy(ctx context.Context, args []string, stdout, stderr io.Writer) (err e
 		traces = []*analyzer.Trace{t}
 	}
 
-	out := render.New(stdout, c.jaeger)
+	links := render.Links{Base: c.jaeger}
+	if file == "" && !c.json {
+		links = c.links(ctx)
+	}
+	out := render.New(stdout, links)
 	enc := json.NewEncoder(stdout)
 	problems := 0
 	defer func() {
@@ -119,16 +124,34 @@ func readTraces(name string) ([]*analyzer.Trace, error) {
 	return traces, nil
 }
 
-// fetchTrace gets a trace from Jaeger. With a wait, it asks again while
-// Jaeger does not have the trace, then until the trace has its root and
-// has stopped growing, for up to wait.
+// defaultWait is how long `why` waits for a trace Jaeger does not have:
+// the collector's decision wait (FAILHOP_DECISION_WAIT, 10 s by default),
+// which bounds how long it holds a trace, and a few seconds for the
+// services' export delay and Jaeger's write.
+const defaultWait = 15 * time.Second
+
+// fetchTrace gets a trace from Jaeger. When Jaeger does not have it, it
+// asks again for up to wait, then until the trace has its root and has
+// stopped growing; a trace still missing then was never exported, or not
+// kept, and the error says so.
 func fetchTrace(ctx context.Context, c *jaeger.Client, id string, wait time.Duration, stderr io.Writer) (*analyzer.Trace, error) {
-	if wait <= 0 {
-		return c.Trace(ctx, id)
+	tr, err := c.Trace(ctx, id)
+	if wait <= 0 || !errors.Is(err, jaeger.ErrNotFound) {
+		return tr, err
 	}
-	ctx, cancel := context.WithTimeoutCause(ctx, wait, fmt.Errorf("--wait %s passed", wait))
+	fmt.Fprintf(stderr, "failhop: trace %s is not in Jaeger yet; waiting up to %s for the collector to pass it on (--wait 0 does not wait)...\n", id, wait)
+	waitCtx, cancel := context.WithTimeoutCause(ctx, wait, fmt.Errorf("--wait %s passed", wait))
 	defer cancel()
-	return c.WaitForTrace(ctx, id, settle, func() {
-		fmt.Fprintf(stderr, "failhop: trace %s is not in Jaeger yet; waiting up to %s...\n", id, wait)
-	})
+	tr, err = c.WaitForTrace(waitCtx, id, settle, nil)
+	if errors.Is(err, jaeger.ErrNotFound) && ctx.Err() == nil {
+		return nil, fmt.Errorf("trace %s is not in Jaeger at %s, %s after it was first asked for: past the collector's decision wait, so it was never exported or not kept. The usual reasons:\n%s", id, c.BaseURL, wait, neverArrived)
+	}
+	return tr, err
 }
+
+// neverArrived lists why a trace never reaches Jaeger, the most common
+// first.
+const neverArrived = `  - the service exited without flushing its spans: call the shutdown exporters.Setup returns, after http.Server.Shutdown (README, "Graceful shutdown");
+  - its exporter sends elsewhere: OTEL_EXPORTER_OTLP_ENDPOINT (the collector of make stack listens on localhost:4317 for gRPC, :4318 for HTTP);
+  - sampling dropped it: a head sampler in the service (OTEL_TRACES_SAMPLER); the failhop collector keeps every failed trace;
+  - it is in another Jaeger (--jaeger), or the ID is mistyped.`

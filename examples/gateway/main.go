@@ -134,10 +134,10 @@ func (g *gateway) checkout(w http.ResponseWriter, r *http.Request) {
 		errStock error
 	)
 	wg.Go(func() {
-		errItem = g.call(ctx, http.MethodGet, g.inventoryURL+"/items/"+strconv.FormatInt(req.Item, 10), nil, &it)
+		errItem = g.call(ctx, http.MethodGet, "/items/{id}", g.inventoryURL+"/items/"+strconv.FormatInt(req.Item, 10), nil, &it)
 	})
 	wg.Go(func() {
-		errStock = g.call(ctx, http.MethodGet, g.inventoryURL+"/items/"+strconv.FormatInt(req.Item, 10)+"/stock", nil, &stock)
+		errStock = g.call(ctx, http.MethodGet, "/items/{id}/stock", g.inventoryURL+"/items/"+strconv.FormatInt(req.Item, 10)+"/stock", nil, &stock)
 	})
 	wg.Wait()
 	if err := errors.Join(errItem, errStock); err != nil {
@@ -156,7 +156,7 @@ func (g *gateway) checkout(w http.ResponseWriter, r *http.Request) {
 	}
 	total := it.PriceCents * req.Qty
 	body := map[string]int64{"item_id": it.ID, "qty": req.Qty, "amount_cents": total}
-	if err := g.call(ctx, http.MethodPost, g.ordersURL+"/orders", body, &order); err != nil {
+	if err := g.call(ctx, http.MethodPost, "/orders", g.ordersURL+"/orders", body, &order); err != nil {
 		g.fail(w, r, err)
 		return
 	}
@@ -174,8 +174,10 @@ type statusError struct {
 func (e *statusError) Error() string { return fmt.Sprintf("%s answered %d", e.url, e.status) }
 
 // call sends a JSON request (body may be nil) and decodes a 2xx answer
-// into out.
-func (g *gateway) call(ctx context.Context, method, url string, body, out any) error {
+// into out. template is the URL's template ("/items/{id}"): the Transport
+// names the call's span by it, so that a failing call is one hop whatever
+// the ID.
+func (g *gateway) call(ctx context.Context, method, template, url string, body, out any) error {
 	var buf bytes.Buffer
 	if body != nil {
 		json.NewEncoder(&buf).Encode(body)
@@ -184,6 +186,7 @@ func (g *gateway) call(ctx context.Context, method, url string, body, out any) e
 	if err != nil {
 		return err
 	}
+	req.Pattern = template
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := g.client.Do(req)
 	if err != nil {

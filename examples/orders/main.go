@@ -213,6 +213,7 @@ func (s *server) reserve(ctx context.Context, req orderRequest) (int, error) {
 		return 0, err
 	}
 	hreq.Header.Set("Content-Type", "application/json")
+	hreq.Pattern = "/reserve" // the URL template: names the hop when inventory does not answer
 	resp, err := s.inventory.Do(hreq)
 	if err != nil {
 		return 0, fmt.Errorf("inventory: %w", err)
@@ -273,6 +274,7 @@ func (s *server) chargeOnce(ctx context.Context, orderID string, amount int64) (
 		return "", false, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Pattern = "/charge"
 	req.Header.Set("Authorization", "Bearer "+s.paymentsKey)
 	req.Header.Set("Idempotency-Key", orderID)
 	resp, err := s.payments.Do(req)

@@ -132,7 +132,7 @@ func (c *call) mark(end *stats.End) {
 	}
 	span.SetStatus(codes.Error, end.Error.Error())
 	span.SetAttributes(semconv.ErrorTypeKey.String(canonical(code)))
-	request.FailOrigin(c, span, cause, end.Error)
+	request.FailCall(c, span, cause, end.Error)
 }
 
 func hasDeadline(ctx context.Context) bool {

@@ -36,16 +36,33 @@ const (
 // (see escape): the text of a span is not a terminal's business. It keeps
 // the first write error (Err).
 type Printer struct {
-	w      io.Writer
-	jaeger string
-	color  bool
-	err    error
+	w     io.Writer
+	links Links
+	color bool
+	err   error
 }
 
-// New returns a Printer that writes to w, linking spans to the Jaeger UI
-// at jaegerURL.
-func New(w io.Writer, jaegerURL string) *Printer {
-	return &Printer{w: w, jaeger: strings.TrimRight(jaegerURL, "/"), color: isTerminal(w) && os.Getenv("NO_COLOR") == ""}
+// Links says where a printed report links its traces.
+type Links struct {
+	// Base is the Jaeger UI's URL, or failhop's page when Page is set.
+	Base string
+	// Page says that Base is failhop's page (`failhop serve`): for a
+	// Jaeger that serves no UI, such as the one built from Go modules.
+	Page bool
+}
+
+// trace returns the link to a trace, its span spanID selected.
+func (l Links) trace(traceID, spanID string) (label, link string) {
+	base := strings.TrimRight(l.Base, "/") + "/trace/" + url.PathEscape(traceID)
+	if l.Page {
+		return "trace", base
+	}
+	return "jaeger", base + "?uiFind=" + url.QueryEscape(spanID)
+}
+
+// New returns a Printer that writes to w, linking traces as links says.
+func New(w io.Writer, links Links) *Printer {
+	return &Printer{w: w, links: links, color: isTerminal(w) && os.Getenv("NO_COLOR") == ""}
 }
 
 func isTerminal(w io.Writer) bool {
@@ -203,10 +220,25 @@ func (p *Printer) hop(traceID string, h analyzer.Hop, of int) {
 	}
 	p.field("service", strings.TrimSpace(h.Service+" "+h.ServiceVersion))
 	p.field("message", h.Message)
+	p.field("evidence", evidence(h.Evidence))
 	p.field("path", p.path(h.Path, h.PathOmitted))
 	p.field("hint", h.Hint)
-	p.field("stack", firstLines(TrimRecorderFrames(h.Stack), maxStackLines))
-	p.field("jaeger", fmt.Sprintf("%s/trace/%s?uiFind=%s", p.jaeger, url.PathEscape(traceID), url.QueryEscape(h.SpanID)))
+	p.field("called at", h.CallSite)
+	stack := firstLines(TrimRecorderFrames(h.Stack), maxStackLines)
+	if stack != "" && h.CallSite != "" {
+		stack = "(recorded where the error was handled; the failing call is above)\n" + stack
+	}
+	p.field("stack", stack)
+	p.field(p.links.trace(traceID, h.SpanID))
+}
+
+// evidence lists a hop's key attributes, one "key = value" a line.
+func evidence(attrs []analyzer.Attribute) string {
+	lines := make([]string, len(attrs))
+	for i, a := range attrs {
+		lines[i] = a.Key + " = " + strings.ReplaceAll(a.Value, "\n", " ")
+	}
+	return strings.Join(lines, "\n")
 }
 
 // path draws the chain of spans from the root to the origin as a tree,
@@ -298,13 +330,21 @@ type ErrorsReport struct {
 	Service string `json:"service"`
 	Since   string `json:"since"`
 	jaeger.Failures
+	// Sampling says what the traces are: the ones sampling kept, so that
+	// Failed/Traces is not read as a failure rate.
+	Sampling string `json:"sampling"`
 }
+
+// KeptTraces says what the traces Jaeger has are: what the failhop
+// collector's tail sampling kept.
+const KeptTraces = "traces kept by sampling: the failhop collector keeps every failed or slow trace and FAILHOP_SAMPLE_PERCENT (10 by default) percent of the others, so failed/traces is not a failure rate"
 
 // Errors prints a service's failures grouped by failing hop, the most
 // frequent first.
 func (p *Printer) Errors(rep ErrorsReport) {
-	p.line("%s %d failed requests among the %d traces of the last %s.",
+	p.line("%s %d failed requests among the %d traces Jaeger kept of the last %s.",
 		p.paint(bold, rep.Service+":"), rep.Failed, rep.Traces, rep.Since)
+	p.line("%s %s", p.paint(dim, "note:"), rep.Sampling)
 	if len(rep.Groups) == 0 {
 		p.line("No failed requests.")
 		return
@@ -315,6 +355,7 @@ func (p *Printer) Errors(rep ErrorsReport) {
 		p.line("%s %s  %s", p.paint(bold, fmt.Sprintf("%4d×", g.Count)), p.paint(red, g.Description), g.Cause)
 		p.field("versions", Versions(g.Versions))
 		p.field("seen", fmt.Sprintf("%s – %s", g.FirstSeen.UTC().Format("2006-01-02 15:04:05"), g.LastSeen.UTC().Format("15:04:05 MST")))
+		p.field("call", g.Example)
 		p.field("hint", g.Hint)
 		for _, id := range g.TraceIDs {
 			p.field("example", "failhop why "+id)

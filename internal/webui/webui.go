@@ -24,6 +24,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/failhop/failhop/analyzer"
@@ -48,6 +49,8 @@ type Server struct {
 	jaeger   *jaeger.Client
 	jaegerUI string // base URL of Jaeger's UI, for links
 	pages    map[string]*template.Template
+	uiOnce   sync.Once
+	uiServed bool // whether jaegerUI serves the UI (jaegerUIServed)
 }
 
 // New returns a Server reading from c, linking to Jaeger's UI at jaegerUI
@@ -144,26 +147,30 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "index", p)
 }
 
-// search opens the trace a user quotes: its ID, or the traceresponse value
-// the safe error page shows ("00-<trace id>-<span id>-01").
+// search opens the trace a user quotes, in any form analyzer.ParseTraceRef
+// reads: its ID, a Traceresponse value, the error page's reference.
 func (s *Server) search(w http.ResponseWriter, r *http.Request) {
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	if parts := strings.Split(q, "-"); len(parts) == 4 {
-		q = parts[1]
-	}
-	id, err := jaeger.TraceID(q)
+	id, err := analyzer.ParseTraceRef(r.URL.Query().Get("q"))
 	if err != nil {
-		s.render(w, http.StatusBadRequest, "error", errorPage{Title: "Not a trace ID", Message: "Give a trace ID (1 to 32 hex digits) or the reference an error page shows (00-<trace id>-<span id>-01)."})
+		s.render(w, http.StatusBadRequest, "error", errorPage{Title: "Not a trace reference", Message: "Give " + analyzer.TraceRefForms + "."})
 		return
 	}
 	http.Redirect(w, r, "/trace/"+id, http.StatusSeeOther)
+}
+
+// jaegerUIServed reports whether the Jaeger UI the page links to serves
+// its pages (jaeger.Client.ServesUI), asking once: a page that links to
+// Jaeger's placeholder page would send the reader nowhere.
+func (s *Server) jaegerUIServed(ctx context.Context) bool {
+	s.uiOnce.Do(func() { s.uiServed = jaeger.New(s.jaegerUI).ServesUI(ctx) })
+	return s.uiServed
 }
 
 // tracePage is a trace page's data.
 type tracePage struct {
 	Report    analyzer.Report
 	Rows      []row
-	JaegerURL string // the trace in Jaeger's UI, its origin span selected
+	JaegerURL string // the trace in Jaeger's UI, its origin span selected; "" when that Jaeger has no UI
 	JSONURL   string
 }
 
@@ -178,10 +185,12 @@ func (s *Server) trace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep := analyzer.Analyze(tr)
-	p := tracePage{Report: rep, Rows: waterfall(tr, rep), JSONURL: "/api/traces/" + tr.TraceID,
-		JaegerURL: s.jaegerUI + "/trace/" + tr.TraceID}
-	if len(rep.Hops) > 0 {
-		p.JaegerURL += "?uiFind=" + rep.Hops[0].SpanID
+	p := tracePage{Report: rep, Rows: waterfall(tr, rep), JSONURL: "/api/traces/" + tr.TraceID}
+	if s.jaegerUIServed(r.Context()) {
+		p.JaegerURL = s.jaegerUI + "/trace/" + tr.TraceID
+		if len(rep.Hops) > 0 {
+			p.JaegerURL += "?uiFind=" + rep.Hops[0].SpanID
+		}
 	}
 	s.render(w, http.StatusOK, "trace", p)
 }
@@ -189,9 +198,9 @@ func (s *Server) trace(w http.ResponseWriter, r *http.Request) {
 // fetch gets the trace of the request's {id}, or says why not: the
 // status to answer and a message.
 func (s *Server) fetch(r *http.Request) (*analyzer.Trace, int, string) {
-	id, err := jaeger.TraceID(r.PathValue("id"))
+	id, err := analyzer.ParseTraceRef(r.PathValue("id"))
 	if err != nil {
-		return nil, http.StatusBadRequest, "Not a trace ID: want 1 to 32 hex digits."
+		return nil, http.StatusBadRequest, "Not a trace ID: give " + analyzer.TraceRefForms + "."
 	}
 	tr, err := s.jaeger.Trace(r.Context(), id)
 	switch {
@@ -210,11 +219,7 @@ func (s *Server) apiFailures(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadGateway, map[string]string{"error": err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Service string `json:"service"`
-		Since   string `json:"since"`
-		jaeger.Failures
-	}{r.URL.Query().Get("service"), since.String(), f})
+	writeJSON(w, http.StatusOK, render.ErrorsReport{Service: r.URL.Query().Get("service"), Since: since.String(), Failures: f, Sampling: render.KeptTraces})
 }
 
 func (s *Server) apiTrace(w http.ResponseWriter, r *http.Request) {

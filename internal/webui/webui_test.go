@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +41,8 @@ func sendFailure(t *testing.T, j *jaegertest.Jaeger) (traceID, originID string) 
 	ctx, srv := inv.Tracer("t").Start(ctx, "GET /items", trace.WithSpanKind(trace.SpanKindServer),
 		trace.WithAttributes(semconv.HTTPResponseStatusCode(500)))
 	_, db := inv.Tracer("t").Start(ctx, hostile, trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(attribute.String("db.system.name", "postgresql"), attribute.String("error.type", "42P01")))
+		trace.WithAttributes(attribute.String("db.system.name", "postgresql"), attribute.String("error.type", "42P01"),
+			attribute.String("db.query.text", `SELECT name FROM "<script>alert(3)</script>"`)))
 	db.SetStatus(codes.Error, `relation "<img src=x onerror=alert(2)>" does not exist`)
 	for _, s := range []trace.Span{db, srv, call, root} {
 		if s != db {
@@ -108,7 +110,8 @@ func TestPages(t *testing.T) {
 		t.Fatalf("trace page: %d\n%s", code, body)
 	}
 	for _, want := range []string{"FAILED", "Failing hop 1 of 1", "db_error", `data-span-id="` + originID + `"`, "origin of failing hop 1",
-		"http://jaeger-ui.example/trace/" + traceID + "?uiFind=" + originID, "&lt;script&gt;alert(1)&lt;/script&gt;"} {
+		"http://jaeger-ui.example/trace/" + traceID + "?uiFind=" + originID, "&lt;script&gt;alert(1)&lt;/script&gt;",
+		"<dt>evidence</dt>", "<dt>db.query.text</dt><dd><code>SELECT name FROM &#34;&lt;script&gt;alert(3)&lt;/script&gt;&#34;</code></dd>", "<dt>error.type</dt><dd><code>42P01</code></dd>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("trace page lacks %q", want)
 		}
@@ -122,8 +125,16 @@ func TestPages(t *testing.T) {
 		t.Errorf("the origin span's row is not marked origin")
 	}
 
-	// The search box takes an ID or the reference of an error page.
-	for _, q := range []string{traceID, "00-" + traceID + "-" + originID + "-01"} {
+	// Over a Jaeger that serves no UI (this one), the page links to no
+	// placeholder page: it is the trace viewer.
+	noUI := New(jaeger.New(j.QueryURL), j.QueryURL).Handler()
+	if code, _, body := get(t, noUI, "/trace/"+traceID); code != http.StatusOK || strings.Contains(body, "Open in Jaeger") || !strings.Contains(body, "/api/traces/"+traceID) {
+		t.Errorf("trace page over a Jaeger without UI: %d, links to Jaeger's placeholder or not to the JSON", code)
+	}
+
+	// The search box takes every form a user quotes.
+	for _, q := range []string{traceID, "00-" + traceID + "-" + originID + "-01", "Reference: " + traceID, "Traceresponse: 00-" + traceID + "-" + originID + "-01"} {
+		q = url.QueryEscape(q)
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "http://localhost:16680/trace?q="+q, nil))
 		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/trace/"+traceID {

@@ -152,7 +152,10 @@ func run() int {
 	}
 	defer s.Close()
 
-	r := &runner{shop: s, jaeger: jaeger.New(*jaegerURL), jaegerURL: strings.TrimRight(*jaegerURL, "/")}
+	r := &runner{shop: s, jaeger: jaeger.New(*jaegerURL), links: render.Links{Base: strings.TrimRight(*jaegerURL, "/")}}
+	if !r.jaeger.ServesUI(ctx) {
+		r.links = render.Links{Base: strings.TrimRight(page.URL, "/"), Page: true} // link to the page, not Jaeger's placeholder
+	}
 	results := r.runAll(ctx, names)
 	printTable(os.Stdout, results)
 	searchErr := r.checkRootCauseSearch(ctx, results)
@@ -178,7 +181,7 @@ Everything is still running. Look around:
                bin/failhop errors --jaeger %[1]s --service inventory
   the shop:    curl -i '%[2]s/checkout?item=1'
 Press Ctrl-C to stop.
-`, r.jaegerURL, s.URL("gateway"), page.URL)
+`, *jaegerURL, s.URL("gateway"), page.URL)
 	<-ctx.Done()
 	return 0
 }
@@ -363,9 +366,9 @@ func countHops(results []result) int {
 }
 
 type runner struct {
-	shop      *shop.Shop
-	jaeger    *jaeger.Client
-	jaegerURL string
+	shop   *shop.Shop
+	jaeger *jaeger.Client
+	links  render.Links // where traces are linked: Jaeger's UI, or failhop's page
 }
 
 // run plays one scenario and checks the analyzer's answer.
@@ -401,7 +404,7 @@ func (r *runner) play(ctx context.Context, sc shop.Scenario, res *result) (err e
 	}
 	answeredAt := time.Now()
 	res.status, res.traceID = status, traceID
-	fmt.Printf("HTTP status %d, trace %s/trace/%s\n", status, r.jaegerURL, traceID)
+	fmt.Printf("HTTP status %d, trace %s/trace/%s\n", status, r.links.Base, traceID)
 	if sc.WantHop != "" {
 		if res.answered, err = r.waitMarked(ctx, traceID, answeredAt); err != nil {
 			return err
@@ -414,7 +417,7 @@ func (r *runner) play(ctx context.Context, sc shop.Scenario, res *result) (err e
 	}
 	rep := analyzer.Analyze(tr)
 	// As `failhop why` prints it.
-	out := render.New(os.Stdout, r.jaegerURL)
+	out := render.New(os.Stdout, r.links)
 	out.Report(rep)
 	if err := out.Err(); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/failhop/failhop/examples/internal/shop"
+	"github.com/failhop/failhop/internal/render"
 	"github.com/failhop/failhop/internal/stack"
 	"github.com/failhop/failhop/jaeger"
 )
@@ -45,7 +46,7 @@ func TestScenarios(t *testing.T) {
 	}
 	defer s.Close()
 
-	r := &runner{shop: s, jaeger: jaeger.New(st.JaegerURL), jaegerURL: st.JaegerURL}
+	r := &runner{shop: s, jaeger: jaeger.New(st.JaegerURL), links: render.Links{Base: st.JaegerURL}}
 	var results []result
 	for _, sc := range shop.Scenarios {
 		t.Run(sc.Name, func(t *testing.T) {

@@ -46,6 +46,7 @@ type Config struct {
 	PublicEdge     bool
 	DBSystem       string
 	PeerService    string
+	URLTemplate    func(*http.Request) string
 }
 
 // NewConfig applies opts over the defaults: the global providers and
