@@ -112,3 +112,15 @@ type Attribute struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
 }
+
+// OriginOperation names what failed at the origin span, as the failure
+// metrics label it (origin_operation): its operation and, for an outbound
+// call, what it called ("payments POST /charge", "sqlite SELECT stock"),
+// so that calls of one service to two peers stay apart. Like Operation,
+// it holds no IDs.
+func (h Hop) OriginOperation() string {
+	if h.To == "" || h.To == h.Service {
+		return h.Operation
+	}
+	return h.To + " " + h.Operation
+}

@@ -99,6 +99,7 @@ func startJaegerOn(t testing.TB, p stack.Ports) *jaeger {
 // collector is a running failhop collector.
 type collector struct {
 	otlpGRPC, otlpHTTP string
+	metricsURL         string // the failure metrics (failhop_metrics)
 }
 
 // startCollector runs bin/failhop-collector with a config of
@@ -107,7 +108,7 @@ func startCollector(t testing.TB, name, config string, env ...string) *collector
 	t.Helper()
 	p := freePorts(t)
 	run(t, name, stack.CollectorService(root(t), t.TempDir(), config, p, env))
-	return &collector{otlpGRPC: addr(p.CollectorOTLPGRPC), otlpHTTP: addr(p.CollectorOTLPHTTP)}
+	return &collector{otlpGRPC: addr(p.CollectorOTLPGRPC), otlpHTTP: addr(p.CollectorOTLPHTTP), metricsURL: "http://" + addr(p.FailureMetrics) + "/metrics"}
 }
 
 func addr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }

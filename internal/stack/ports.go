@@ -36,6 +36,13 @@ var portSettings = []portSetting{
 	{func(p *Ports) *int { return &p.CollectorOTLPHTTP }, "COLLECTOR_OTLP_HTTP_ENDPOINT", true, "collector OTLP/HTTP receiver"},
 	{func(p *Ports) *int { return &p.CollectorHealth }, "COLLECTOR_HEALTH_ENDPOINT", true, "collector health check"},
 	{func(p *Ports) *int { return &p.CollectorMetrics }, "COLLECTOR_METRICS_PORT", false, "collector metrics"},
+	{func(p *Ports) *int { return &p.FailureMetrics }, "FAILHOP_METRICS_ENDPOINT", true, "collector failure metrics (Prometheus)"},
+}
+
+// collectorSetting reports whether s is a setting of the collector's
+// config (rather than Jaeger's).
+func (s portSetting) collectorSetting() bool {
+	return strings.HasPrefix(s.env, "COLLECTOR_") || s.env == "FAILHOP_METRICS_ENDPOINT"
 }
 
 // value is the setting's value for port: "16686", or "127.0.0.1:4317".
@@ -59,8 +66,9 @@ func (s portSetting) port(p Ports) Port {
 // environment variables of collector-config/: JAEGER_QUERY_PORT,
 // JAEGER_QUERY_GRPC_PORT, JAEGER_OTLP_GRPC_PORT, JAEGER_OTLP_HTTP_PORT,
 // JAEGER_HEALTH_PORT (ports), COLLECTOR_OTLP_GRPC_ENDPOINT,
-// COLLECTOR_OTLP_HTTP_ENDPOINT, COLLECTOR_HEALTH_ENDPOINT (host:port; the
-// stack listens on 127.0.0.1 whatever the host) and COLLECTOR_METRICS_PORT.
+// COLLECTOR_OTLP_HTTP_ENDPOINT, COLLECTOR_HEALTH_ENDPOINT,
+// FAILHOP_METRICS_ENDPOINT (host:port; the stack listens on 127.0.0.1
+// whatever the host) and COLLECTOR_METRICS_PORT.
 // `make stack` and `make demo` run on these. A malformed value, or two
 // settings asking for the same port, is an error.
 func PortsFromEnv() (Ports, error) {

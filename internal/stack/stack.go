@@ -20,6 +20,9 @@ type Ports struct {
 	// CollectorMetrics is only listened on when COLLECTOR_METRICS_LEVEL is
 	// not none (the configs' default).
 	CollectorMetrics int
+	// FailureMetrics is where the collector serves the failure metrics
+	// (failhop_metrics, /metrics) that Prometheus scrapes.
+	FailureMetrics int
 }
 
 // DefaultPorts are the defaults of collector-config/jaeger.yaml and
@@ -30,6 +33,7 @@ type Ports struct {
 var DefaultPorts = Ports{
 	JaegerQuery: 16686, JaegerQueryGRPC: 16685, JaegerOTLPGRPC: 14317, JaegerOTLPHTTP: 14318, JaegerHealth: 14269,
 	CollectorOTLPGRPC: 4317, CollectorOTLPHTTP: 4318, CollectorHealth: 13133, CollectorMetrics: 8888,
+	FailureMetrics: 8889,
 }
 
 // WithFreePorts returns p with every zero port replaced by a free one.
@@ -86,6 +90,8 @@ type Stack struct {
 	// OTLPGRPCEndpoint and OTLPHTTPEndpoint are where services send
 	// traces (host:port): the collector.
 	OTLPGRPCEndpoint, OTLPHTTPEndpoint string
+	// MetricsURL is the collector's failure metrics, for Prometheus.
+	MetricsURL string
 
 	progress io.Writer
 }
@@ -151,6 +157,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		JaegerURL:        "http://" + addr(ports.JaegerQuery),
 		OTLPGRPCEndpoint: addr(ports.CollectorOTLPGRPC),
 		OTLPHTTPEndpoint: addr(ports.CollectorOTLPHTTP),
+		MetricsURL:       "http://" + addr(ports.FailureMetrics) + "/metrics",
 		progress:         cfg.Progress,
 	}
 	for _, bin := range []string{"jaeger", "failhop-collector"} {
@@ -250,7 +257,7 @@ func CollectorService(root, dir, config string, p Ports, env []string) *Service 
 	ce := &childEnv{defaults: defaults}
 	var listens []Port
 	for _, s := range portSettings {
-		if !strings.HasPrefix(s.env, "COLLECTOR_") || *s.field(&p) == 0 {
+		if !s.collectorSetting() || *s.field(&p) == 0 {
 			continue
 		}
 		ce.setting(s.env, s.value(*s.field(&p)))

@@ -1,0 +1,135 @@
+package failhopmetrics
+
+import (
+	"context"
+	"net/http"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/attribute"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/failhop/failhop/analyzer"
+)
+
+// The metrics, a public contract (README, "Alerting"): names and labels
+// are what users' rules and dashboards type.
+const (
+	metricRequests     = "failhop_requests"        // exposed as failhop_requests_total
+	metricFailed       = "failhop_failed_requests" // failhop_failed_requests_total
+	metricFailingHops  = "failhop_failing_hops"    // failhop_failing_hops_total
+	metricOverflow     = "failhop_metrics_overflow"
+	labelEntryService  = "entry_service"
+	labelEntryOp       = "entry_operation"
+	labelOriginService = "origin_service"
+	labelOriginOp      = "origin_operation"
+	labelCause         = "cause"
+	labelOriginVersion = "origin_version"
+)
+
+// counter counts reports into the metrics, each bounded to maxSeries
+// label sets, and serves them in Prometheus's exposition.
+type counter struct {
+	provider                          *sdkmetric.MeterProvider
+	handler                           http.Handler
+	requests, failed, hops, overflows metric.Int64Counter
+	maxSeries                         int
+
+	mu   sync.Mutex
+	seen map[string]map[attribute.Distinct]bool // label sets admitted, by metric
+}
+
+func newCounter(maxSeries int) (*counter, error) {
+	reg := prometheus.NewRegistry()
+	exp, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithoutScopeInfo(), otelprom.WithoutTargetInfo())
+	if err != nil {
+		return nil, err
+	}
+	c := &counter{
+		provider:  sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp), sdkmetric.WithCardinalityLimit(maxSeries)),
+		handler:   promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true}),
+		maxSeries: maxSeries,
+		seen:      map[string]map[attribute.Distinct]bool{},
+	}
+	m := c.provider.Meter("github.com/failhop/failhop/collector/failhopmetrics")
+	for _, inst := range []struct {
+		c    *metric.Int64Counter
+		name string
+		desc string
+	}{
+		{&c.requests, metricRequests, "Requests (traces), by the service and span name of their entry span, counted before sampling"},
+		{&c.failed, metricFailed, "Failed requests, by the service and span name of their entry span, counted before sampling"},
+		{&c.hops, metricFailingHops, "Failing hops of failed requests, by entry and by the origin span's service, operation, cause and service.version"},
+		{&c.overflows, metricOverflow, "Counts added to a metric's overflow series (otel_metric_overflow=\"true\") because the metric already had max_series label sets"},
+	} {
+		if *inst.c, err = m.Int64Counter(inst.name, metric.WithDescription(inst.desc)); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// count adds one analyzed trace.
+func (c *counter) count(ctx context.Context, r analyzer.Report) {
+	if r.Problem != "" {
+		return // no span to start from: not a request
+	}
+	entry := []attribute.KeyValue{attribute.String(labelEntryService, r.Root.Service), attribute.String(labelEntryOp, r.Root.Name)}
+	c.add(ctx, c.requests, metricRequests, attribute.NewSet(entry...))
+	if !r.Failed {
+		return
+	}
+	c.add(ctx, c.failed, metricFailed, attribute.NewSet(entry...))
+	for _, h := range r.Hops {
+		set := attribute.NewSet(append(entry,
+			attribute.String(labelOriginService, h.Service),
+			attribute.String(labelOriginOp, h.OriginOperation()),
+			attribute.String(labelCause, string(h.Cause)),
+			attribute.String(labelOriginVersion, h.ServiceVersion))...)
+		c.add(withSpan(ctx, r.TraceID, h.SpanID), c.hops, metricFailingHops, set)
+	}
+}
+
+// add counts one under set, and counts set in the overflow metric when
+// the instrument has no room for it: the SDK then counts it in the
+// overflow series (WithCardinalityLimit keeps maxSeries-1 label sets and
+// the overflow one).
+func (c *counter) add(ctx context.Context, inst metric.Int64Counter, name string, set attribute.Set) {
+	if !c.admit(name, set) {
+		c.overflows.Add(ctx, 1, metric.WithAttributes(attribute.String("metric", name+"_total")))
+	}
+	inst.Add(ctx, 1, metric.WithAttributeSet(set))
+}
+
+func (c *counter) admit(name string, set attribute.Set) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	seen := c.seen[name]
+	if seen == nil {
+		seen = map[attribute.Distinct]bool{}
+		c.seen[name] = seen
+	}
+	if seen[set.Equivalent()] {
+		return true
+	}
+	if len(seen) >= c.maxSeries-1 {
+		return false
+	}
+	seen[set.Equivalent()] = true
+	return true
+}
+
+// withSpan returns ctx with the span traceID/spanID as its (sampled)
+// span context: the SDK records it as the measurement's exemplar.
+func withSpan(ctx context.Context, traceID, spanID string) context.Context {
+	tid, err1 := trace.TraceIDFromHex(traceID)
+	sid, err2 := trace.SpanIDFromHex(spanID)
+	if err1 != nil || err2 != nil {
+		return ctx
+	}
+	return trace.ContextWithSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled}))
+}

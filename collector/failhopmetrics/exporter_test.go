@@ -1,0 +1,102 @@
+package failhopmetrics
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/collector/internal/ptracetest"
+	"go.uber.org/zap"
+)
+
+var epoch = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+
+// request returns a trace of a request to front GET /checkout that, when
+// failing, failed on orders' call to payments, refused.
+func request(n int, op string, failing bool) *analyzer.Trace {
+	root := &analyzer.Span{SpanID: "00000000000000a1", Service: "front", Name: op, Kind: analyzer.KindServer,
+		Start: epoch, End: epoch.Add(20 * time.Millisecond), Attributes: map[string]any{"http.response.status_code": int64(200)}}
+	tr := &analyzer.Trace{TraceID: fmt.Sprintf("%032x", n+1), Spans: []*analyzer.Span{root}}
+	if failing {
+		root.Status, root.Attributes["http.response.status_code"] = analyzer.StatusError, int64(502)
+		tr.Spans = append(tr.Spans, &analyzer.Span{SpanID: "00000000000000b2", ParentSpanID: root.SpanID, Service: "front", Name: "HTTP POST",
+			Kind: analyzer.KindClient, Start: epoch.Add(time.Millisecond), End: epoch.Add(2 * time.Millisecond), Status: analyzer.StatusError,
+			Resource:   map[string]any{"service.version": "1.2.3"},
+			Attributes: map[string]any{"http.request.method": "POST", "url.full": fmt.Sprintf("http://payments:8080/charge/%d", n), "service.peer.name": "payments"}})
+	}
+	return tr
+}
+
+func newTestExporter(t *testing.T, maxSeries int) (*metricsExporter, func() string) {
+	t.Helper()
+	c, err := newCounter(maxSeries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(c.handler)
+	t.Cleanup(srv.Close)
+	scrape := func() string {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+		req.Header.Set("Accept", "application/openmetrics-text; version=1.0.0")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	return &metricsExporter{counter: c, logger: zap.NewNop()}, scrape
+}
+
+// TestCounts: every request is counted, failed ones once more, and the
+// failing hop under its origin, with an exemplar naming a failed trace.
+func TestCounts(t *testing.T) {
+	e, scrape := newTestExporter(t, defaultMaxSeries)
+	for n := range 10 {
+		if err := e.consume(context.Background(), ptracetest.FromAnalyzer(request(n, "GET /checkout", n%5 == 0))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := scrape()
+	for _, want := range []string{
+		`failhop_requests_total{entry_operation="GET /checkout",entry_service="front"} 10.0`,
+		`failhop_failed_requests_total{entry_operation="GET /checkout",entry_service="front"} 2.0`,
+		`failhop_failing_hops_total{cause="peer_unreachable",entry_operation="GET /checkout",entry_service="front",origin_operation="payments POST",origin_service="front",origin_version="1.2.3"} 2.0 # {trace_id="00000000000000000000000000000006",span_id="00000000000000b2"} 1.0`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+// TestOverflow: 100,000 distinct operation names leave each metric with
+// at most max_series series, the rest counted in its overflow series and
+// in failhop_metrics_overflow_total.
+func TestOverflow(t *testing.T) {
+	const maxSeries, ops = 100, 100_000
+	e, scrape := newTestExporter(t, maxSeries)
+	for n := range ops {
+		e.counter.count(context.Background(), analyzer.Analyze(request(n, fmt.Sprintf("GET /op/%d", n), false)))
+	}
+	out := scrape()
+	series := regexp.MustCompile(`(?m)^failhop_requests_total\{`).FindAllString(out, -1)
+	if len(series) > maxSeries {
+		t.Errorf("%d series of failhop_requests_total, want at most %d", len(series), maxSeries)
+	}
+	for _, want := range []string{
+		`failhop_requests_total{otel_metric_overflow="true"} 99901.0`,
+		`failhop_metrics_overflow_total{metric="failhop_requests_total"} 99901.0`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}

@@ -1,0 +1,189 @@
+package pipelinetest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// The failure metrics (collector/failhopmetrics) are counted before
+// sampling: with FAILHOP_SAMPLE_PERCENT=0 nothing successful reaches
+// Jaeger, and every request is counted all the same, exactly.
+
+// origin marks a span as failhop's kit marks a call that got no answer.
+func origin(cause string) []attribute.KeyValue {
+	return []attribute.KeyValue{attribute.Bool("failhop.origin", true), attribute.String("failhop.cause", cause)}
+}
+
+// failedCalls sends a request of front, name, that failed (502) on calls
+// to the peers, one after another (retries of one call when the peers are
+// the same); root false leaves the root span unsent, as a proxy that
+// propagates trace context but exports nothing would.
+func failedCalls(t *testing.T, front *sender, name string, root bool, peers ...string) {
+	t0 := time.Now().Add(-time.Second)
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	ctx, r := front.span(context.Background(), name, trace.SpanKindServer, t0, ms(50), true, attribute.Int("http.response.status_code", 502))
+	for i, peer := range peers {
+		_, c := front.span(ctx, "HTTP GET", trace.SpanKindClient, t0.Add(ms(2+10*i)), ms(5), true,
+			append(origin("peer_unreachable"), attribute.String("http.request.method", "GET"), attribute.String("url.full", "http://"+peer+"/items/"+strconv.Itoa(i)))...)
+		c.End(trace.WithTimestamp(t0.Add(ms(7 + 10*i))))
+	}
+	if root {
+		r.End(trace.WithTimestamp(t0.Add(ms(50))))
+	}
+}
+
+// traffic sends the known mix through the collector at grpcEndpoint.
+func traffic(t *testing.T, grpcEndpoint string) {
+	gateway, inventory := newSender(t, grpcEndpoint, "gateway"), newSender(t, grpcEndpoint, "inventory")
+	shop, pricing := newSender(t, grpcEndpoint, "shop"), newSender(t, grpcEndpoint, "pricing")
+	front, edge := newSender(t, grpcEndpoint, "front"), newSender(t, grpcEndpoint, "edge")
+	for range 7 {
+		okTrace(t, gateway)
+	}
+	for range 3 {
+		dbErrorTrace(t, gateway, inventory) // failhop's marks
+	}
+	for range 2 {
+		plainErrorTrace(t, shop, pricing, nil) // no failhop marks at all
+	}
+	failedCalls(t, front, "GET /fanout", true, "a:81", "b:82")        // fan-out, two failing hops
+	failedCalls(t, front, "GET /retry", true, "c:83", "c:83", "c:83") // retried, one hop
+	failedCalls(t, edge, "GET /proxied", false, "d:84")               // the root never arrives
+	flush(t, gateway, inventory, shop, pricing, front, edge)
+}
+
+// wantCounts are the counters traffic must give, exactly.
+var wantCounts = map[string]float64{
+	`failhop_requests_total{entry_operation="GET /health",entry_service="gateway"}`:     7,
+	`failhop_requests_total{entry_operation="GET /items/{id}",entry_service="gateway"}`: 3,
+	`failhop_requests_total{entry_operation="POST /cart",entry_service="shop"}`:         2,
+	`failhop_requests_total{entry_operation="GET /fanout",entry_service="front"}`:       1,
+	`failhop_requests_total{entry_operation="GET /retry",entry_service="front"}`:        1,
+	`failhop_requests_total{entry_operation="HTTP GET",entry_service="edge"}`:           1,
+
+	`failhop_failed_requests_total{entry_operation="GET /items/{id}",entry_service="gateway"}`: 3,
+	`failhop_failed_requests_total{entry_operation="POST /cart",entry_service="shop"}`:         2,
+	`failhop_failed_requests_total{entry_operation="GET /fanout",entry_service="front"}`:       1,
+	`failhop_failed_requests_total{entry_operation="GET /retry",entry_service="front"}`:        1,
+	`failhop_failed_requests_total{entry_operation="HTTP GET",entry_service="edge"}`:           1,
+
+	`failhop_failing_hops_total{cause="db_error",entry_operation="GET /items/{id}",entry_service="gateway",origin_operation="sqlite SELECT stock",origin_service="inventory",origin_version="1.0.0"}`: 3,
+	`failhop_failing_hops_total{cause="db_error",entry_operation="POST /cart",entry_service="shop",origin_operation="postgresql SELECT prices",origin_service="pricing",origin_version="1.0.0"}`:      2,
+	`failhop_failing_hops_total{cause="peer_unreachable",entry_operation="GET /fanout",entry_service="front",origin_operation="a:81 GET",origin_service="front",origin_version="1.0.0"}`:              1,
+	`failhop_failing_hops_total{cause="peer_unreachable",entry_operation="GET /fanout",entry_service="front",origin_operation="b:82 GET",origin_service="front",origin_version="1.0.0"}`:              1,
+	`failhop_failing_hops_total{cause="peer_unreachable",entry_operation="GET /retry",entry_service="front",origin_operation="c:83 GET",origin_service="front",origin_version="1.0.0"}`:               1,
+	`failhop_failing_hops_total{cause="peer_unreachable",entry_operation="HTTP GET",entry_service="edge",origin_operation="d:84 GET",origin_service="edge",origin_version="1.0.0"}`:                   1,
+}
+
+// counters reads the failhop_* counters of the /metrics at urls, summed
+// by series.
+func counters(t *testing.T, urls ...string) map[string]float64 {
+	t.Helper()
+	sum := map[string]float64{}
+	for _, u := range urls {
+		for line := range strings.Lines(scrape(t, u, "")) {
+			line = strings.TrimSpace(line)
+			series, value, ok := strings.Cut(line, "} ")
+			if !ok || !strings.HasPrefix(line, "failhop_") {
+				continue
+			}
+			v, err := strconv.ParseFloat(value, 64)
+			if err != nil {
+				t.Fatalf("%s: %q: %v", u, line, err)
+			}
+			sum[series+"}"] += v
+		}
+	}
+	return sum
+}
+
+// scrape GETs url, with accept as the Accept header if not empty.
+func scrape(t *testing.T, url, accept string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("scraping the failure metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// checkCounts waits for the counts to settle at wantCounts (the counting
+// pipeline holds a trace for the decision wait) and checks them.
+func checkCounts(t *testing.T, urls ...string) {
+	t.Helper()
+	var got map[string]float64
+	eventually(30*time.Second, func() bool {
+		got = counters(t, urls...)
+		return maps.Equal(got, wantCounts)
+	})
+	if !maps.Equal(got, wantCounts) {
+		var diff []string
+		for _, k := range slices.Sorted(maps.Keys(wantCounts)) {
+			if got[k] != wantCounts[k] {
+				diff = append(diff, fmt.Sprintf("%s = %v, want %v", k, got[k], wantCounts[k]))
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(got)) {
+			if _, ok := wantCounts[k]; !ok {
+				diff = append(diff, fmt.Sprintf("%s = %v, not expected", k, got[k]))
+			}
+		}
+		t.Errorf("the failure metrics are not exact:\n%s", strings.Join(diff, "\n"))
+	}
+}
+
+// TestFailureMetrics sends known traffic through otelcol.yaml with
+// nothing sampled but the failures, and reads /metrics: every counter is
+// exact, the successful requests counted although none is kept, and the
+// failing hops carry exemplars in the OpenMetrics exposition.
+func TestFailureMetrics(t *testing.T) {
+	j := startJaeger(t)
+	c := startCollector(t, "failhop-collector", "otelcol.yaml",
+		"JAEGER_OTLP_ENDPOINT="+j.otlpGRPC, "FAILHOP_DECISION_WAIT=1s", "FAILHOP_SAMPLE_PERCENT=0")
+	traffic(t, c.otlpGRPC)
+	checkCounts(t, c.metricsURL)
+	if got := j.search(t, "gateway", map[string]string{"http.response.status_code": "200"}); len(got) != 0 {
+		t.Errorf("Jaeger has %d successful gateway traces: sampling kept what it should have dropped", len(got))
+	}
+	om := scrape(t, c.metricsURL, "application/openmetrics-text; version=1.0.0")
+	if !strings.Contains(om, `origin_operation="sqlite SELECT stock",origin_service="inventory",origin_version="1.0.0"} 3.0 # {trace_id="`) {
+		t.Errorf("no exemplar with a trace_id on the failing hop in the OpenMetrics exposition:\n%s", om)
+	}
+}
+
+// TestFailureMetricsScaleOut: the same traffic through agent.yaml and two
+// gateways is counted exactly, each trace once, across the gateways.
+func TestFailureMetricsScaleOut(t *testing.T) {
+	j := startJaeger(t)
+	var gws, urls []string
+	for i := range 2 {
+		g := startCollector(t, "gateway-"+strconv.Itoa(i+1), "gateway.yaml",
+			"JAEGER_OTLP_ENDPOINT="+j.otlpGRPC, "FAILHOP_DECISION_WAIT=1s", "FAILHOP_SAMPLE_PERCENT=0")
+		gws, urls = append(gws, g.otlpGRPC), append(urls, g.metricsURL)
+	}
+	a := startCollector(t, "agent", "agent.yaml", "FAILHOP_GATEWAYS="+strings.Join(gws, ","))
+	traffic(t, a.otlpGRPC)
+	checkCounts(t, urls...)
+	for _, u := range urls {
+		if !strings.Contains(scrape(t, u, ""), "failhop_requests_total{") {
+			t.Errorf("%s counted no request: the agent sent every trace to one gateway", u)
+		}
+	}
+}
