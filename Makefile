@@ -20,12 +20,13 @@ stack: bin/jaeger bin/failhop-collector ## run Jaeger and the failhop collector 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop node-packages ## run every test (starts a private PostgreSQL, see scripts/postgres.sh; installs Chromium if absent, scripts/chromium.sh, and the Node packages of the OpenTelemetry JS test services)
+test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop node-packages ## run every test (starts a private PostgreSQL, see scripts/postgres.sh; installs Chromium and Prometheus if absent, scripts/chromium.sh and scripts/prometheus.sh, and the Node packages of the OpenTelemetry JS test services)
 	$(GO) test -count=1 ./...
 	@echo "the analyzer and the common rule (deepest error span with no error child) on every trace fixture:"
 	@set -o pipefail; $(GO) test -count=1 -run '^TestScore$$' -v ./analyzer | grep -o 'score: .*'
 	cd collector && $(GO) test -count=1 ./failhopprocessor ./failhopsampler ./failhopmetrics ./rootwait ./depthlimit
 	@echo "pipeline tests against the real collector and Jaeger (their figures: sent, arrived, lost, latency):"
+	scripts/prometheus.sh >/dev/null
 	set -o pipefail; cd collector && $(GO) test -count=1 -v ./pipelinetest 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'
 
 	dsn="$$(scripts/postgres.sh)" && cd integration && FAILHOP_TEST_POSTGRES_DSN="$$dsn" $(GO) test -count=1 ./...

@@ -2,10 +2,12 @@ package pipelinetest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +16,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/failhop/failhop/internal/stack"
 )
 
 // The failure metrics (collector/failhopmetrics) are counted before
@@ -186,4 +190,99 @@ func TestFailureMetricsScaleOut(t *testing.T) {
 			t.Errorf("%s counted no request: the agent sent every trace to one gateway", u)
 		}
 	}
+}
+
+// TestPrometheus runs a real Prometheus (scripts/prometheus.sh installs
+// it) with the shipped prometheus.yml and alerts.yml over the real
+// collector, sends a hop that keeps failing, and asks Prometheus's HTTP
+// API: the series are there with their labels and exemplars, the rules
+// are loaded and healthy, and FailhopFailingHop goes pending for the hop.
+func TestPrometheus(t *testing.T) {
+	bin := promTool(t, "prometheus")
+	j := startJaeger(t)
+	ports := freePorts(t)
+	run(t, "failhop-collector", stack.CollectorService(root(t), t.TempDir(), "otelcol.yaml", ports,
+		[]string{"JAEGER_OTLP_ENDPOINT=" + j.otlpGRPC, "FAILHOP_DECISION_WAIT=1s", "FAILHOP_SAMPLE_PERCENT=0"}))
+	free, err := stack.FreePorts(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prom, err := stack.PrometheusService(root(t), t.TempDir(), bin, free[0], []string{addr(ports.FailureMetrics)}, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, "prometheus", prom)
+	api := stack.PrometheusURL(free[0]) + "/api/v1/"
+
+	gateway, inventory := newSender(t, addr(ports.CollectorOTLPGRPC), "gateway"), newSender(t, addr(ports.CollectorOTLPGRPC), "inventory")
+	hop := `origin_service="inventory",origin_operation="sqlite SELECT stock",cause="db_error"`
+	pending := eventually(60*time.Second, func() bool {
+		dbErrorTrace(t, gateway, inventory)
+		flush(t, gateway, inventory)
+		alerts := promGet(t, api+"alerts")
+		return strings.Contains(alerts, `"alertname":"FailhopFailingHop"`) && strings.Contains(alerts, `"state":"pending"`)
+	})
+	if !pending {
+		t.Fatalf("FailhopFailingHop is not pending after 60 s of failures: %s", promGet(t, api+"alerts"))
+	}
+	alerts := promGet(t, api+"alerts")
+	for _, want := range []string{`"cause":"db_error"`, `"origin_operation":"sqlite SELECT stock"`, `"origin_service":"inventory"`} {
+		if !strings.Contains(alerts, want) {
+			t.Errorf("the pending alert lacks %s: %s", want, alerts)
+		}
+	}
+
+	series := promGet(t, api+"series?match[]="+url.QueryEscape("failhop_failing_hops_total{"+hop+"}"))
+	for _, want := range []string{`"entry_service":"gateway"`, `"entry_operation":"GET /items/{id}"`, `"origin_version":"1.0.0"`, `"job":"failhop"`} {
+		if !strings.Contains(series, want) {
+			t.Errorf("Prometheus's failhop_failing_hops_total series lack %s: %s", want, series)
+		}
+	}
+	if ex := promGet(t, api+"query_exemplars?query="+url.QueryEscape("failhop_failing_hops_total")+"&start=0&end=9999999999"); !strings.Contains(ex, `"trace_id":"`) {
+		t.Errorf("Prometheus kept no exemplar with a trace_id: %s", ex)
+	}
+
+	var rules struct {
+		Data struct {
+			Groups []struct {
+				Rules []struct {
+					Name, Health, Type, LastError string
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(promGet(t, api+"rules")), &rules); err != nil {
+		t.Fatal(err)
+	}
+	alerting := map[string]string{}
+	for _, g := range rules.Data.Groups {
+		for _, r := range g.Rules {
+			if r.Health != "ok" {
+				t.Errorf("rule %s: health %q, %s", r.Name, r.Health, r.LastError)
+			}
+			if r.Type == "alerting" {
+				alerting[r.Name] = r.Health
+			}
+		}
+	}
+	for _, name := range []string{"FailhopFailingHop", "FailhopNewFailingHop", "FailhopErrorBudgetBurn"} {
+		if alerting[name] != "ok" {
+			t.Errorf("alert %s not loaded and healthy: %v", name, alerting)
+		}
+	}
+}
+
+// promGet GETs a Prometheus API URL and returns the body of a 200 answer.
+func promGet(t *testing.T, u string) string {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", u, resp.StatusCode, b)
+	}
+	return string(b)
 }
