@@ -56,4 +56,3 @@ func PrometheusService(root, dir, bin string, port int, targets []string, interv
 
 // PrometheusURL is the address of a PrometheusService on port.
 func PrometheusURL(port int) string { return "http://" + addr(port) }
-
