@@ -128,6 +128,10 @@ func escape(s string) string {
 	return b.String()
 }
 
+// Escape is escape for other printers of strings from a trace (the
+// demo's tables): what a span says is printed, never obeyed.
+func Escape(s string) string { return escape(s) }
+
 func needsEscape(r rune) bool {
 	return r != '\t' && (unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp))
 }

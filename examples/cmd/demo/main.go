@@ -47,6 +47,7 @@ import (
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/examples/internal/shop"
+	"github.com/failhop/failhop/internal/promapi"
 	"github.com/failhop/failhop/internal/render"
 	"github.com/failhop/failhop/internal/stack"
 	"github.com/failhop/failhop/internal/webui"
@@ -117,6 +118,7 @@ func run() int {
 		return failf("%v", err)
 	}
 	shopPorts = append(shopPorts, stack.Port{Port: pagePort, What: "failhop's page", Move: "move it with " + webui.PortEnv + "=..., or every port with DEMO_FREE_PORTS=1"})
+	var prom *promapi.Client // nil without Prometheus
 	if *jaegerURL == "" {
 		st, err := startStack(ctx, *freePorts, *dir, shopPorts, moveAll)
 		if err != nil {
@@ -125,6 +127,10 @@ func run() int {
 		}
 		defer st.Close()
 		*jaegerURL, *otlp = st.JaegerURL, "http://"+st.OTLPGRPCEndpoint
+		var promSvc *stack.Service
+		if promSvc, prom = startPrometheus(ctx, st, *dir, *freePorts); promSvc != nil {
+			defer promSvc.Stop()
+		}
 	} else if !*freePorts {
 		if err := stack.CheckPorts(shopPorts); err != nil {
 			stack.PrintError(os.Stderr, "demo: ", err)
@@ -164,6 +170,9 @@ func run() int {
 	} else {
 		fmt.Printf("Jaeger search failhop.root_cause=true: finds exactly the %d failing hops above.\n", countHops(results))
 	}
+	if prom != nil {
+		printAlerting(ctx, os.Stdout, prom, results)
+	}
 	wrong := slices.IndexFunc(results, func(res result) bool { return res.err != nil }) >= 0 || searchErr != nil
 	if *once || ctx.Err() != nil {
 		if wrong {
@@ -180,8 +189,8 @@ Everything is still running. Look around:
   failhop:     bin/failhop why --jaeger %[1]s <trace-id>     (from the repository root)
                bin/failhop errors --jaeger %[1]s --service inventory
   the shop:    curl -i '%[2]s/checkout?item=1'
-Press Ctrl-C to stop.
-`, *jaegerURL, s.URL("gateway"), page.URL)
+%[4]sPress Ctrl-C to stop.
+`, *jaegerURL, s.URL("gateway"), page.URL, prometheusLine(prom))
 	<-ctx.Done()
 	return 0
 }
