@@ -207,7 +207,7 @@ func (s *Server) apiFailures(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadGateway, map[string]string{"error": err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusOK, render.ErrorsReport{Service: r.URL.Query().Get("service"), Since: since.String(), Failures: f, Sampling: render.KeptTraces})
+	writeJSON(w, http.StatusOK, render.NewErrorsReport(r.URL.Query().Get("service"), since, f))
 }
 
 func (s *Server) apiTrace(w http.ResponseWriter, r *http.Request) {
