@@ -42,13 +42,21 @@ func TestMCPOverHTTP(t *testing.T) {
 	ln.Close()
 	addr := "127.0.0.1:" + port
 
-	ctx, stop := context.WithCancel(t.Context())
-	defer stop()
+	ctx, stop := context.WithCancel(context.Background())
 	var out, errOut syncbuf.Buffer
-	done := make(chan int, 1)
+	code, done := 0, make(chan struct{})
 	go func() {
-		done <- run(ctx, []string{"mcp", "--listen", ":" + port, "--jaeger", "http://127.0.0.1:1"}, &out, &errOut)
+		code = run(ctx, []string{"mcp", "--listen", ":" + port, "--jaeger", "http://127.0.0.1:1"}, &out, &errOut)
+		close(done)
 	}()
+	t.Cleanup(func() {
+		stop() // as Ctrl-C does
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("failhop mcp did not stop")
+		}
+	})
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
@@ -63,12 +71,12 @@ func TestMCPOverHTTP(t *testing.T) {
 	}
 
 	session, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "0"}, nil).
-		Connect(ctx, &mcp.StreamableClientTransport{Endpoint: "http://" + addr + "/"}, nil)
+		Connect(t.Context(), &mcp.StreamableClientTransport{Endpoint: "http://" + addr + "/"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer session.Close()
-	tools, err := session.ListTools(ctx, nil)
+	tools, err := session.ListTools(t.Context(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +106,7 @@ func TestMCPOverHTTP(t *testing.T) {
 		{"failures", map[string]any{"since": "yesterday"}, `since "yesterday": not a duration`},
 		{"failures", map[string]any{"since": "0s"}, `since "0s": give a positive duration`},
 	} {
-		res, err := session.CallTool(ctx, &mcp.CallToolParams{Name: tc.tool, Arguments: tc.args})
+		res, err := session.CallTool(t.Context(), &mcp.CallToolParams{Name: tc.tool, Arguments: tc.args})
 		if err != nil {
 			t.Fatalf("%s %v: %v (want an error result, not a protocol error)", tc.tool, tc.args, err)
 		}
@@ -139,7 +147,7 @@ func TestMCPOverHTTP(t *testing.T) {
 	session.Close()
 	stop()
 	select {
-	case code := <-done:
+	case <-done:
 		if code != exitOK {
 			t.Errorf("exit %d after Ctrl-C: %s", code, errOut.String())
 		}
