@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -23,8 +22,8 @@ func runErrors(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	)
 	fs := newFlagSet("errors", "failhop errors --service S [flags]", &c)
 	fs.StringVar(&service, "service", "", "the `service` whose failures to list (required)")
-	fs.DurationVar(&since, "since", 15*time.Minute, "how far back to look")
-	fs.IntVar(&limit, "limit", 500, "look at the most recent `N` traces at most")
+	fs.DurationVar(&since, "since", defaultSince, "how far back to look")
+	fs.IntVar(&limit, "limit", defaultLimit, "look at the most recent `N` traces at most")
 	operands, err := parse(fs, args, stdout)
 	switch {
 	case err != nil:
@@ -37,23 +36,44 @@ func runErrors(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageError{"--since and --limit must be positive"}
 	}
 
-	client := jaeger.New(c.jaeger)
-	f, err := client.FindFailures(ctx, jaeger.Query{Service: service, Since: since, Limit: limit})
+	rep, err := findFailures(ctx, jaeger.New(c.jaeger), service, since, limit)
 	if err != nil {
 		return err
 	}
-	if f.Traces == 0 {
-		if err := knownService(ctx, client, service); err != nil {
-			return err
-		}
-	}
-	rep := render.ErrorsReport{Service: service, Since: since.String(), Failures: f, Sampling: render.KeptTraces}
 	if c.json {
-		return json.NewEncoder(stdout).Encode(rep)
+		doc, err := jsonDoc(rep)
+		if err == nil {
+			_, err = stdout.Write(doc)
+		}
+		return err
 	}
 	out := render.New(stdout, c.links(ctx))
 	out.Errors(rep)
 	return out.Err()
+}
+
+// The defaults of `failhop errors`, which the MCP tool failures uses too.
+const (
+	defaultSince = 15 * time.Minute
+	defaultLimit = 500
+)
+
+// findFailures reads the recent traces of service from Jaeger (of every
+// service when service is ""; limit traces of each, over the last since)
+// and groups the failed ones by failing hop: what `failhop errors` prints
+// and the MCP tool failures returns. A service Jaeger does not know is an
+// error that names the services it knows.
+func findFailures(ctx context.Context, c *jaeger.Client, service string, since time.Duration, limit int) (render.ErrorsReport, error) {
+	f, err := c.FindFailures(ctx, jaeger.Query{Service: service, Since: since, Limit: limit})
+	if err != nil {
+		return render.ErrorsReport{}, err
+	}
+	if f.Traces == 0 && service != "" {
+		if err := knownService(ctx, c, service); err != nil {
+			return render.ErrorsReport{}, err
+		}
+	}
+	return render.NewErrorsReport(service, since, f), nil
 }
 
 // knownService returns an error naming the services Jaeger knows when

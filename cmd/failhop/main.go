@@ -4,6 +4,8 @@
 //	failhop why <trace-id>            analyze a trace stored in Jaeger
 //	failhop why --file trace.json     analyze a trace saved as JSON
 //	failhop errors --service orders   recent failures of a service, grouped by hop
+//	failhop serve                     a web page of the failed requests and their traces
+//	failhop mcp                       the same answers as tools for AI assistants (MCP)
 //
 // Output is for people; --json gives the same reports for machines (the
 // schema is in docs/cli.md). Exit status: 0 when the trace was analyzed
@@ -54,6 +56,7 @@ Usage:
   failhop why [flags] --file FILE       analyze traces saved as JSON (Jaeger or OTLP)
   failhop errors --service S [flags]    recent failed traces of a service, grouped by failing hop
   failhop serve [flags]                 a web page of the failed requests and their traces
+  failhop mcp [flags]                   why and errors as tools for AI assistants (Model Context Protocol, over stdio)
 
 Run 'failhop <command> --help' for the flags of a command.
 The Jaeger query URL comes from --jaeger, else $FAILHOP_JAEGER_URL, else ` + defaultQuery + `.
@@ -82,6 +85,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runErrors(ctx, args[1:], stdout, stderr)
 	case "serve":
 		err = runServe(ctx, args[1:], stdout, stderr)
+	case "mcp":
+		err = runMCP(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -32,10 +32,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w (choose another with --listen)", err)
 	}
 	defer page.Close()
-	if u, _ := url.Parse(page.URL); !net.ParseIP(u.Hostname()).IsLoopback() {
-		fmt.Fprintf(stderr, "failhop serve: warning: listening on %s, not loopback: anyone who reaches it can read your traces\n", u.Host)
+	if u, err := url.Parse(page.URL); err == nil {
+		warnNotLoopback(stderr, "failhop serve", u.Host)
 	}
 	fmt.Fprintf(stdout, "failhop serve: %s (traces from Jaeger at %s); Ctrl-C stops\n", page.URL, c.jaeger)
 	<-ctx.Done()
 	return nil
+}
+
+// warnNotLoopback warns on stderr when a server of command listens on
+// addr (host:port) beyond loopback.
+func warnNotLoopback(stderr io.Writer, command, addr string) {
+	host, _, _ := net.SplitHostPort(addr)
+	if !net.ParseIP(host).IsLoopback() {
+		fmt.Fprintf(stderr, "%s: warning: listening on %s, not loopback: anyone who reaches it can read your traces\n", command, addr)
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -33,28 +34,31 @@ func runWhy(ctx context.Context, args []string, stdout, stderr io.Writer) (err e
 		return err
 	}
 
-	var traces []*analyzer.Trace
+	var reports []analyzer.Report
 	switch {
 	case file != "" && len(operands) > 0:
 		return usageError{"give a trace ID or --file, not both"}
 	case file != "":
-		if traces, err = readTraces(file); err != nil {
+		traces, err := readTraces(file)
+		if err != nil {
 			return err
+		}
+		for _, t := range traces {
+			reports = append(reports, analyzer.Analyze(t))
 		}
 	case len(operands) == 0:
 		return usageError{"missing trace ID (or --file)"}
 	case len(operands) > 1:
 		return usageError{"one trace ID at a time"}
 	default:
-		id, err := analyzer.ParseTraceRef(operands[0])
-		if err != nil {
+		r, err := whyTrace(ctx, jaeger.New(c.jaeger), operands[0], wait, stderr)
+		if errors.Is(err, analyzer.ErrBadTraceRef) {
 			return usageError{err.Error()}
 		}
-		t, err := fetchTrace(ctx, jaeger.New(c.jaeger), id, wait, stderr)
 		if err != nil {
 			return err
 		}
-		traces = []*analyzer.Trace{t}
+		reports = []analyzer.Report{r}
 	}
 
 	links := render.Links{Base: c.jaeger}
@@ -62,20 +66,22 @@ func runWhy(ctx context.Context, args []string, stdout, stderr io.Writer) (err e
 		links = c.links(ctx)
 	}
 	out := render.New(stdout, links)
-	enc := json.NewEncoder(stdout)
 	problems := 0
 	defer func() {
 		if err == nil && problems > 0 {
-			err = fmt.Errorf("could not analyze %d of %d traces (see the output)", problems, len(traces))
+			err = fmt.Errorf("could not analyze %d of %d traces (see the output)", problems, len(reports))
 		}
 	}()
-	for i, t := range traces {
-		r := analyzer.Analyze(t)
+	for i, r := range reports {
 		if r.Problem != "" {
 			problems++
 		}
 		if c.json {
-			if err := enc.Encode(r); err != nil {
+			doc, err := jsonDoc(r)
+			if err != nil {
+				return err
+			}
+			if _, err := stdout.Write(doc); err != nil {
 				return err
 			}
 			continue
@@ -86,6 +92,30 @@ func runWhy(ctx context.Context, args []string, stdout, stderr io.Writer) (err e
 		out.Report(r)
 	}
 	return out.Err()
+}
+
+// whyTrace fetches the trace that ref names (any form
+// analyzer.ParseTraceRef reads; an error wrapping analyzer.ErrBadTraceRef
+// otherwise) from Jaeger, waiting for it as fetchTrace does, and analyzes
+// it: the answer `failhop why` prints and the MCP tool why returns.
+func whyTrace(ctx context.Context, c *jaeger.Client, ref string, wait time.Duration, stderr io.Writer) (analyzer.Report, error) {
+	id, err := analyzer.ParseTraceRef(ref)
+	if err != nil {
+		return analyzer.Report{}, err
+	}
+	t, err := fetchTrace(ctx, c, id, wait, stderr)
+	if err != nil {
+		return analyzer.Report{}, err
+	}
+	return analyzer.Analyze(t), nil
+}
+
+// jsonDoc is v as --json prints it: one line of JSON (encoding/json's, with
+// <, > and & escaped), then a newline. The MCP tools return the same text.
+func jsonDoc(v any) ([]byte, error) {
+	var b bytes.Buffer
+	err := json.NewEncoder(&b).Encode(v)
+	return b.Bytes(), err
 }
 
 // maxFileSize is the largest trace file `why --file` reads: room for a
@@ -144,10 +174,23 @@ func fetchTrace(ctx context.Context, c *jaeger.Client, id string, wait time.Dura
 	defer cancel()
 	tr, err = c.WaitForTrace(waitCtx, id, settle, nil)
 	if errors.Is(err, jaeger.ErrNotFound) && ctx.Err() == nil {
-		return nil, fmt.Errorf("trace %s is not in Jaeger at %s, %s after it was first asked for: past the collector's decision wait, so it was never exported or not kept. The usual reasons:\n%s", id, c.BaseURL, wait, neverArrived)
+		return nil, notArrivedError{id: id, jaeger: c.BaseURL, wait: wait}
 	}
 	return tr, err
 }
+
+// notArrivedError says that a trace was still not in Jaeger once
+// fetchTrace had waited for it. It wraps jaeger.ErrNotFound.
+type notArrivedError struct {
+	id, jaeger string
+	wait       time.Duration
+}
+
+func (e notArrivedError) Error() string {
+	return fmt.Sprintf("trace %s is not in Jaeger at %s, %s after it was first asked for: past the collector's decision wait, so it was never exported or not kept. The usual reasons:\n%s", e.id, e.jaeger, e.wait, neverArrived)
+}
+
+func (e notArrivedError) Unwrap() error { return jaeger.ErrNotFound }
 
 // neverArrived lists why a trace never reaches Jaeger, the most common
 // first.

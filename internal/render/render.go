@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -342,6 +343,14 @@ type ErrorsReport struct {
 // KeptTraces says what the traces Jaeger has are: what the failhop
 // collector's tail sampling kept.
 const KeptTraces = "traces kept by sampling: the failhop collector keeps every failed or slow trace and FAILHOP_SAMPLE_PERCENT (10 by default) percent of the others, so failed/traces is not a failure rate"
+
+// NewErrorsReport is the report of the failures f of service ("" for
+// every service) over the last since: what `failhop errors --json`
+// prints, the page's /api/failures answers and the MCP tool failures
+// returns.
+func NewErrorsReport(service string, since time.Duration, f jaeger.Failures) ErrorsReport {
+	return ErrorsReport{Service: service, Since: since.String(), Failures: f, Sampling: KeptTraces}
+}
 
 // Errors prints a service's failures grouped by failing hop, the most
 // frequent first.

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/internal/localonly"
 	"github.com/failhop/failhop/internal/render"
 	"github.com/failhop/failhop/jaeger"
 )
@@ -85,31 +86,18 @@ func (s *Server) Handler() http.Handler {
 
 // secure sets the headers that keep the page to itself: no script, style,
 // image or connection but its own, no framing, no sniffing, no referrer.
-// It answers only requests for an IP address or localhost: a page of
-// another site whose name was made to point at 127.0.0.1 (DNS rebinding)
-// would otherwise read the traces as if it were this page.
+// It answers only requests for an IP address or localhost
+// (localonly.Handler): a page of another site whose name was made to point
+// at 127.0.0.1 (DNS rebinding) would otherwise read the traces as if it were
+// this page.
 func secure(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !localHost(r.Host) {
-			http.Error(w, "failhop serve answers requests for an IP address or localhost only: open it by one of those", http.StatusMisdirectedRequest)
-			return
-		}
+	return localonly.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "no-referrer")
 		h.ServeHTTP(w, r)
-	})
-}
-
-// localHost reports whether host (a Host header: name or address, with or
-// without a port) is an IP address or localhost.
-func localHost(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.Trim(host, "[]")
-	return net.ParseIP(host) != nil || host == "localhost" || strings.HasSuffix(host, ".localhost")
+	}), "failhop serve")
 }
 
 // window is the request's ?since= if it is one of Windows (each costs
@@ -219,7 +207,7 @@ func (s *Server) apiFailures(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadGateway, map[string]string{"error": err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusOK, render.ErrorsReport{Service: r.URL.Query().Get("service"), Since: since.String(), Failures: f, Sampling: render.KeptTraces})
+	writeJSON(w, http.StatusOK, render.NewErrorsReport(r.URL.Query().Get("service"), since, f))
 }
 
 func (s *Server) apiTrace(w http.ResponseWriter, r *http.Request) {

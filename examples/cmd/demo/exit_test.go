@@ -259,10 +259,18 @@ func TestShopFailureStopsStack(t *testing.T) {
 }
 
 // Ctrl-C on a demo that keeps everything up stops everything, and the
-// demo exits 0.
+// demo exits 0. Before, it says how to look around, down to the line
+// that registers failhop mcp with an AI assistant for its Jaeger.
 func TestCtrlCStopsEverything(t *testing.T) {
 	r := startDemo(t, []string{"DEMO_FREE_PORTS=1"}, "run", "healthy")
 	r.waitFor(t, "Press Ctrl-C to stop.", 3*time.Minute)
+	root, err := stack.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "  AI assistants: " + filepath.Join(root, "bin", "failhop") + " mcp --jaeger http://127.0.0.1:"; !strings.Contains(r.out.String(), want) {
+		t.Errorf("the demo does not print %q:\n%s", want, r.out.String())
+	}
 	r.cmd.Process.Signal(os.Interrupt)
 	if code := r.wait(t, time.Minute); code != 0 {
 		t.Errorf("exit status %d after Ctrl-C, want 0", code)

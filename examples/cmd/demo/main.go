@@ -188,11 +188,23 @@ Everything is still running. Look around:
                up for the full UI)
   failhop:     bin/failhop why --jaeger %[1]s <trace-id>     (from the repository root)
                bin/failhop errors --jaeger %[1]s --service inventory
+  AI assistants: %[4]s mcp --jaeger %[1]s  (register it with your MCP client, docs/cli.md)
   the shop:    curl -i '%[2]s/checkout?item=1'
-%[4]sPress Ctrl-C to stop.
-`, *jaegerURL, s.URL("gateway"), page.URL, prometheusLine(prom))
+%[5]sPress Ctrl-C to stop.
+`, *jaegerURL, s.URL("gateway"), page.URL, failhopBin(), prometheusLine(prom))
 	<-ctx.Done()
 	return 0
+}
+
+// failhopBin is the failhop CLI's absolute path, bin/failhop in the
+// repository: an MCP client starts the command it is given from a
+// directory of its own.
+func failhopBin() string {
+	root, err := stack.RepoRoot()
+	if err != nil {
+		return "bin/failhop"
+	}
+	return filepath.Join(root, "bin", "failhop")
 }
 
 // demoCollectorEnv keeps every trace (a demo wants to show the healthy
