@@ -1,9 +1,13 @@
 package instrument_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net/http"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/failhop/failhop/instrument"
 	"github.com/failhop/failhop/vocab"
@@ -40,4 +44,23 @@ func ExampleMarkCause() {
 	err := instrument.MarkCause(errors.New("payments: reply is not JSON"), vocab.CauseBadResponse)
 	fmt.Println(err)
 	// Output: payments: reply is not JSON
+}
+
+// A service that sets OpenTelemetry up itself, with a tracer provider that
+// is not the global one, gives the provider to each wrapper (the README's
+// Quick start, step 6). With a global provider, nothing is needed.
+func ExampleWithTracerProvider() {
+	tp := sdktrace.NewTracerProvider() // yours, with an exporter that sends to failhop's collector
+	mux := http.NewServeMux()
+
+	opt := instrument.WithTracerProvider(tp)
+	handler := instrument.Handler(mux, "orders", opt)
+	payments := &http.Client{Transport: instrument.Transport(nil, opt, instrument.WithPeerService("payments"))}
+	db, err := instrument.OpenDB("sqlite", "orders.db", opt)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tp.Shutdown(context.Background()) // sends the spans still queued
+	defer db.Close()
+	_, _ = handler, payments // served and called as in the Quick start
 }

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,10 +22,11 @@ import (
 
 // The documented path is the tested path: every command block of README.md
 // and docs/*.md is listed in docBlocks below, with the test that runs it as
-// written (from the repository root, with no JAEGER_*, COLLECTOR_*,
-// FAILHOP_* or OTEL_* variable set, bin/ on PATH as after `make`), or the
-// reason it is not run here. A block that the list does not know fails
-// TestDocBlocksListed: a new command in the docs needs a test.
+// written (from the repository root unless the docs say where, with no
+// JAEGER_*, COLLECTOR_*, FAILHOP_* or OTEL_* variable set, bin/ on PATH
+// as after `make`), or the reason it is not run here. A block that the
+// list does not know fails TestDocBlocksListed: a new command in the docs
+// needs a test.
 
 // docBlock is a fenced sh or console block of a Markdown file.
 type docBlock struct {
@@ -40,6 +42,13 @@ func (b docBlock) String() string { return fmt.Sprintf("%s:%d", b.file, b.line) 
 // readDocBlocks returns the sh, bash and console blocks of README.md and
 // docs/*.md.
 func readDocBlocks(t *testing.T) []docBlock {
+	t.Helper()
+	return readBlocks(t, "sh", "bash", "console")
+}
+
+// readBlocks returns the blocks of README.md and docs/*.md in the
+// languages given.
+func readBlocks(t *testing.T, langs ...string) []docBlock {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(root(t), "docs", "*.md"))
 	if err != nil {
@@ -62,7 +71,7 @@ func readDocBlocks(t *testing.T) []docBlock {
 				cur = &docBlock{file: rel, line: i + 1, lang: strings.TrimSpace(line[3:])}
 				body = nil
 			case fence:
-				if cur.lang == "sh" || cur.lang == "bash" || cur.lang == "console" {
+				if slices.Contains(langs, cur.lang) {
 					cur.text = strings.Join(body, "\n") + "\n"
 					cur.commands, cur.outputs = splitCommands(cur.lang, body)
 					blocks = append(blocks, *cur)
@@ -114,6 +123,9 @@ type docRun struct {
 var docRuns = []docRun{
 	{file: "README.md", first: "make demo   #", notHere: "the two set-up commands: CI runs make test; make demo's transcript below is run"},
 	{file: "README.md", first: "make demo", notHere: "the demo's transcript; examples/cmd/demo's tests run the same program (DEMO_ONCE) and check its table"},
+	{file: "README.md", first: "go mod edit -replace github.com/failhop/failhop=../failhop", test: "TestQuickStart"},
+	{file: "README.md", first: "go install ./cmd/failhop", test: "TestInstallCLI"},
+	{file: "README.md", first: "make stack", test: "TestDocs/make_stack"},
 	{file: "README.md", first: "failhop why --file testdata/traces/db-error.json", test: "TestDocs/why_file"},
 	{file: "docs/pipeline.md", first: "make bin/failhop-collector bin/jaeger", test: "TestDocs/single_node"},
 	{file: "docs/pipeline.md", first: "(cd collector && go tool telemetrygen", test: "TestDocs/single_node and TestDocs/scale-out"},
@@ -210,6 +222,31 @@ func TestDocs(t *testing.T) {
 		tryIt(t)
 		p.stop(t)
 	})
+	t.Run("make stack", func(t *testing.T) {
+		p := startDoc(t, block(t, blocks, "README.md", "make stack").text)
+		waitHTTP(t, p, "http://127.0.0.1:16686/api/services", "http://127.0.0.1:13133/", "http://127.0.0.1:16680/")
+		// Ctrl-C, as a terminal sends it: SIGINT to the whole job.
+		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGINT)
+		<-p.done
+		out := p.out.String()
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, "make: ***") {
+				t.Errorf("after Ctrl-C, make reports an error: %q\n%s", line, out)
+			}
+		}
+		if !strings.Contains(out, "stack: stopping Jaeger...\n") {
+			t.Errorf("no sign that the stack stopped Jaeger:\n%s", out)
+		}
+		p.stop(t) // fails t if any of make's process group is still running
+		// Jaeger and the collector, in process groups of their own, are gone too.
+		for _, port := range []int{4317, 4318, 13133, 14317, 14318, 14269, 16680, 16685, 16686} {
+			if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err != nil {
+				t.Errorf("port %d still taken after Ctrl-C: %v", port, err)
+			} else {
+				l.Close()
+			}
+		}
+	})
 	t.Run("why file", func(t *testing.T) {
 		checkTranscript(t, block(t, blocks, "README.md", "failhop why --file testdata/traces/db-error.json"))
 	})
@@ -255,10 +292,17 @@ func docEnv(t *testing.T) []string {
 // fails, and returns its output.
 func runDoc(t *testing.T, script string, timeout time.Duration) string {
 	t.Helper()
+	return runDocIn(t, root(t), script, timeout, docEnv(t))
+}
+
+// runDocIn runs script with bash in dir with env, fails t if it fails, and
+// returns its output.
+func runDocIn(t *testing.T, dir, script string, timeout time.Duration, env []string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-e", "-c", script)
-	cmd.Dir, cmd.Env = root(t), docEnv(t)
+	cmd.Dir, cmd.Env = dir, env
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s\nfailed (%v):\n%s", script, err, out)

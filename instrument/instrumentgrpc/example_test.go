@@ -29,7 +29,8 @@ func Example() {
 	conn, err := grpc.NewClient(ln.Addr().String(), append(instrumentgrpc.DialOptions(instrument.WithPeerService("payments")),
 		grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return // not log.Fatal, which would skip srv.Stop
 	}
 	defer conn.Close()
 	_ = healthpb.NewHealthClient(conn)

@@ -14,11 +14,13 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/failhop/failhop/internal/stack"
 	"github.com/failhop/failhop/internal/syncbuf"
+	"github.com/failhop/failhop/internal/webui"
 )
 
 // The command runs as `make stack` runs it: built, in its own process.
@@ -49,6 +51,17 @@ func portEnv(p stack.Ports) []string {
 		"COLLECTOR_HEALTH_ENDPOINT=" + a(p.CollectorHealth),
 		"COLLECTOR_METRICS_LEVEL=none",
 	}
+}
+
+// pageEnv moves failhop's page, which the stack also serves, to a free
+// port.
+func pageEnv(t *testing.T) string {
+	t.Helper()
+	free, err := stack.FreePorts(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return webui.PortEnv + "=" + strconv.Itoa(free[0])
 }
 
 // command runs bin with env added to ours and a variable of its own, which
@@ -94,7 +107,7 @@ func TestRefusesPortsOfAnotherStack(t *testing.T) {
 	ports = append(ports, other.Collector.Listens()...)
 	p := portsOf(t, other)
 
-	cmd, mark := command(t, bin, portEnv(p)...)
+	cmd, mark := command(t, bin, append(portEnv(p), pageEnv(t))...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	err = cmd.Run()
@@ -163,7 +176,7 @@ func TestRunsOnMovedPortsAndStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd, mark := command(t, bin, portEnv(p)...)
+	cmd, mark := command(t, bin, append(portEnv(p), pageEnv(t))...)
 	pr, pw := io.Pipe()
 	cmd.Stderr = pw
 	if err := cmd.Start(); err != nil {
@@ -202,6 +215,102 @@ func TestRunsOnMovedPortsAndStops(t *testing.T) {
 	pw.Close()
 	if err != nil {
 		t.Errorf("exit after Ctrl-C: %v\n%s", err, out.String())
+	}
+	noneLeft(t, mark)
+	for _, port := range []int{p.JaegerQuery, p.JaegerQueryGRPC, p.JaegerOTLPGRPC, p.JaegerOTLPHTTP, p.JaegerHealth,
+		p.CollectorOTLPGRPC, p.CollectorOTLPHTTP, p.CollectorHealth} {
+		if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port)); err != nil {
+			t.Errorf("port %d still taken after the stack stopped: %s", port, stack.Holder(port))
+		} else {
+			l.Close()
+		}
+	}
+}
+
+// Ctrl-C in the terminal of `make stack`, run as written: the terminal
+// sends SIGINT to make and to the stack it runs; the stack stops Jaeger
+// and the collector and exits 0, so make reports no error (it then ends
+// itself by the same SIGINT, as GNU make does), and nothing is left
+// running. (With `go run`, which exits 1 when interrupted whatever its
+// program's status, make printed "make: *** [Makefile:..: stack] Error 1".)
+func TestMakeStackCtrlC(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("checks processes and port holders through /proc")
+	}
+	root, err := stack.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	makeBin, err := exec.LookPath("make")
+	if err != nil {
+		t.Skip("make is not installed")
+	}
+	p, err := stack.Ports{}.WithFreePorts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mark := fmt.Sprintf("FAILHOP_TEST_RUN=%s-%d", t.Name(), time.Now().UnixNano())
+	cmd := exec.Command(makeBin, "stack", "STACK_DIR="+t.TempDir())
+	cmd.Dir = root
+	for _, kv := range os.Environ() {
+		switch name, _, _ := strings.Cut(kv, "="); name {
+		case "MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES": // make test's own make: a user's make is not a sub-make
+		default:
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(append(cmd.Env, portEnv(p)...), pageEnv(t), mark)
+	// A process group of its own, as a terminal gives a foreground job:
+	// Ctrl-C signals the whole group.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	group := cmd.Process.Pid
+	defer func() {
+		syscall.Kill(-group, syscall.SIGKILL)
+		noneLeft(t, mark)
+	}()
+	var out syncbuf.Buffer
+	up := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			out.WriteString(sc.Text() + "\n")
+			if strings.HasPrefix(sc.Text(), "Press Ctrl-C") {
+				up <- true
+			}
+		}
+	}()
+	select {
+	case <-up:
+	case <-time.After(5 * time.Minute): // make may rebuild bin/failhop-collector first
+		t.Fatalf("not up after 5 minutes:\n%s", out.String())
+	}
+	if err := get("http://127.0.0.1:" + strconv.Itoa(p.JaegerQuery) + "/api/services"); err != nil {
+		t.Errorf("Jaeger: %v", err)
+	}
+
+	syscall.Kill(-group, syscall.SIGINT)
+	err = cmd.Wait()
+	pw.Close()
+	t.Logf("make stack, then Ctrl-C:\n%s", out.String())
+	// GNU make ends itself with the SIGINT it got once its recipe is done;
+	// it would exit 2 had the recipe failed.
+	if ee, ok := err.(*exec.ExitError); !ok || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGINT {
+		t.Errorf("make ended with %v, want killed by its SIGINT", err)
+	}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(line, "make: ***") || strings.Contains(line, "exit status") {
+			t.Errorf("make reports a failure of the stack: %q", line)
+		}
+	}
+	for _, want := range []string{"stack: stopping failhop-collector...", "stack: stopping Jaeger..."} {
+		if !strings.Contains(out.String(), want+"\n") {
+			t.Errorf("no %q in the output", want)
+		}
 	}
 	noneLeft(t, mark)
 	for _, port := range []int{p.JaegerQuery, p.JaegerQueryGRPC, p.JaegerOTLPGRPC, p.JaegerOTLPHTTP, p.JaegerHealth,
