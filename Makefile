@@ -9,12 +9,16 @@ SHELL   := /bin/bash
 # that users who import the library never download their dependencies.
 MODULES := . integration collector examples
 
-.PHONY: bin/failhop bin/stack hotrod demo stack stress test vet fmt-check fuzz bench help jaeger collector bin/failhop-collector node-packages
+.PHONY: bin/failhop bin/stack bin/demo hotrod demo stack stress test vet fmt-check fuzz bench help jaeger collector bin/failhop-collector node-packages
 
-demo: bin/jaeger bin/failhop-collector bin/failhop ## the main job: local pipeline + demo shop, every failure scenario pinpointed (DEMO_ONCE=1 exits after the table, DEMO_FREE_PORTS=1 uses free ports)
+demo: bin/jaeger bin/failhop-collector bin/failhop bin/demo ## the main job: local pipeline + demo shop, every failure scenario pinpointed (DEMO_ONCE=1 exits after the table, DEMO_FREE_PORTS=1 uses free ports)
 	@scripts/prometheus.sh >/dev/null 2>.cache-prometheus.log || echo "make demo: Prometheus could not be installed (scripts/prometheus.sh: $$(tail -n 1 .cache-prometheus.log)); the demo runs without failure counts and alerts"
 	@rm -f .cache-prometheus.log
-	cd examples && $(GO) run ./cmd/demo all
+	bin/demo all
+
+# Built, then run, as bin/stack is: a Ctrl-C then ends make demo cleanly.
+bin/demo: # go build knows when it is up to date
+	cd examples && $(GO) build -o ../bin/demo ./cmd/demo
 
 # Logs and the collector's persistent queue of `make stack`.
 STACK_DIR ?= .cache/stack
