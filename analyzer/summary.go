@@ -14,6 +14,9 @@ type Group struct {
 	Description string      `json:"description"`
 	Cause       vocab.Cause `json:"cause"`
 	Service     string      `json:"service"`
+	// OriginOperation is the hop's Hop.OriginOperation: with Service and
+	// Cause, the labels of its failhop_failing_hops_total series.
+	OriginOperation string `json:"origin_operation"`
 	// Example is the most recent failing call as it was made, when the
 	// hop is named without its path (see Hop.Example).
 	Example string `json:"example,omitempty"`
@@ -46,7 +49,7 @@ func Summarize(reports []Report) []Group {
 		key := h.Description + "\x00" + string(h.Cause)
 		g := byKey[key]
 		if g == nil {
-			g = &Group{Description: h.Description, Cause: h.Cause, Service: h.Service, Example: h.Example,
+			g = &Group{Description: h.Description, Cause: h.Cause, Service: h.Service, OriginOperation: h.OriginOperation(), Example: h.Example,
 				Versions: map[string]int{}, FirstSeen: r.Start, LastSeen: r.Start, Hint: h.Hint}
 			byKey[key] = g
 		}

@@ -298,7 +298,7 @@ func TestOneOutageOneGroup(t *testing.T) {
 		t.Errorf("group %q, example %q; want the hop named by method and peer, a path as example", g.Description, g.Example)
 	}
 
-	page := httptest.NewServer(webui.New(jaeger.New(j.QueryURL), j.QueryURL).Handler())
+	page := httptest.NewServer(webui.New(jaeger.New(j.QueryURL), j.QueryURL, nil).Handler())
 	t.Cleanup(page.Close)
 	resp, err := http.Get(page.URL + "/?service=books")
 	if err != nil {

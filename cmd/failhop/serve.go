@@ -7,19 +7,25 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
 
 	"github.com/failhop/failhop/internal/webui"
 )
+
+// prometheusEnv names the Prometheus of the failure metrics, as --prometheus.
+const prometheusEnv = "FAILHOP_PROMETHEUS_URL"
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var (
 		c        commonFlags
 		listen   string
 		jaegerUI string
+		prom     string
 	)
-	fs := newFlagSet("serve", "failhop serve [--listen ADDR] [--jaeger URL] [--jaeger-ui URL]", &c)
+	fs := newFlagSet("serve", "failhop serve [--listen ADDR] [--jaeger URL] [--jaeger-ui URL] [--prometheus URL]", &c)
 	fs.StringVar(&listen, "listen", webui.DefaultAddr, "`address` to serve the page on")
 	fs.StringVar(&jaegerUI, "jaeger-ui", "", "Jaeger UI `URL` the page links traces to (default: the --jaeger URL)")
+	fs.StringVar(&prom, "prometheus", os.Getenv(prometheusEnv), "the Prometheus `URL` that scrapes the collector's failure metrics: each failing hop then shows its failures over the last hour, and a \"new\" badge when it had none the day before (or $"+prometheusEnv+")")
 	operands, err := parse(fs, args, stdout)
 	if err != nil {
 		return err
@@ -27,7 +33,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(operands) > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", operands[0])}
 	}
-	page, err := webui.Start(listen, c.jaeger, cmp.Or(jaegerUI, c.jaeger))
+	page, err := webui.Start(listen, c.jaeger, cmp.Or(jaegerUI, c.jaeger), prom)
 	if err != nil {
 		return fmt.Errorf("%w (choose another with --listen)", err)
 	}

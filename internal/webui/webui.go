@@ -29,6 +29,7 @@ import (
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/internal/localonly"
+	"github.com/failhop/failhop/internal/promapi"
 	"github.com/failhop/failhop/internal/render"
 	"github.com/failhop/failhop/jaeger"
 )
@@ -48,6 +49,7 @@ const maxTracesPerService = 500
 // Server serves the pages over a Jaeger query API.
 type Server struct {
 	jaeger   *jaeger.Client
+	prom     *promapi.Client // the failure metrics' Prometheus; nil: none
 	jaegerUI string // base URL of Jaeger's UI, for links
 	pages    map[string]*template.Template
 	uiOnce   sync.Once
@@ -55,13 +57,15 @@ type Server struct {
 }
 
 // New returns a Server reading from c, linking to Jaeger's UI at jaegerUI
-// (its query API's URL when it serves the UI too).
-func New(c *jaeger.Client, jaegerUI string) *Server {
+// (its query API's URL when it serves the UI too), and, with prom, showing
+// each failing hop's failures over the last hour from the failure metrics
+// (a sparkline, and a "new" badge for a hop that had none the day before).
+func New(c *jaeger.Client, jaegerUI string, prom *promapi.Client) *Server {
 	jaegerUI = strings.TrimRight(jaegerUI, "/")
 	if jaegerUI != "" && !strings.Contains(jaegerUI, "://") {
 		jaegerUI = "http://" + jaegerUI // as the client reads it
 	}
-	s := &Server{jaeger: c, jaegerUI: jaegerUI, pages: map[string]*template.Template{}}
+	s := &Server{jaeger: c, prom: prom, jaegerUI: jaegerUI, pages: map[string]*template.Template{}}
 	funcs := template.FuncMap{"ms": ms, "since": since, "versions": render.Versions, "window": windowName, "stack": render.TrimRecorderFrames}
 	for _, page := range []string{"index", "trace", "error"} {
 		s.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+page+".html"))
@@ -116,7 +120,11 @@ type indexPage struct {
 	Service  string
 	Services []string
 	Failures jaeger.Failures
-	Down     string // why Jaeger could not be read; "" if it could
+	Groups   []group // Failures.Groups, with what Prometheus says of them
+	Down     string  // why Jaeger could not be read; "" if it could
+	// NoHistory says why Prometheus could not be read; "" if it could, or
+	// if the page has none.
+	NoHistory string
 }
 
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
@@ -131,6 +139,10 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		p.Down = err.Error()
 		slog.WarnContext(r.Context(), "failhop serve: reading Jaeger", "err", err)
+	}
+	if p.Groups, err = withHistory(r.Context(), s.prom, p.Failures.Groups, time.Now()); err != nil {
+		p.NoHistory = err.Error()
+		slog.WarnContext(r.Context(), "failhop serve: reading Prometheus", "err", err)
 	}
 	s.render(w, http.StatusOK, "index", p)
 }
@@ -263,15 +275,20 @@ type Running struct {
 }
 
 // Start serves the page on addr (host:port) over the Jaeger query API at
-// jaegerURL, linking to Jaeger's UI at jaegerUI, until Close. It is how
+// jaegerURL, linking to Jaeger's UI at jaegerUI, with the failure metrics
+// of the Prometheus at prometheusURL ("" for none), until Close. It is how
 // failhop serve, make demo and make stack run it.
-func Start(addr, jaegerURL, jaegerUI string) (*Running, error) {
+func Start(addr, jaegerURL, jaegerUI, prometheusURL string) (*Running, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
+	var prom *promapi.Client
+	if prometheusURL != "" {
+		prom = &promapi.Client{BaseURL: prometheusURL}
+	}
 	r := &Running{URL: "http://" + ln.Addr().String() + "/",
-		srv: &http.Server{Handler: New(jaeger.New(jaegerURL), jaegerUI).Handler(), ReadHeaderTimeout: 5 * time.Second}}
+		srv: &http.Server{Handler: New(jaeger.New(jaegerURL), jaegerUI, prom).Handler(), ReadHeaderTimeout: 5 * time.Second}}
 	go func() {
 		if err := r.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			slog.Error("failhop's page stopped serving", "err", err)

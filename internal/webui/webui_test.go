@@ -79,7 +79,7 @@ func get(t *testing.T, h http.Handler, path string) (int, http.Header, string) {
 // bad IDs, the JSON API, the escaping of hostile span text, the headers.
 func TestPages(t *testing.T) {
 	j := jaegertest.StartJaeger(t)
-	h := New(jaeger.New(j.QueryURL), "http://jaeger-ui.example").Handler()
+	h := New(jaeger.New(j.QueryURL), "http://jaeger-ui.example", nil).Handler()
 
 	if code, _, body := get(t, h, "/"); code != http.StatusOK || !strings.Contains(body, "No failed requests in the last 15m") {
 		t.Errorf("empty Jaeger: %d\n%s", code, body)
@@ -127,7 +127,7 @@ func TestPages(t *testing.T) {
 
 	// Over a Jaeger that serves no UI (this one), the page links to no
 	// placeholder page: it is the trace viewer.
-	noUI := New(jaeger.New(j.QueryURL), j.QueryURL).Handler()
+	noUI := New(jaeger.New(j.QueryURL), j.QueryURL, nil).Handler()
 	if code, _, body := get(t, noUI, "/trace/"+traceID); code != http.StatusOK || strings.Contains(body, "Open in Jaeger") || !strings.Contains(body, "/api/traces/"+traceID) {
 		t.Errorf("trace page over a Jaeger without UI: %d, links to Jaeger's placeholder or not to the JSON", code)
 	}
@@ -184,7 +184,7 @@ func TestPages(t *testing.T) {
 
 // With Jaeger down, the front page says so in a banner, not an error page.
 func TestJaegerDown(t *testing.T) {
-	h := New(jaeger.New("http://127.0.0.1:1"), "").Handler()
+	h := New(jaeger.New("http://127.0.0.1:1"), "", nil).Handler()
 	code, _, body := get(t, h, "/")
 	if code != http.StatusOK || !strings.Contains(body, "Jaeger cannot be read") || !strings.Contains(body, `role="alert"`) {
 		t.Errorf("%d\n%s", code, body)
@@ -203,7 +203,7 @@ func TestHugeTrace(t *testing.T) {
 		t.Fatalf("%d rows for %d spans", len(rows), len(tr.Spans))
 	}
 	var b strings.Builder
-	if err := New(jaeger.New("http://127.0.0.1:1"), "").pages["trace"].Execute(&b, tracePage{Report: rep, Rows: rows}); err != nil {
+	if err := New(jaeger.New("http://127.0.0.1:1"), "", nil).pages["trace"].Execute(&b, tracePage{Report: rep, Rows: rows}); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(b.String(), `<li class="span`); n != len(tr.Spans) {

@@ -137,7 +137,11 @@ func run() int {
 			return 1
 		}
 	}
-	page, err := webui.Start(net.JoinHostPort("127.0.0.1", strconv.Itoa(pagePort)), *jaegerURL, *jaegerURL)
+	promURL := os.Getenv("FAILHOP_PROMETHEUS_URL")
+	if prom != nil {
+		promURL = prom.BaseURL
+	}
+	page, err := webui.Start(net.JoinHostPort("127.0.0.1", strconv.Itoa(pagePort)), *jaegerURL, *jaegerURL, promURL)
 	if err != nil {
 		return failf("failhop's page: %v (move it with %s=...)", err, webui.PortEnv)
 	}

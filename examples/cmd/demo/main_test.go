@@ -3,9 +3,13 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/failhop/failhop/examples/internal/shop"
+	"github.com/failhop/failhop/internal/promapi"
 	"github.com/failhop/failhop/internal/render"
 	"github.com/failhop/failhop/internal/stack"
 	"github.com/failhop/failhop/jaeger"
@@ -60,8 +64,33 @@ func TestScenarios(t *testing.T) {
 	if err := r.checkRootCauseSearch(ctx, results); err != nil {
 		t.Errorf("Jaeger search failhop.root_cause=true: %v", err)
 	}
-	t.Run("page", func(t *testing.T) { checkPage(t, st.JaegerURL, results) })
+	t.Run("page", func(t *testing.T) { checkPage(t, st.JaegerURL, startTestPrometheus(t, root, st), results) })
 	if countHops(results) < 9 {
 		t.Errorf("only %d scenarios had a failing hop", countHops(results))
 	}
+}
+
+// startTestPrometheus runs Prometheus over st's failure metrics, as the
+// demo does (make test installs it, scripts/prometheus.sh), and returns
+// its client.
+func startTestPrometheus(t *testing.T, root string, st *stack.Stack) *promapi.Client {
+	t.Helper()
+	bin, err := exec.LookPath("prometheus")
+	if err != nil {
+		t.Fatal("prometheus not found: `make test` installs it (scripts/prometheus.sh)")
+	}
+	ports, err := stack.FreePorts(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := strings.TrimSuffix(strings.TrimPrefix(st.MetricsURL, "http://"), "/metrics")
+	svc, err := stack.PrometheusService(root, t.TempDir(), bin, ports[0], []string{target}, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Stop)
+	return &promapi.Client{BaseURL: stack.PrometheusURL(ports[0])}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/internal/promapi"
 	"github.com/failhop/failhop/internal/stack"
 	"github.com/failhop/failhop/jaeger"
 )
@@ -31,7 +32,7 @@ const screenshotsEnv = "FAILHOP_UPDATE_SCREENSHOTS"
 // failing hop with its cause; clicking a trace of the first group opens
 // its page, whose waterfall marks the origin span the analyzer named; no
 // console error, no request to any host but loopback.
-func checkPage(t *testing.T, jaegerURL string, results []result) {
+func checkPage(t *testing.T, jaegerURL string, prom *promapi.Client, results []result) {
 	t.Helper()
 	chromium := os.Getenv("FAILHOP_TEST_CHROMIUM")
 	if chromium == "" {
@@ -55,7 +56,7 @@ func checkPage(t *testing.T, jaegerURL string, results []result) {
 	}
 	pageURL := "http://127.0.0.1:" + strconv.Itoa(ports[0])
 	serve := stack.NewService(stack.Process{
-		Name: "failhop serve", Bin: bin, Args: []string{"serve", "--listen", strings.TrimPrefix(pageURL, "http://"), "--jaeger", jaegerURL},
+		Name: "failhop serve", Bin: bin, Args: []string{"serve", "--listen", strings.TrimPrefix(pageURL, "http://"), "--jaeger", jaegerURL, "--prometheus", prom.BaseURL},
 		LogFile: filepath.Join(t.TempDir(), "serve.log"), Ready: []string{pageURL + "/healthz"},
 	})
 	if err := serve.Start(t.Context()); err != nil {
@@ -101,7 +102,21 @@ func checkPage(t *testing.T, jaegerURL string, results []result) {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
+	// The failure counts are in Prometheus once the collector's decision
+	// wait and a scrape have passed.
+	step("Prometheus's counts", waitCounted(t.Context(), prom, countHops(results)))
 	step("front page", chromedp.Do(ctx, chromedp.Navigate(pageURL+"/?since=1h"), chromedp.WaitVisible(chromedp.CSS(`ol.groups li.group`))))
+	// Every failing hop has its last hour as a sparkline, and is new: the
+	// metrics saw none of them the day before.
+	sparks, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(`ol.groups li.group svg.spark polyline`)))
+	step("the sparklines", err)
+	badges, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(`ol.groups li.group .badge.new`)))
+	step("the new badges", err)
+	groupNodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(`ol.groups li.group`)))
+	step("the groups", err)
+	if len(sparks) != len(groupNodes) || len(badges) != len(groupNodes) {
+		t.Errorf("%d groups, %d sparklines, %d new badges: want one of each per group", len(groupNodes), len(sparks), len(badges))
+	}
 	groups, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`ol.groups`)))
 	step("front page's groups", err)
 	firstHop, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`ol.groups li.group .hop`)))

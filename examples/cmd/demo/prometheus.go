@@ -68,28 +68,10 @@ func startPrometheus(ctx context.Context, st *stack.Stack, dir string, free bool
 // counted, once it has counted the failed requests of results, and the
 // alerts pending or firing.
 func printAlerting(ctx context.Context, w io.Writer, prom *promapi.Client, results []result) {
-	failed := 0
-	for _, res := range results {
-		if res.hop != nil {
-			failed++
-		}
-	}
 	var hops []promapi.Sample
-	var err error
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var total []promapi.Sample
-		if total, err = prom.Query(ctx, "sum(failhop_failed_requests_total)"); err == nil && len(total) == 1 && total[0].Value >= float64(failed) {
-			hops, err = prom.Query(ctx, "sum by (origin_service, origin_operation, cause) (failhop_failing_hops_total)")
-			break
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			if err == nil {
-				err = fmt.Errorf("Prometheus had not counted the %d failed requests after 30 s", failed)
-			}
-			break
-		}
-		time.Sleep(time.Second)
+	err := waitCounted(ctx, prom, countHops(results))
+	if err == nil {
+		hops, err = prom.Query(ctx, "sum by (origin_service, origin_operation, cause) (failhop_failing_hops_total)")
 	}
 	if err != nil {
 		fmt.Fprintf(w, "\nfailure counts from Prometheus: %v\n", err)
@@ -127,4 +109,27 @@ func prometheusLine(prom *promapi.Client) string {
 		return ""
 	}
 	return fmt.Sprintf("  Prometheus:  %s  (failhop_failing_hops_total, the alerts of collector-config/alerts.yml)\n", prom.BaseURL)
+}
+
+// waitCounted waits, 30 s at most, until Prometheus has scraped the
+// collector's count of at least failed failed requests: the collector
+// counts a trace once its decision wait is over, and Prometheus scrapes
+// every 2 s.
+func waitCounted(ctx context.Context, prom *promapi.Client, failed int) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		total, err := prom.Query(ctx, "sum(failhop_failed_requests_total)")
+		switch {
+		case err == nil && len(total) == 1 && total[0].Value >= float64(failed):
+			return nil
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case time.Now().After(deadline):
+			if err == nil {
+				err = fmt.Errorf("Prometheus had not counted the %d failed requests after 30 s", failed)
+			}
+			return err
+		}
+		time.Sleep(time.Second)
+	}
 }

@@ -51,7 +51,7 @@ func run() int {
 		return 1
 	}
 	defer s.Close()
-	page, err := webui.Start(net.JoinHostPort("127.0.0.1", strconv.Itoa(pagePort)), s.JaegerURL, s.JaegerURL)
+	page, err := webui.Start(net.JoinHostPort("127.0.0.1", strconv.Itoa(pagePort)), s.JaegerURL, s.JaegerURL, "")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "stack: failhop's page: %v (move it with %s=...)\n", err, webui.PortEnv)
 		return 1
