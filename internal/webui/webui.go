@@ -50,7 +50,7 @@ const maxTracesPerService = 500
 type Server struct {
 	jaeger   *jaeger.Client
 	prom     *promapi.Client // the failure metrics' Prometheus; nil: none
-	jaegerUI string // base URL of Jaeger's UI, for links
+	jaegerUI string          // base URL of Jaeger's UI, for links
 	pages    map[string]*template.Template
 	uiOnce   sync.Once
 	uiServed bool // whether jaegerUI serves the UI (jaegerUIServed)
