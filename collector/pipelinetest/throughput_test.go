@@ -23,9 +23,10 @@ import (
 )
 
 // TestThroughput measures the collector's throughput (spans/s out of the
-// pipeline) with collector-config/otelcol.yaml, with and without the
+// pipeline) with collector-config/otelcol.yaml as shipped, without the
 // failhop processor (the same file with failhop taken out of the
-// pipeline), on traffic where every trace failed (every span goes through
+// pipeline) and without the failure metrics (the same file without its
+// traces/count pipeline), on traffic where every trace failed (every span goes through
 // the analyzer: the worst case) and where none did (only the pre-filter
 // runs). Every trace is kept (FAILHOP_SAMPLE_PERCENT=100) and exported to
 // a local OTLP sink that counts spans. It is a measurement, not a check:
@@ -33,7 +34,7 @@ import (
 //	FAILHOP_LOADTEST=1 go test -run TestThroughput -v ./pipelinetest
 //
 // FAILHOP_LOADTEST_TRACES sets how many traces of 20 spans each run sends
-// (default 30000), FAILHOP_LOADTEST_ROUNDS how many times each of the four
+// (default 30000), FAILHOP_LOADTEST_ROUNDS how many times each of the six
 // runs is repeated (default 2). The load generator, the collector and the sink share
 // the machine's cores.
 func TestThroughput(t *testing.T) {
@@ -61,6 +62,15 @@ func TestThroughput(t *testing.T) {
 	if err := os.WriteFile(without, []byte(strings.Replace(string(data), pipeline, "processors: [memory_limiter, root_wait, tail_sampling, batch]", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The failure metrics' pipeline, taken out for the third run.
+	const counting = "    traces/count:\n      receivers: [otlp]\n      processors: [memory_limiter, groupbytrace]\n      exporters: [failhop_metrics]\n"
+	if !strings.Contains(string(data), counting) {
+		t.Fatalf("otelcol.yaml has no %q", counting)
+	}
+	withoutMetrics := filepath.Join(t.TempDir(), "otelcol-without-metrics.yaml")
+	if err := os.WriteFile(withoutMetrics, []byte(strings.Replace(string(data), counting, "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	rounds := 2
 	if v := os.Getenv("FAILHOP_LOADTEST_ROUNDS"); v != "" {
 		if rounds, err = strconv.Atoi(v); err != nil {
@@ -73,7 +83,7 @@ func TestThroughput(t *testing.T) {
 	var order []string
 	for round := 1; round <= rounds; round++ {
 		for _, failed := range []bool{true, false} {
-			for _, cfg := range []struct{ name, path string }{{"with failhop", with}, {"without failhop", without}} {
+			for _, cfg := range []struct{ name, path string }{{"as shipped", with}, {"without failhop", without}, {"without metrics", withoutMetrics}} {
 				traffic := "all traces failed"
 				if !failed {
 					traffic = "no trace failed"

@@ -32,12 +32,17 @@ func labelsOf(m map[string]string) hopLabels {
 	return hopLabels{m["origin_service"], m["origin_operation"], m["cause"]}
 }
 
-// The queries behind the sparklines and the "new" badges: failures of
-// each hop per minute over the last hour, and over the day before it.
+// The queries behind the sparklines and the "new" badges: each hop's
+// count, read minute by minute over the last hour (the page takes the
+// differences itself: increase() cannot see the first failure of a new
+// series), and the hops that failed in the day before that hour, whose
+// count grew then or whose series was born then (as alerts.yml's
+// FailhopNewFailingHop has it).
 const (
 	byHop         = "sum by (origin_service, origin_operation, cause) "
-	perMinute     = byHop + "(increase(failhop_failing_hops_total[1m]))"
-	dayBeforeHour = byHop + "(increase(failhop_failing_hops_total[1d] offset 1h))"
+	counts        = byHop + "(failhop_failing_hops_total)"
+	dayBeforeHour = byHop + "(increase(failhop_failing_hops_total[1d] offset 1h)) > 0 or (" +
+		byHop + "(max_over_time(failhop_failing_hops_total[1d] offset 1h)) unless " + byHop + "(failhop_failing_hops_total offset 25h))"
 )
 
 // withHistory returns the groups with their sparklines and badges from
@@ -50,7 +55,7 @@ func withHistory(ctx context.Context, prom *promapi.Client, groups []analyzer.Gr
 	if prom == nil || len(groups) == 0 {
 		return out, nil
 	}
-	recent, err := prom.QueryRange(ctx, perMinute, now.Add(-time.Hour), now, time.Minute)
+	recent, err := prom.QueryRange(ctx, counts, now.Add(-time.Hour-time.Minute), now, time.Minute)
 	if err != nil {
 		return out, err
 	}
@@ -60,11 +65,11 @@ func withHistory(ctx context.Context, prom *promapi.Client, groups []analyzer.Gr
 	}
 	failedBefore := map[hopLabels]bool{}
 	for _, s := range before {
-		failedBefore[labelsOf(s.Labels)] = s.Value > 0
+		failedBefore[labelsOf(s.Labels)] = true
 	}
 	series := map[hopLabels][]float64{}
 	for _, s := range recent {
-		series[labelsOf(s.Labels)] = s.Values
+		series[labelsOf(s.Labels)] = perStep(s.Values)
 	}
 	for i := range out {
 		values, ok := series[hopLabels{out[i].Service, out[i].OriginOperation, string(out[i].Cause)}]
@@ -96,4 +101,18 @@ func sparkline(values []float64) (string, float64) {
 		fmt.Fprintf(&b, "%s,%s", strconv.FormatFloat(60*float64(i)/float64(max(len(values)-1, 1)), 'f', 1, 64), strconv.FormatFloat(y, 'f', 1, 64))
 	}
 	return b.String(), sum
+}
+
+// perStep turns a counter's values, one per step (0 where it had no
+// series yet), into how much it grew at each step after the first; a
+// drop (the collector restarted) counts as no growth.
+func perStep(values []float64) []float64 {
+	if len(values) < 2 {
+		return nil
+	}
+	out := make([]float64, len(values)-1)
+	for i := range out {
+		out[i] = max(values[i+1]-values[i], 0)
+	}
+	return out
 }
