@@ -3,6 +3,7 @@ package integration
 import (
 	"cmp"
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -72,7 +73,7 @@ func configEnv(t *testing.T, path string) map[string]bool {
 
 func TestComposeServices(t *testing.T) {
 	p, root := loadCompose(t)
-	want := []string{"collector", "failhop", "gateway", "inventory", "jaeger", "orders", "payments", "shipping"}
+	want := []string{"collector", "failhop", "gateway", "inventory", "jaeger", "orders", "payments", "prometheus", "shipping"}
 	if got := p.ServiceNames(); !slices.Equal(sortedCopy(got), want) {
 		t.Fatalf("services %v, want %v", got, want)
 	}
@@ -107,7 +108,48 @@ func TestComposeServices(t *testing.T) {
 		if host := jaegerSetting("JAEGER_HOST"); host != "0.0.0.0" {
 			t.Errorf("Jaeger listens on %s: the other containers and the host cannot reach it", host)
 		}
-		checkMountedConfig(t, jaeger, root, "jaeger.yaml")
+		checkMountedConfig(t, jaeger, root, "jaeger.yaml", "jaeger-spm.yaml")
+		if u := env(jaeger, "JAEGER_PROMETHEUS_URL"); u != "http://prometheus:9090" {
+			t.Errorf("the Monitor tab reads %q, not the prometheus service", u)
+		}
+	})
+
+	t.Run("prometheus", func(t *testing.T) {
+		prom := p.Services["prometheus"]
+		if prom.Image != "prom/prometheus:v2.42.0" {
+			t.Errorf("image %q, want Prometheus 2.42.0, the version make test runs (Debian's)", prom.Image)
+		}
+		if got := published(prom); !slices.Equal(got, []int{9090}) {
+			t.Errorf("published ports %v, want 9090", got)
+		}
+		checkMountedConfig(t, prom, root, "prometheus-compose.yml")
+		cfg, err := os.ReadFile(filepath.Join(root, "collector-config", "prometheus-compose.yml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// It scrapes the ports the collector and Jaeger serve metrics on.
+		_, metricsPort, _ := strings.Cut(collectorSetting("FAILHOP_METRICS_ENDPOINT"), ":")
+		for _, target := range []string{"collector:" + metricsPort, "jaeger:" + configDefaults(t, root, "jaeger-spm.yaml")["JAEGER_SPANMETRICS_PORT"]} {
+			if !strings.Contains(string(cfg), `"`+target+`"`) {
+				t.Errorf("prometheus-compose.yml does not scrape %s", target)
+			}
+		}
+		if host, _, _ := strings.Cut(collectorSetting("FAILHOP_METRICS_ENDPOINT"), ":"); host != "0.0.0.0" {
+			t.Errorf("the collector serves its failure metrics on %s: Prometheus cannot reach them", host)
+		}
+		// The same rules as the local Prometheus.
+		local, err := os.ReadFile(filepath.Join(root, "collector-config", "prometheus.yml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"rule_files:\n  - alerts.yml\n", "scrape_interval: 15s", "evaluation_interval: 15s"} {
+			if !strings.Contains(string(cfg), want) || !strings.Contains(string(local), want) {
+				t.Errorf("prometheus.yml and prometheus-compose.yml do not both have %q", want)
+			}
+		}
+		if !slices.Contains(p.Services["failhop"].Command, "http://prometheus:9090") {
+			t.Errorf("failhop's page does not read the prometheus service: %v", p.Services["failhop"].Command)
+		}
 	})
 
 	t.Run("collector", func(t *testing.T) {
@@ -230,34 +272,37 @@ func checkTargets(t *testing.T, s types.ServiceConfig, listens map[int]string) {
 	}
 }
 
-// checkMountedConfig checks that a service mounts collector-config/ (or one
-// file of it), that its command names the config file inside the mount, and
-// that every setting in its environment is one the config reads.
-func checkMountedConfig(t *testing.T, s types.ServiceConfig, root, file string) {
+// checkMountedConfig checks that a service mounts collector-config/ (or the
+// files of it), that its command names each config file inside the mount,
+// and that every setting in its environment is one the configs read.
+func checkMountedConfig(t *testing.T, s types.ServiceConfig, root string, files ...string) {
 	t.Helper()
 	dir := filepath.Join(root, "collector-config")
-	var inContainer string
-	for _, v := range s.Volumes {
-		switch v.Source {
-		case dir:
-			inContainer = filepath.Join(v.Target, file)
-		case filepath.Join(dir, file):
-			inContainer = v.Target
+	reads := map[string]bool{}
+	for _, file := range files {
+		var inContainer string
+		for _, v := range s.Volumes {
+			switch v.Source {
+			case dir:
+				inContainer = filepath.Join(v.Target, file)
+			case filepath.Join(dir, file):
+				inContainer = v.Target
+			}
+			if v.Type == types.VolumeTypeBind && !v.ReadOnly {
+				t.Errorf("config mount %s is writable", v.Source)
+			}
 		}
-		if v.Type == types.VolumeTypeBind && !v.ReadOnly {
-			t.Errorf("config mount %s is writable", v.Source)
+		if inContainer == "" {
+			t.Fatalf("%s is not mounted from collector-config/", file)
 		}
+		if !slices.ContainsFunc(s.Command, func(arg string) bool { return arg == inContainer || strings.HasSuffix(arg, "="+inContainer) }) {
+			t.Errorf("command %v does not use the mounted %s", s.Command, inContainer)
+		}
+		maps.Copy(reads, configEnv(t, filepath.Join(dir, file)))
 	}
-	if inContainer == "" {
-		t.Fatalf("%s is not mounted from collector-config/", file)
-	}
-	if !slices.Contains(s.Command, inContainer) {
-		t.Errorf("command %v does not use the mounted %s", s.Command, inContainer)
-	}
-	reads := configEnv(t, filepath.Join(dir, file))
 	for key := range s.Environment {
 		if !reads[key] {
-			t.Errorf("%s sets %s, which %s does not read", s.Name, key, file)
+			t.Errorf("%s sets %s, which %v do not read", s.Name, key, files)
 		}
 	}
 }

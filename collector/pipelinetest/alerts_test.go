@@ -31,6 +31,7 @@ func TestAlertRules(t *testing.T) {
 	dir := filepath.Join(root(t), "collector-config")
 	for _, args := range [][]string{
 		{promTool(t, "promtool"), "check", "config", "prometheus.yml"},
+		{promTool(t, "promtool"), "check", "config", "prometheus-compose.yml"},
 		{promTool(t, "promtool"), "test", "rules", "alerts_test.yml"},
 		{promTool(t, "amtool"), "check-config", "alertmanager.yml"},
 	} {

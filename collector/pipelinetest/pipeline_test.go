@@ -35,6 +35,7 @@ func TestValidate(t *testing.T) {
 		{col, []string{"gateway.yaml"}},
 		{jg, []string{"jaeger.yaml"}},
 		{jg, []string{"jaeger.yaml", "jaeger-badger.yaml"}},
+		{jg, []string{"jaeger.yaml", "jaeger-spm.yaml"}},
 	} {
 		t.Run(strings.Join(c.configs, "+"), func(t *testing.T) {
 			args := []string{"validate"}
