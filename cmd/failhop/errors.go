@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/failhop/failhop/internal/promapi"
 	"github.com/failhop/failhop/internal/render"
 	"github.com/failhop/failhop/jaeger"
 )
@@ -19,8 +21,10 @@ func runErrors(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		service string
 		since   time.Duration
 		limit   int
+		prom    string
 	)
 	fs := newFlagSet("errors", "failhop errors --service S [flags]", &c)
+	fs.StringVar(&prom, "prometheus", os.Getenv(prometheusEnv), "the Prometheus `URL` of the collector's failure metrics: adds the service's requests and failures counted before sampling (or $"+prometheusEnv+")")
 	fs.StringVar(&service, "service", "", "the `service` whose failures to list (required)")
 	fs.DurationVar(&since, "since", defaultSince, "how far back to look")
 	fs.IntVar(&limit, "limit", defaultLimit, "look at the most recent `N` traces at most")
@@ -39,6 +43,14 @@ func runErrors(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	rep, err := findFailures(ctx, jaeger.New(c.jaeger), service, since, limit)
 	if err != nil {
 		return err
+	}
+	if prom != "" {
+		counts, err := (&promapi.Client{BaseURL: prom}).RequestCounts(ctx, service, since)
+		if err != nil {
+			fmt.Fprintf(stderr, "failhop errors: no request counts: %v\n", err)
+		} else {
+			rep.Counted = &counts
+		}
 	}
 	if c.json {
 		doc, err := jsonDoc(rep)

@@ -12,8 +12,30 @@
 // Tail sampling's own status_code and numeric_attribute policies each
 // see one convention only.
 //
+// With metrics set, it also counts every trace it evaluates, by the hop
+// where its failure started, and serves the failure metrics to Prometheus
+// on metrics::endpoint (/metrics, OpenMetrics with exemplars when asked):
+//
+//	failhop_requests_total{entry_service, entry_operation}
+//	failhop_failed_requests_total{entry_service, entry_operation}
+//	failhop_failing_hops_total{entry_service, entry_operation, origin_service, origin_operation, cause, origin_version}
+//	failhop_metrics_overflow_total{metric}
+//
+// tail_sampling evaluates each trace once, at its decision, with all the
+// spans it received: the counts are exact, before sampling, as long as
+// this policy comes first and sample_on_first_match is off. The entry is
+// the trace's root span, or the span the analysis starts at when the root
+// never arrived; a failing hop is labelled by its origin span's service,
+// analyzer.Hop.OriginOperation, cause and service.version, with the
+// trace_id and span_id of a recent failure as exemplar. Each metric keeps
+// at most metrics::max_series label sets (2000); beyond, the SDK's
+// overflow series (otel_metric_overflow="true"), counted by
+// failhop_metrics_overflow_total.
+//
 //	extensions:
 //	  failhop_sampler:
+//	    metrics:
+//	      endpoint: 127.0.0.1:8889
 //	processors:
 //	  tail_sampling:
 //	    policies:

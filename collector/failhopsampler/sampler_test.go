@@ -67,13 +67,13 @@ func oneSpan(n int, kind ptrace.SpanKind, status ptrace.StatusCode, attrs map[st
 }
 
 func TestEvaluate(t *testing.T) {
-	ev, err := sampler{}.NewEvaluator("failed", nil)
+	ev, err := (&sampler{}).NewEvaluator("failed", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, c := range conventions {
 		td := oneSpan(i, c.kind, c.status, c.attrs, c.event)
-		got, err := ev.Evaluate(context.Background(), td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).TraceID(), trace(td))
+		got, err := ev.Evaluate(context.Background(), td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).TraceID(), traceData(td))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,7 +81,7 @@ func TestEvaluate(t *testing.T) {
 			t.Errorf("%s: %v, want %v", c.name, got, want)
 		}
 	}
-	if _, err := (sampler{}).NewEvaluator("failed", map[string]any{"x": 1}); err == nil {
+	if _, err := (&sampler{}).NewEvaluator("failed", map[string]any{"x": 1}); err == nil {
 		t.Error("a setting was accepted")
 	}
 }
@@ -160,7 +160,7 @@ func TestTailSampling(t *testing.T) {
 	}
 }
 
-func trace(td ptrace.Traces) *samplingpolicy.TraceData {
+func traceData(td ptrace.Traces) *samplingpolicy.TraceData {
 	return &samplingpolicy.TraceData{SpanCount: int64(td.SpanCount()), ReceivedBatches: td}
 }
 

@@ -99,7 +99,7 @@ func startJaegerOn(t testing.TB, p stack.Ports) *jaeger {
 // collector is a running failhop collector.
 type collector struct {
 	otlpGRPC, otlpHTTP string
-	metricsURL         string // the failure metrics (failhop_metrics)
+	metricsURL         string // the failure metrics (failhop_sampler's)
 }
 
 // startCollector runs bin/failhop-collector with a config of

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,7 +21,7 @@ import (
 	"github.com/failhop/failhop/internal/stack"
 )
 
-// The failure metrics (collector/failhopmetrics) are counted before
+// The failure metrics (collector/failhopsampler) are counted before
 // sampling: with FAILHOP_SAMPLE_PERCENT=0 nothing successful reaches
 // Jaeger, and every request is counted all the same, exactly.
 
@@ -240,6 +241,19 @@ func TestPrometheus(t *testing.T) {
 	}
 	if ex := promGet(t, api+"query_exemplars?query="+url.QueryEscape("failhop_failing_hops_total")+"&start=0&end=9999999999"); !strings.Contains(ex, `"trace_id":"`) {
 		t.Errorf("Prometheus kept no exemplar with a trace_id: %s", ex)
+	}
+
+	// failhop errors takes the service's request counts from Prometheus.
+	out, err := exec.Command(builtBinary(t, "failhop", "make bin/failhop"), "errors", "--json", "--service", "gateway",
+		"--jaeger", j.client.BaseURL, "--prometheus", stack.PrometheusURL(free[0])).CombinedOutput()
+	if err != nil {
+		t.Fatalf("failhop errors: %v\n%s", err, out)
+	}
+	var rep struct {
+		Counted *struct{ Requests, Failed float64 }
+	}
+	if err := json.Unmarshal(out, &rep); err != nil || rep.Counted == nil || rep.Counted.Requests <= 0 || rep.Counted.Failed <= 0 {
+		t.Errorf("failhop errors --prometheus: no request counts (%v): %s", err, out)
 	}
 
 	var rules struct {

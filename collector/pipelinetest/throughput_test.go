@@ -25,8 +25,8 @@ import (
 // TestThroughput measures the collector's throughput (spans/s out of the
 // pipeline) with collector-config/otelcol.yaml as shipped, without the
 // failhop processor (the same file with failhop taken out of the
-// pipeline) and without the failure metrics (the same file without its
-// traces/count pipeline), on traffic where every trace failed (every span goes through
+// pipeline) and without the failure metrics (the same file with
+// failhop_sampler's metrics endpoint empty), on traffic where every trace failed (every span goes through
 // the analyzer: the worst case) and where none did (only the pre-filter
 // runs). Every trace is kept (FAILHOP_SAMPLE_PERCENT=100) and exported to
 // a local OTLP sink that counts spans. It is a measurement, not a check:
@@ -62,13 +62,13 @@ func TestThroughput(t *testing.T) {
 	if err := os.WriteFile(without, []byte(strings.Replace(string(data), pipeline, "processors: [memory_limiter, root_wait, tail_sampling, batch]", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// The failure metrics' pipeline, taken out for the third run.
-	const counting = "    traces/count:\n      receivers: [otlp]\n      processors: [memory_limiter, groupbytrace]\n      exporters: [failhop_metrics]\n"
+	// The failure metrics, turned off for the third run.
+	const counting = "    metrics:\n      endpoint: \"${env:FAILHOP_METRICS_ENDPOINT:-127.0.0.1:8889}\"\n"
 	if !strings.Contains(string(data), counting) {
 		t.Fatalf("otelcol.yaml has no %q", counting)
 	}
 	withoutMetrics := filepath.Join(t.TempDir(), "otelcol-without-metrics.yaml")
-	if err := os.WriteFile(withoutMetrics, []byte(strings.Replace(string(data), counting, "", 1)), 0o644); err != nil {
+	if err := os.WriteFile(withoutMetrics, []byte(strings.Replace(string(data), counting, "    metrics:\n      endpoint: \"\"\n", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	rounds := 2

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/internal/promapi"
 	"github.com/failhop/failhop/jaeger"
 )
 
@@ -338,6 +339,9 @@ type ErrorsReport struct {
 	// Sampling says what the traces are: the ones sampling kept, so that
 	// Failed/Traces is not read as a failure rate.
 	Sampling string `json:"sampling"`
+	// Counted is what the failure metrics say of the service's requests
+	// in the window, counted before sampling (with --prometheus).
+	Counted *promapi.Counts `json:"counted,omitempty"`
 }
 
 // KeptTraces says what the traces Jaeger has are: what the failhop
@@ -358,6 +362,9 @@ func (p *Printer) Errors(rep ErrorsReport) {
 	p.line("%s %d failed requests among the %d traces Jaeger kept of the last %s.",
 		p.paint(bold, rep.Service+":"), rep.Failed, rep.Traces, rep.Since)
 	p.line("%s %s", p.paint(dim, "note:"), rep.Sampling)
+	if rep.Counted != nil {
+		p.line("All its requests, counted before sampling (failhop_requests_total): %s.", rep.Counted)
+	}
 	if len(rep.Groups) == 0 {
 		p.line("No failed requests.")
 		return

@@ -125,6 +125,9 @@ type indexPage struct {
 	// NoHistory says why Prometheus could not be read; "" if it could, or
 	// if the page has none.
 	NoHistory string
+	// Counted is what the failure metrics say of the window's requests,
+	// counted before sampling; nil without Prometheus.
+	Counted *promapi.Counts
 }
 
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
@@ -140,7 +143,13 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 		p.Down = err.Error()
 		slog.WarnContext(r.Context(), "failhop serve: reading Jaeger", "err", err)
 	}
-	if p.Groups, err = withHistory(r.Context(), s.prom, p.Failures.Groups, time.Now()); err != nil {
+	if p.Groups, err = withHistory(r.Context(), s.prom, p.Failures.Groups, time.Now()); err == nil && s.prom != nil {
+		var counts promapi.Counts
+		if counts, err = s.prom.RequestCounts(r.Context(), p.Service, p.Window); err == nil {
+			p.Counted = &counts
+		}
+	}
+	if err != nil {
 		p.NoHistory = err.Error()
 		slog.WarnContext(r.Context(), "failhop serve: reading Prometheus", "err", err)
 	}

@@ -1,4 +1,4 @@
-package failhopmetrics
+package failhopsampler
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,7 +15,12 @@ import (
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/collector/internal/ptracetest"
+	"github.com/failhop/failhop/internal/toanalyzer"
+	"github.com/failhop/failhop/tracejson"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.uber.org/zap"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/tailsamplingprocessor/pkg/samplingpolicy"
 )
 
 var epoch = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
@@ -34,13 +41,19 @@ func request(n int, op string, failing bool) *analyzer.Trace {
 	return tr
 }
 
-func newTestExporter(t *testing.T, maxSeries int) (*metricsExporter, func() string) {
+// newTestCounter returns an evaluator of a sampler that counts, and a
+// function that scrapes its metrics as Prometheus does (OpenMetrics).
+func newTestCounter(t *testing.T, maxSeries int) (samplingpolicy.Evaluator, *counter, func() string) {
 	t.Helper()
-	c, err := newCounter(maxSeries)
+	s, err := newSampler(&Config{Metrics: MetricsConfig{Endpoint: "127.0.0.1:0", MaxSeries: maxSeries}}, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(c.handler)
+	ev, err := s.NewEvaluator("failed", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.counter.handler)
 	t.Cleanup(srv.Close)
 	scrape := func() string {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
@@ -53,15 +66,16 @@ func newTestExporter(t *testing.T, maxSeries int) (*metricsExporter, func() stri
 		b, _ := io.ReadAll(resp.Body)
 		return string(b)
 	}
-	return &metricsExporter{counter: c, logger: zap.NewNop()}, scrape
+	return ev, s.counter, scrape
 }
 
 // TestCounts: every request is counted, failed ones once more, and the
 // failing hop under its origin, with an exemplar naming a failed trace.
 func TestCounts(t *testing.T) {
-	e, scrape := newTestExporter(t, defaultMaxSeries)
+	ev, _, scrape := newTestCounter(t, defaultMaxSeries)
 	for n := range 10 {
-		if err := e.consume(context.Background(), ptracetest.FromAnalyzer(request(n, "GET /checkout", n%5 == 0))); err != nil {
+		td := ptracetest.FromAnalyzer(request(n, "GET /checkout", n%5 == 0))
+		if _, err := ev.Evaluate(context.Background(), pcommon.TraceID{}, traceData(td)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -82,9 +96,9 @@ func TestCounts(t *testing.T) {
 // in failhop_metrics_overflow_total.
 func TestOverflow(t *testing.T) {
 	const maxSeries, ops = 100, 100_000
-	e, scrape := newTestExporter(t, maxSeries)
+	_, c, scrape := newTestCounter(t, maxSeries)
 	for n := range ops {
-		e.counter.count(context.Background(), analyzer.Analyze(request(n, fmt.Sprintf("GET /op/%d", n), false)))
+		c.count(context.Background(), analyzer.Analyze(request(n, fmt.Sprintf("GET /op/%d", n), false)))
 	}
 	out := scrape()
 	series := regexp.MustCompile(`(?m)^failhop_requests_total\{`).FindAllString(out, -1)
@@ -98,5 +112,40 @@ func TestOverflow(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+}
+
+// TestEntryIsTheAnalyzers: the entry span a trace that succeeded is
+// counted under (toanalyzer.Entry, on pdata) is the span the analyzer
+// starts at, on every trace fixture.
+func TestEntryIsTheAnalyzers(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "traces", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, ".want.json") {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		traces, err := tracejson.Decode(data)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, tr := range traces {
+			n++
+			r := analyzer.Analyze(tr)
+			service, name, ok := toanalyzer.Entry(ptracetest.FromAnalyzer(tr))
+			if ok != (r.Problem == "") || ok && (service != r.Root.Service || name != r.Root.Name) {
+				t.Errorf("%s: Entry %q %q %v, the analyzer starts at %q %q (problem %q)", filepath.Base(f), service, name, ok, r.Root.Service, r.Root.Name, r.Problem)
+			}
+		}
+	}
+	if n < 50 {
+		t.Errorf("%d traces checked, want the fixtures' (50 or more)", n)
 	}
 }

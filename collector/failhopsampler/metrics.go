@@ -1,4 +1,4 @@
-package failhopmetrics
+package failhopsampler
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/attribute"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	"go.opentelemetry.io/otel/metric"
@@ -14,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/internal/toanalyzer"
 )
 
 // The metrics, a public contract (README, "Alerting"): names and labels
@@ -55,7 +57,7 @@ func newCounter(maxSeries int) (*counter, error) {
 		maxSeries: maxSeries,
 		seen:      map[string]map[attribute.Distinct]bool{},
 	}
-	m := c.provider.Meter("github.com/failhop/failhop/collector/failhopmetrics")
+	m := c.provider.Meter("github.com/failhop/failhop/collector/failhopsampler")
 	for _, inst := range []struct {
 		c    *metric.Int64Counter
 		name string
@@ -71,6 +73,36 @@ func newCounter(maxSeries int) (*counter, error) {
 		}
 	}
 	return c, nil
+}
+
+// countTrace counts the trace of td, which failed says has a failed
+// span: a trace without one is a request that succeeded, counted by its
+// entry span alone (toanalyzer.Entry, without converting the trace); one
+// with a failed span is analyzed as the failhop processor analyzes it.
+func (c *counter) countTrace(ctx context.Context, td ptrace.Traces, failed bool) {
+	if !failed && td.SpanCount() < analyzer.MaxSpans {
+		if service, name, ok := toanalyzer.Entry(td); ok {
+			c.add(ctx, c.requests, metricRequests, entrySet(service, name))
+		}
+		return
+	}
+	conv := toanalyzer.NewConverter(td.SpanCount())
+	defer conv.Release()
+	var t analyzer.Trace
+	for _, rs := range td.ResourceSpans().All() {
+		res := conv.Resource(rs.Resource().Attributes())
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, s := range ss.Spans().All() {
+				t.TraceID = s.TraceID().String()
+				t.Spans = append(t.Spans, conv.Span(s, res, ss.Scope()))
+			}
+		}
+	}
+	c.count(ctx, analyzer.Analyze(&t))
+}
+
+func entrySet(service, name string) attribute.Set {
+	return attribute.NewSet(attribute.String(labelEntryService, service), attribute.String(labelEntryOp, name))
 }
 
 // count adds one analyzed trace.

@@ -1,0 +1,64 @@
+package promapi
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Counts are what the failure metrics say of requests over a window:
+// every request, counted before sampling, and the failed ones.
+type Counts struct {
+	Requests float64 `json:"requests"`
+	Failed   float64 `json:"failed"`
+}
+
+// RequestCounts returns the requests and failed requests of the last
+// window whose entry span is of service (every service when ""), from
+// failhop_requests_total and failhop_failed_requests_total. Prometheus's
+// increase() extrapolates, and misses the first request of a series born
+// in the window: the counts are estimates, close for steady traffic.
+func (c *Client) RequestCounts(ctx context.Context, service string, window time.Duration) (Counts, error) {
+	sel := ""
+	if service != "" {
+		sel = `{entry_service=` + strconv.Quote(service) + `}`
+	}
+	rng := "[" + strconv.FormatInt(int64(window/time.Second), 10) + "s]"
+	var out Counts
+	for _, q := range []struct {
+		metric string
+		into   *float64
+	}{{"failhop_requests_total", &out.Requests}, {"failhop_failed_requests_total", &out.Failed}} {
+		res, err := c.Query(ctx, fmt.Sprintf("sum(increase(%s%s%s))", q.metric, sel, rng))
+		if err != nil {
+			return out, err
+		}
+		if len(res) == 1 {
+			*q.into = res[0].Value
+		}
+	}
+	return out, nil
+}
+
+// String says the counts for people: "1,204 requests, 37 failed (3.1%)".
+func (c Counts) String() string {
+	s := fmt.Sprintf("%s requests, %s failed", round(c.Requests), round(c.Failed))
+	if c.Requests > 0 {
+		s += fmt.Sprintf(" (%.1f%%)", 100*c.Failed/c.Requests)
+	}
+	return s
+}
+
+func round(f float64) string {
+	n := strconv.FormatFloat(f, 'f', 0, 64)
+	var b strings.Builder
+	for i, r := range n {
+		if i > 0 && (len(n)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
