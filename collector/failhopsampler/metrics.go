@@ -41,8 +41,9 @@ type counter struct {
 	requests, failed, hops, overflows metric.Int64Counter
 	maxSeries                         int
 
-	mu   sync.Mutex
-	seen map[string]map[attribute.Distinct]bool // label sets admitted, by metric
+	mu      sync.Mutex
+	seen    map[string]map[attribute.Distinct]bool // label sets admitted, by metric
+	entries map[[2]string]attribute.Set            // entrySet's
 }
 
 func newCounter(maxSeries int) (*counter, error) {
@@ -56,6 +57,7 @@ func newCounter(maxSeries int) (*counter, error) {
 		handler:   promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true}),
 		maxSeries: maxSeries,
 		seen:      map[string]map[attribute.Distinct]bool{},
+		entries:   map[[2]string]attribute.Set{},
 	}
 	m := c.provider.Meter("github.com/failhop/failhop/collector/failhopsampler")
 	for _, inst := range []struct {
@@ -82,7 +84,7 @@ func newCounter(maxSeries int) (*counter, error) {
 func (c *counter) countTrace(ctx context.Context, td ptrace.Traces, failed bool) {
 	if !failed && td.SpanCount() < analyzer.MaxSpans {
 		if service, name, ok := toanalyzer.Entry(td); ok {
-			c.add(ctx, c.requests, metricRequests, entrySet(service, name))
+			c.add(ctx, c.requests, metricRequests, c.entrySet(service, name))
 		}
 		return
 	}
@@ -101,8 +103,23 @@ func (c *counter) countTrace(ctx context.Context, td ptrace.Traces, failed bool)
 	c.count(ctx, analyzer.Analyze(&t))
 }
 
-func entrySet(service, name string) attribute.Set {
-	return attribute.NewSet(attribute.String(labelEntryService, service), attribute.String(labelEntryOp, name))
+// entrySet returns the label set of an entry span, made once for each of
+// at most maxSeries entries (the usual traffic has few).
+func (c *counter) entrySet(service, name string) attribute.Set {
+	key := [2]string{service, name}
+	c.mu.Lock()
+	set, ok := c.entries[key]
+	c.mu.Unlock()
+	if ok {
+		return set
+	}
+	set = attribute.NewSet(attribute.String(labelEntryService, service), attribute.String(labelEntryOp, name))
+	c.mu.Lock()
+	if len(c.entries) < c.maxSeries {
+		c.entries[key] = set
+	}
+	c.mu.Unlock()
+	return set
 }
 
 // count adds one analyzed trace.

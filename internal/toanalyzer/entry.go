@@ -16,6 +16,51 @@ import (
 // holds one trace; traces of analyzer.MaxSpans spans or more must be
 // analyzed instead, as only their first spans are.
 func Entry(td ptrace.Traces) (service, name string, ok bool) {
+	// The usual trace has its root: the earliest span without a parent,
+	// found in one pass with no allocation, unless a span before it in td
+	// has its ID (then it does not count, and the general way decides).
+	var root ptrace.Span
+	var rootService pcommon.Value
+	found, at, i := false, 0, 0
+	for _, rs := range td.ResourceSpans().All() {
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, s := range ss.Spans().All() {
+				if s.ParentSpanID().IsEmpty() && (!found || earlier(s, root)) {
+					root, found, at = s, true, i
+					rootService, _ = rs.Resource().Attributes().Get("service.name")
+				}
+				i++
+			}
+		}
+	}
+	if found && !idBefore(td, root.SpanID(), at) {
+		return rootService.AsString(), root.Name(), true
+	}
+	return entryOfAll(td)
+}
+
+// idBefore reports whether one of the first n spans of td has the ID id.
+func idBefore(td ptrace.Traces, id pcommon.SpanID, n int) bool {
+	i := 0
+	for _, rs := range td.ResourceSpans().All() {
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, s := range ss.Spans().All() {
+				if i == n {
+					return false
+				}
+				if s.SpanID() == id {
+					return true
+				}
+				i++
+			}
+		}
+	}
+	return false
+}
+
+// entryOfAll is Entry for a trace without a root, or with spans that
+// share IDs: every span is looked at, as the analyzer does.
+func entryOfAll(td ptrace.Traces) (service, name string, ok bool) {
 	type candidate struct {
 		span    ptrace.Span
 		service string
