@@ -207,7 +207,7 @@ func TestMark(t *testing.T) {
 			},
 			marked: 1,
 			want: map[string]string{
-				"root": rootMarks("gateway → users:80 GET /u", "peer_unreachable"),
+				"root": rootMarks("gateway → users:80 GET", "peer_unreachable"),
 				"a":    originMarks(1),
 				"b":    originMarks(2),
 			},
