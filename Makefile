@@ -5,9 +5,11 @@ GO      ?= go
 SHELL   := /bin/bash
 # Modules of this repository: the library at the root; real-driver tests,
 # peer benchmarks and the compose check in integration/; the collector build
-# with its processor in collector/; the demo shop in examples/. Kept apart so
-# that users who import the library never download their dependencies.
-MODULES := . integration collector examples
+# with its processor in collector/; the demo shop in examples/; the router
+# adapters in instrument/ (ROUTERS). Kept apart so that users who import the
+# library never download their dependencies.
+ROUTERS := instrument/instrumentchi instrument/instrumentmux instrument/instrumentgin instrument/instrumentecho
+MODULES := . integration collector examples $(ROUTERS)
 
 .PHONY: bin/failhop bin/stack bin/demo hotrod demo stack stress test vet fmt-check fuzz bench help jaeger collector bin/failhop-collector node-packages
 
@@ -35,6 +37,7 @@ help: ## list the targets
 
 test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop node-packages ## run every test (starts a private PostgreSQL, see scripts/postgres.sh; installs Chromium and Prometheus if absent, scripts/chromium.sh and scripts/prometheus.sh, and the Node packages of the OpenTelemetry JS test services)
 	$(GO) test -count=1 ./...
+	@for m in $(ROUTERS); do echo "go test $$m"; (cd $$m && $(GO) test -count=1 ./...) || exit 1; done
 	@echo "the analyzer and the common rule (deepest error span with no error child) on every trace fixture:"
 	@set -o pipefail; $(GO) test -count=1 -run '^TestScore$$' -v ./analyzer | grep -o 'score: .*'
 	cd collector && $(GO) test -count=1 ./failhopprocessor ./failhopsampler ./rootwait ./depthlimit

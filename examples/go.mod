@@ -2,12 +2,17 @@ module github.com/failhop/failhop/examples
 
 go 1.26.0
 
-replace github.com/failhop/failhop => ../
+replace (
+	github.com/failhop/failhop => ../
+	github.com/failhop/failhop/instrument/instrumentchi => ../instrument/instrumentchi
+)
 
 require (
 	github.com/chromedp/cdproto v0.160.1
 	github.com/chromedp/chromedp v0.23.1
 	github.com/failhop/failhop v0.0.0-00010101000000-000000000000
+	github.com/failhop/failhop/instrument/instrumentchi v0.0.0-00010101000000-000000000000
+	github.com/go-chi/chi/v5 v5.5.0
 	github.com/jackc/pgx/v5 v5.12.0
 	google.golang.org/grpc v1.84.0
 	google.golang.org/protobuf v1.36.12

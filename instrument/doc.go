@@ -11,6 +11,11 @@
 //	db, err := instrument.OpenDB("pgx", os.Getenv("DATABASE_URL"))     // SQL spans
 //	instrument.RecordError(ctx, err)                                   // an app error, with stack
 //
+// A server span is named by its route ("GET /items/{id}"): the pattern a
+// ServeMux matched, or the template a router gives [SetRoute] (the
+// middlewares of instrument/instrumentchi, instrumentmux, instrumentgin and
+// instrumentecho, each a module of its own, do).
+//
 // HTTP spans are made by otelhttp and follow the HTTP semantic conventions;
 // SQL spans follow the database conventions. failhop adds what those leave
 // out: error.type on 5xx server spans, recovered panics with their stack, a

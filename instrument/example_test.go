@@ -38,6 +38,20 @@ func ExampleHandler() {
 	_ = http.ListenAndServe(":8080", instrument.Handler(mux, "orders", instrument.WithPublicEdge()))
 }
 
+// A router other than ServeMux tells the Handler which of its routes a
+// request matched, from code that runs once it has routed: the server span
+// is then "GET /items/{id}", not "GET". Packages instrumentchi,
+// instrumentmux, instrumentgin and instrumentecho do it in a middleware
+// for their router; without one, the handler of a route can say it.
+func ExampleSetRoute() {
+	item := func(w http.ResponseWriter, r *http.Request) {
+		instrument.SetRoute(r, "/items/{id}") // the route's template, never r.URL.Path: paths hold IDs
+		w.WriteHeader(http.StatusOK)
+	}
+	var router http.Handler = http.HandlerFunc(item) // your router, serving item for GET /items/{id}
+	_ = http.ListenAndServe(":8080", instrument.Handler(router, "inventory"))
+}
+
 // MarkCause tells failhop what kind of failure an error is, where the code
 // knows better than a guess: here, a downstream answer that could not be used.
 func ExampleMarkCause() {

@@ -12,7 +12,6 @@ import (
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/propagation"
-	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/failhop/failhop/instrument/internal/request"
@@ -92,11 +91,7 @@ func (h *failureHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	span := trace.SpanFromContext(r.Context())
 	s.ResponseWriter, s.span, s.ServerSpanID, s.header = w, span, span.SpanContext().SpanID(), r.Header
 	defer func() {
-		if r.Pattern != "" && span.IsRecording() {
-			// otelhttp names the span from the route a ServeMux matched,
-			// but sets http.route only from what was known at the start.
-			span.SetAttributes(semconv.HTTPRoute(route(r.Pattern)))
-		}
+		s.settleRoute(r)
 		if v := recover(); v != nil {
 			s.recoverPanic(v, r)
 		}
@@ -116,6 +111,7 @@ type exchange struct {
 
 	labeler    otelhttp.Labeler
 	span       trace.Span
+	route      string // the router's route template, given to SetRoute
 	publicEdge bool
 	header     http.Header // the request's, read only for an error page
 

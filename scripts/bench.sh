@@ -24,15 +24,17 @@ go test -c -o "$out/instrumentgrpc.test" ./instrument/instrumentgrpc
 : > "$out/http.txt"
 : > "$out/sql.txt"
 : > "$out/grpc.txt"
-echo "bench.sh: HTTP, gRPC and SQL (against XSAM/otelsql) benchmarks, $count rounds (about 4 minutes)..." >&2
+: > "$out/routers.txt"
+echo "bench.sh: HTTP, gRPC, SQL (against XSAM/otelsql) and router (against otelchi, otelmux, otelgin, otelecho) benchmarks, $count rounds (about 7 minutes)..." >&2
 for i in $(seq "$count"); do
 	echo "bench.sh: round $i/$count" >&2
 	(cd instrument && "../$out/instrument.test" -test.run '^$' -test.bench '^Benchmark(Handler|Transport)$' -test.benchmem) >> "$out/http.txt"
 	(cd instrument/instrumentgrpc && "../../$out/instrumentgrpc.test" -test.run '^$' -test.bench '^BenchmarkUnary$' -test.benchmem) >> "$out/grpc.txt"
 	(cd integration && "../$out/integration.test" -test.run '^$' -test.bench '^BenchmarkSQL' -test.benchmem) >> "$out/sql.txt"
+	(cd integration && "../$out/integration.test" -test.run '^$' -test.bench '^BenchmarkRouter$' -test.benchmem) >> "$out/routers.txt"
 done
 
-for f in http grpc sql; do
+for f in http grpc sql routers; do
 	echo
 	echo "== $f (benchstat -col /lib) =="
 	"${benchstat[@]}" -col /lib "$out/$f.txt"

@@ -139,6 +139,7 @@ var docRuns = []docRun{
 	{file: "docs/performance.md", first: "go test -run '^$' -bench 'Analyze10k|AnalyzeHostile'", notHere: "a benchmark, run by hand"},
 	{file: "docs/performance.md", first: "go test -c -o bench-out/instrumentgrpc.test ./instrument/instrumentgrpc", notHere: "the gRPC benchmark, run by hand (scripts/bench.sh runs it with the rest)"},
 	{file: "docs/performance.md", first: "scripts/instructions.sh ./instrument Handler", notHere: "instruction counts under valgrind (minutes of measurement), run by hand"},
+	{file: "docs/performance.md", first: "(cd integration && go test -c -o ../bench-out/integration.test .)", notHere: "the router benchmarks, run by hand (scripts/bench.sh runs them with the rest)"},
 	{file: "docs/reliability.md", first: "make stress", test: "TestDocs/stress"},
 	{file: "docs/performance.md", first: "make bin/failhop-collector", notHere: "the pipeline's throughput measurement (minutes), run by hand; its test runs in make test without FAILHOP_LOADTEST"},
 	{file: "docs/performance.md", first: "make bin/jaeger bin/failhop-collector", notHere: "the shop's load run (minutes of measurement), run by hand"},

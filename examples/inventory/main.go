@@ -6,8 +6,10 @@
 //	POST /reserve           {"item_id":1,"qty":2}: take items out of stock
 //
 // It is instrumented the way any service is: exporters.Setup once,
-// instrument.Handler around the mux, instrument.OpenDB for the database,
-// tracelog for the logs.
+// instrument.Handler around the router, instrument.OpenDB for the
+// database, tracelog for the logs. Its router is chi's, whose routes
+// instrumentchi.Route gives to the Handler: a span is named
+// "GET /items/{id}", not "GET".
 //
 // Demo fault switches (read at start; the scenario runner restarts the
 // process to flip them): INVENTORY_SLOW_QUERY=1s makes the stock query
@@ -29,9 +31,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/failhop/failhop/examples/internal/demo"
 	"github.com/failhop/failhop/exporters"
 	"github.com/failhop/failhop/instrument"
+	"github.com/failhop/failhop/instrument/instrumentchi"
 	"github.com/failhop/failhop/tracelog"
 )
 
@@ -92,14 +97,15 @@ func run(addr, dataDir string) error {
 	}
 	s.v2 = os.Getenv("INVENTORY_V2_QUERY") == "1"
 
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-	mux.HandleFunc("GET /items/{id}", s.item)
-	mux.HandleFunc("GET /items/{id}/stock", s.stock)
-	mux.HandleFunc("POST /reserve", s.reserve)
+	router := chi.NewRouter()
+	router.Use(instrumentchi.Route) // names each server span by its route
+	router.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	router.Get("/items/{id}", s.item)
+	router.Get("/items/{id}/stock", s.stock)
+	router.Post("/reserve", s.reserve)
 
 	// One server span per request, except health checks.
-	handler := instrument.Handler(mux, "inventory", instrument.WithFilter(notHealthCheck))
+	handler := instrument.Handler(router, "inventory", instrument.WithFilter(notHealthCheck))
 	return demo.Serve(ctx, &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 5 * time.Second})
 }
 
