@@ -145,6 +145,7 @@ var docRuns = []docRun{
 	{file: "docs/performance.md", first: "make bin/jaeger bin/failhop-collector", notHere: "the shop's load run (minutes of measurement), run by hand"},
 	{file: "docs/performance.md", first: "go test ./exporters -run '^$' -bench SpanExport", notHere: "a benchmark, run by hand"},
 	{file: "docs/performance.md", first: "go test ./exporters -run '^$' -bench OTLPExporter", notHere: "a benchmark, run by hand"},
+	{file: "docs/performance.md", first: "cd collector && go test -run '^$' -bench Evaluate", notHere: "a benchmark, run by hand"},
 	{file: "docs/performance.md", first: "cd examples && go run ./cmd/demo --once --free-ports all", notHere: "the time-to-answer measurement, the demo run three times by hand; examples/cmd/demo's TestScenarios plays the same scenarios with the same measurement"},
 }
 
