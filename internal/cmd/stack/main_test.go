@@ -49,6 +49,7 @@ func portEnv(p stack.Ports) []string {
 		"COLLECTOR_OTLP_GRPC_ENDPOINT=" + a(p.CollectorOTLPGRPC),
 		"COLLECTOR_OTLP_HTTP_ENDPOINT=" + a(p.CollectorOTLPHTTP),
 		"COLLECTOR_HEALTH_ENDPOINT=" + a(p.CollectorHealth),
+		"FAILHOP_METRICS_ENDPOINT=" + a(p.FailureMetrics),
 		"COLLECTOR_METRICS_LEVEL=none",
 	}
 }
@@ -161,6 +162,7 @@ func portsOf(t *testing.T, s *stack.Stack) stack.Ports {
 		JaegerOTLPGRPC: byWhat["Jaeger OTLP/gRPC receiver"], JaegerOTLPHTTP: byWhat["Jaeger OTLP/HTTP receiver"],
 		JaegerHealth: byWhat["Jaeger health check"], CollectorOTLPGRPC: byWhat["collector OTLP/gRPC receiver"],
 		CollectorOTLPHTTP: byWhat["collector OTLP/HTTP receiver"], CollectorHealth: byWhat["collector health check"],
+		FailureMetrics: byWhat["collector failure metrics (Prometheus)"],
 	}
 	if p.JaegerQuery == 0 || p.CollectorHealth == 0 || p.JaegerOTLPGRPC == 0 {
 		t.Fatalf("ports of the stack: %v", byWhat)
