@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -33,6 +34,9 @@ var (
 	ErrNotFound = errors.New("trace not found (yet): spans may still be in the collector's tail-sampling buffer, try again in a few seconds")
 	// ErrUnreachable says no Jaeger answered at the client's URL.
 	ErrUnreachable = errors.New("Jaeger not reachable")
+	// ErrSlow says Jaeger took longer to answer than the client's
+	// timeout: it is up, but busy or slow.
+	ErrSlow = errors.New("Jaeger did not answer in time")
 	// ErrBadResponse says Jaeger answered with an error status or with
 	// something that is not a trace.
 	ErrBadResponse = errors.New("bad response from Jaeger")
@@ -256,6 +260,9 @@ func (c *Client) get(ctx context.Context, path string, query url.Values) (int, [
 		}
 		if errors.Is(err, errOtherHost) {
 			return 0, nil, fmt.Errorf("%w at %s: %v", ErrBadResponse, c.base(), unwrapURLError(err))
+		}
+		if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+			return 0, nil, fmt.Errorf("%w: Jaeger at %s took longer than %s to answer (busy, or slow storage)", ErrSlow, c.base(), c.httpClient().Timeout)
 		}
 		return 0, nil, fmt.Errorf("%w at %s: %v", ErrUnreachable, c.base(), unwrapURLError(err))
 	}

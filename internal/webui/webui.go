@@ -52,6 +52,7 @@ type Server struct {
 	prom     *promapi.Client // the failure metrics' Prometheus; nil: none
 	jaegerUI string          // base URL of Jaeger's UI, for links
 	pages    map[string]*template.Template
+	failures failuresCache // the front page's reads of Jaeger, shared
 	uiOnce   sync.Once
 	uiServed bool // whether jaegerUI serves the UI (jaegerUIServed)
 }
@@ -122,6 +123,7 @@ type indexPage struct {
 	Failures jaeger.Failures
 	Groups   []group // Failures.Groups, with what Prometheus says of them
 	Down     string  // why Jaeger could not be read; "" if it could
+	Slow     bool    // Jaeger is up but did not answer in time
 	// NoHistory says why Prometheus could not be read; "" if it could, or
 	// if the page has none.
 	NoHistory string
@@ -133,14 +135,14 @@ type indexPage struct {
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	p := indexPage{Window: window(r), Windows: Windows, Service: r.URL.Query().Get("service")}
 	var err error
-	if p.Services, err = s.jaeger.Services(r.Context()); err == nil {
+	if p.Services, err = s.failures.servicesOf(r.Context(), s.jaeger); err == nil {
 		if p.Service != "" && !slices.Contains(p.Services, p.Service) {
 			p.Service = ""
 		}
-		p.Failures, err = s.jaeger.FindFailures(r.Context(), jaeger.Query{Service: p.Service, Since: p.Window, Limit: maxTracesPerService})
+		p.Failures, err = s.failures.get(r.Context(), s.jaeger, jaeger.Query{Service: p.Service, Since: p.Window, Limit: maxTracesPerService})
 	}
 	if err != nil {
-		p.Down = err.Error()
+		p.Down, p.Slow = err.Error(), errors.Is(err, jaeger.ErrSlow)
 		slog.WarnContext(r.Context(), "failhop serve: reading Jaeger", "err", err)
 	}
 	if p.Groups, err = withHistory(r.Context(), s.prom, p.Failures.Groups, time.Now()); err == nil && s.prom != nil {
@@ -223,7 +225,7 @@ func (s *Server) fetch(r *http.Request) (*analyzer.Trace, int, string) {
 
 func (s *Server) apiFailures(w http.ResponseWriter, r *http.Request) {
 	since := window(r)
-	f, err := s.jaeger.FindFailures(r.Context(), jaeger.Query{Service: r.URL.Query().Get("service"), Since: since, Limit: maxTracesPerService})
+	f, err := s.failures.get(r.Context(), s.jaeger, jaeger.Query{Service: r.URL.Query().Get("service"), Since: since, Limit: maxTracesPerService})
 	if err != nil {
 		writeJSON(w, http.StatusBadGateway, map[string]string{"error": err.Error()})
 		return
