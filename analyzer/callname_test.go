@@ -74,3 +74,23 @@ func TestCallNamedByTemplate(t *testing.T) {
 		t.Errorf("answered by a server with a route: %q, want the route", h.Description)
 	}
 }
+
+// TestSpansMissingBelow: a failed span that failhop's kit marked as
+// passing on a failure from below, with nothing below it in the trace
+// (the spans were dropped), is the hop only with low confidence, and the
+// report says the trace is incomplete.
+func TestSpansMissingBelow(t *testing.T) {
+	tr := &analyzer.Trace{TraceID: "0af7651916cd43dd8448eb211c80319c", Spans: []*analyzer.Span{{
+		SpanID: "00f067aa0ba902b7", Service: "front", Name: "GET /checkout", Kind: analyzer.KindServer,
+		Start: fixtureEpoch, End: fixtureEpoch.Add(30 * time.Millisecond), Status: analyzer.StatusError,
+		Attributes: map[string]any{"http.response.status_code": int64(502), "failhop.propagated": true,
+			"failhop.cause": "db_error", "failhop.origin_span_id": "1111111111111111"},
+	}}}
+	r := analyzer.Analyze(tr)
+	if len(r.Hops) != 1 || r.Hops[0].Confidence != analyzer.Low || !strings.Contains(r.Hops[0].Reason, "not in the trace") {
+		t.Fatalf("hops %+v: want one, of low confidence, saying spans are missing", r.Hops)
+	}
+	if len(r.Notes) == 0 || !strings.Contains(r.Notes[0], "incomplete") {
+		t.Errorf("notes %q: want one saying the trace is incomplete", r.Notes)
+	}
+}

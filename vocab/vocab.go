@@ -42,6 +42,11 @@ const (
 	KeyFailingHop = "failhop.failing_hop"
 	// KeyFailingHopCause (string) on the root span is hop 1's cause.
 	KeyFailingHopCause = "failhop.failing_hop.cause"
+	// KeyFailingHopConfidence (string: high, medium, low) on the root span
+	// is how sure the analysis is of hop 1; KeyFailingHopReason says why
+	// when it is not high (an incomplete trace, for one).
+	KeyFailingHopConfidence = "failhop.failing_hop.confidence"
+	KeyFailingHopReason     = "failhop.failing_hop.reason"
 )
 
 // Cause is the kind of a failure, written as the failhop.cause attribute.

@@ -153,6 +153,10 @@ func (g *group) mark(r analyzer.Report) bool {
 			attrs := g.spans[i].Attributes()
 			attrs.PutStr(vocab.KeyFailingHop, r.Hops[0].Description)
 			attrs.PutStr(vocab.KeyFailingHopCause, string(r.Hops[0].Cause))
+			attrs.PutStr(vocab.KeyFailingHopConfidence, string(r.Hops[0].Confidence))
+			if r.Hops[0].Reason != "" {
+				attrs.PutStr(vocab.KeyFailingHopReason, r.Hops[0].Reason)
+			}
 			root = ""
 		}
 	}
@@ -176,7 +180,7 @@ func isMark(k string) bool {
 		return false
 	}
 	switch k {
-	case vocab.KeyRootCause, vocab.KeyRootCauseRank, vocab.KeyFailingHop, vocab.KeyFailingHopCause:
+	case vocab.KeyRootCause, vocab.KeyRootCauseRank, vocab.KeyFailingHop, vocab.KeyFailingHopCause, vocab.KeyFailingHopConfidence, vocab.KeyFailingHopReason:
 		return true
 	}
 	return false

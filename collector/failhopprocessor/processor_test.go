@@ -350,6 +350,10 @@ func TestFixtures(t *testing.T) {
 					}
 					m[vocab.KeyFailingHop] = want.Hops[0].Description
 					m[vocab.KeyFailingHopCause] = string(want.Hops[0].Cause)
+					m[vocab.KeyFailingHopConfidence] = string(want.Hops[0].Confidence)
+					if want.Hops[0].Reason != "" {
+						m[vocab.KeyFailingHopReason] = want.Hops[0].Reason
+					}
 				}
 				gotMarks := map[string]map[string]any{}
 				forSpans(td, func(s ptrace.Span) {
@@ -513,5 +517,27 @@ func TestRecentTracesForgetsTheOldest(t *testing.T) {
 		if got := r.contains(traceID(name)); got != want {
 			t.Errorf("contains(%s) = %v, want %v", name, got, want)
 		}
+	}
+}
+
+// TestMarkIncompleteTrace: a trace whose spans below its root were
+// dropped (tail sampling evicted them under load) is marked with low
+// confidence and why, not as a confident answer that the root is where
+// the failure started.
+func TestMarkIncompleteTrace(t *testing.T) {
+	now := time.Now()
+	tr := &analyzer.Trace{TraceID: "0af7651916cd43dd8448eb211c80319c", Spans: []*analyzer.Span{{
+		SpanID: "00f067aa0ba902b7", Service: "front", Name: "GET /checkout", Kind: analyzer.KindServer,
+		Start: now, End: now.Add(30 * time.Millisecond), Status: analyzer.StatusError,
+		Attributes: map[string]any{"http.response.status_code": int64(502), vocab.KeyPropagated: true,
+			vocab.KeyCause: "db_error", vocab.KeyOriginSpanID: "1111111111111111"},
+	}}}
+	td := ptracetest.FromAnalyzer(tr)
+	Mark(td)
+	attrs := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes()
+	conf, _ := attrs.Get(vocab.KeyFailingHopConfidence)
+	reason, _ := attrs.Get(vocab.KeyFailingHopReason)
+	if conf.AsString() != "low" || !strings.Contains(reason.AsString(), "incomplete") {
+		t.Errorf("confidence %q, reason %q: want low, saying the trace is incomplete", conf.AsString(), reason.AsString())
 	}
 }
