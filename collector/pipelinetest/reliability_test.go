@@ -23,6 +23,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/instrument"
@@ -271,6 +272,58 @@ func TestJaegerRestart(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestJaegerKilled: what Jaeger acknowledged is stored, even if it is
+// killed (SIGKILL, as a crash or the OOM killer would) right after: an
+// OTLP exporter, as the collector's, sends batches of traces to Jaeger on
+// Badger one by one, and Jaeger is killed the moment a batch is
+// acknowledged; restarted, it has every acknowledged trace. (With a batch
+// processor in front of its storage, the last batch acknowledged was
+// still in memory, and lost.)
+func TestJaegerKilled(t *testing.T) {
+	dir := t.TempDir()
+	ports := freePorts(t)
+	jg := stack.JaegerService(root(t), dir, ports, "jaeger-badger.yaml")
+	run(t, "jaeger", jg)
+	exp, err := otlptracegrpc.New(context.Background(), otlptracegrpc.WithEndpoint(addr(ports.JaegerOTLPGRPC)), otlptracegrpc.WithInsecure(),
+		otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: false}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer exp.Shutdown(context.Background())
+	tracer := sdktrace.NewTracerProvider(sdktrace.WithResource(resource.NewSchemaless(semconv.ServiceName("checkout")))).Tracer("t")
+	var acked []string
+	for round := range 5 {
+		// A batch of 20 traces, acknowledged, then the kill.
+		var batch []sdktrace.ReadOnlySpan
+		for range 20 {
+			_, sp := tracer.Start(context.Background(), "GET /checkout", trace.WithSpanKind(trace.SpanKindServer))
+			sp.End()
+			batch = append(batch, sp.(sdktrace.ReadOnlySpan))
+		}
+		if err := exp.ExportSpans(context.Background(), batch); err != nil {
+			t.Fatalf("round %d: export: %v", round, err)
+		}
+		for _, sp := range batch {
+			acked = append(acked, sp.SpanContext().TraceID().String())
+		}
+		jg.Kill()
+		if err := jg.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := jaegerapi.New("http://" + addr(ports.JaegerQuery))
+	var lost []string
+	for _, id := range acked {
+		if _, err := c.Trace(context.Background(), id); err != nil {
+			lost = append(lost, id)
+		}
+	}
+	t.Logf("Jaeger (Badger) killed right after each of 5 acknowledged batches: %d traces acknowledged, %d lost", len(acked), len(lost))
+	if len(lost) > 0 {
+		t.Errorf("Jaeger lost %d acknowledged traces, such as %v", len(lost), lost[:min(len(lost), 3)])
 	}
 }
 
