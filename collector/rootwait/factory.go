@@ -25,6 +25,11 @@ type Config struct {
 	// of a trace comes before it): a trace longer than the decision wait
 	// keeps its root span in the decision, as it would without root_wait.
 	DecisionWait time.Duration `mapstructure:"decision_wait"`
+	// MaxTraces is tail_sampling's num_traces: root_wait refuses requests
+	// that would start new traces once 90% of it are in flight (a
+	// retryable refusal: UNAVAILABLE, 503), so that tail sampling never
+	// evicts a trace before its decision. 0 sets no bound.
+	MaxTraces int `mapstructure:"max_traces"`
 }
 
 // The defaults: the OTel SDKs' export delay, tail sampling's decision_wait.
@@ -35,8 +40,8 @@ const (
 
 // Validate refuses negative waits.
 func (c *Config) Validate() error {
-	if c.Wait < 0 || c.DecisionWait < 0 {
-		return errors.New("wait and decision_wait must not be negative")
+	if c.Wait < 0 || c.DecisionWait < 0 || c.MaxTraces < 0 {
+		return errors.New("wait, decision_wait and max_traces must not be negative")
 	}
 	return nil
 }
@@ -51,10 +56,14 @@ func NewFactory() processor.Factory {
 }
 
 func createTraces(_ context.Context, set processor.Settings, cfg component.Config, next consumer.Traces) (processor.Traces, error) {
-	held, err := set.MeterProvider.Meter("github.com/failhop/failhop/collector/rootwait").Int64Counter(
-		metricHeld, metricHeldOptions...)
+	meter := set.MeterProvider.Meter("github.com/failhop/failhop/collector/rootwait")
+	held, err := meter.Int64Counter(metricHeld, metricHeldOptions...)
 	if err != nil {
 		return nil, err
 	}
-	return newRootWait(cfg.(*Config), next, set.Logger, held), nil
+	refused, err := meter.Int64Counter(metricRefused, metricRefusedOptions...)
+	if err != nil {
+		return nil, err
+	}
+	return newRootWait(cfg.(*Config), next, set.Logger, held, refused), nil
 }

@@ -13,13 +13,22 @@ import (
 	"go.uber.org/zap"
 )
 
-// The processor's own metric, through the collector's telemetry.
-const metricHeld = "otelcol_processor_root_wait_spans_held"
+// The processor's own metrics, through the collector's telemetry.
+const (
+	metricHeld    = "otelcol_processor_root_wait_spans_held"
+	metricRefused = "otelcol_processor_root_wait_spans_refused"
+)
 
-var metricHeldOptions = []metric.Int64CounterOption{
-	metric.WithUnit("{span}"),
-	metric.WithDescription("Root spans held for the wait before they were passed on"),
-}
+var (
+	metricHeldOptions = []metric.Int64CounterOption{
+		metric.WithUnit("{span}"),
+		metric.WithDescription("Root spans held for the wait before they were passed on"),
+	}
+	metricRefusedOptions = []metric.Int64CounterOption{
+		metric.WithUnit("{span}"),
+		metric.WithDescription("Spans of requests refused (retryable) because they would start traces past max_traces' bound"),
+	}
+)
 
 // rootWait passes every span but the root spans on at once, and the root
 // spans once held, from one goroutine.
@@ -32,6 +41,8 @@ type rootWait struct {
 	next     consumer.Traces
 	logger   *zap.Logger
 	held     metric.Int64Counter
+	refused  metric.Int64Counter
+	inFlight *inFlight // nil without max_traces
 
 	mu       sync.Mutex
 	queue    heldQueue // the soonest due first
@@ -54,11 +65,12 @@ type heldRoots struct {
 // differing, and for the time a batch takes to reach tail sampling.
 const clockMargin = 100 * time.Millisecond
 
-func newRootWait(cfg *Config, next consumer.Traces, logger *zap.Logger, held metric.Int64Counter) *rootWait {
+func newRootWait(cfg *Config, next consumer.Traces, logger *zap.Logger, held, refused metric.Int64Counter) *rootWait {
 	batches := max(1, int64(cfg.DecisionWait/time.Second)) // as tail sampling counts them
 	return &rootWait{
 		wait: cfg.Wait, earliest: time.Duration(batches-1)*time.Second - clockMargin,
-		next: next, logger: logger, held: held,
+		next: next, logger: logger, held: held, refused: refused,
+		inFlight: newInFlight(cfg.MaxTraces, cfg.DecisionWait, logger),
 		wake: make(chan struct{}, 1), done: make(chan struct{}), released: make(chan struct{}),
 	}
 }
@@ -100,8 +112,12 @@ func (p *rootWait) Shutdown(ctx context.Context) error {
 }
 
 func (p *rootWait) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	now := time.Now()
+	if err := p.inFlight.admit(td, now); err != nil {
+		p.refused.Add(ctx, int64(td.SpanCount()))
+		return err
+	}
 	if p.wait > 0 {
-		now := time.Now()
 		if roots, until, n := takeRoots(td, now.Add(p.wait), p.earliest); n > 0 && until.After(now) {
 			if err := p.hold(ctx, roots, until, n); err != nil {
 				return err
