@@ -71,7 +71,7 @@ func newRootWait(cfg *Config, next consumer.Traces, logger *zap.Logger, held, re
 		wait: cfg.Wait, earliest: time.Duration(batches-1)*time.Second - clockMargin,
 		next: next, logger: logger, held: held, refused: refused,
 		inFlight: newInFlight(cfg.MaxTraces, cfg.DecisionWait, logger),
-		wake: make(chan struct{}, 1), done: make(chan struct{}), released: make(chan struct{}),
+		wake:     make(chan struct{}, 1), done: make(chan struct{}), released: make(chan struct{}),
 	}
 }
 
