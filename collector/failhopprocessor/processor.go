@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/collector/internal/analyses"
 	"github.com/failhop/failhop/internal/toanalyzer"
 	"github.com/failhop/failhop/vocab"
 )
@@ -94,12 +95,19 @@ func mark(td ptrace.Traces, seen *recentTraces) outcome {
 				}
 				if g == nil {
 					g = &group{trace: analyzer.Trace{TraceID: tid.String()}}
+					if !seen.contains(tid) {
+						// failhop_sampler analyzed it as tail sampling
+						// decided it, a moment ago.
+						g.report, g.analyzed = analyses.Take(tid)
+					}
 					failing[tid] = g
 				}
-				if res == nil {
-					res = c.Resource(rs.Resource().Attributes())
+				if !g.analyzed {
+					if res == nil {
+						res = c.Resource(rs.Resource().Attributes())
+					}
+					g.trace.Spans = append(g.trace.Spans, c.Span(s, res, scope))
 				}
-				g.trace.Spans = append(g.trace.Spans, c.Span(s, res, scope))
 				g.spans = append(g.spans, s)
 			}
 		}
@@ -112,9 +120,12 @@ func mark(td ptrace.Traces, seen *recentTraces) outcome {
 			out.late++
 			continue
 		}
-		start := time.Now()
-		r := analyzer.Analyze(&g.trace)
-		out.took = append(out.took, time.Since(start))
+		r := g.report
+		if !g.analyzed {
+			start := time.Now()
+			r = analyzer.Analyze(&g.trace)
+			out.took = append(out.took, time.Since(start))
+		}
 		out.analyzed++
 		if g.mark(r) {
 			out.marked++
@@ -123,11 +134,14 @@ func mark(td ptrace.Traces, seen *recentTraces) outcome {
 	return out
 }
 
-// group is one trace: its spans for the analyzer, and the same spans in
-// pdata, index for index.
+// group is one trace: its spans in pdata and, unless failhop_sampler
+// analyzed it already (report), the same spans for the analyzer, index
+// for index.
 type group struct {
-	trace analyzer.Trace
-	spans []ptrace.Span
+	trace    analyzer.Trace
+	spans    []ptrace.Span
+	report   analyzer.Report
+	analyzed bool // report is failhop_sampler's analysis
 }
 
 // mark writes the report's marks onto the trace's spans, in one pass. Of
@@ -142,15 +156,16 @@ func (g *group) mark(r analyzer.Report) bool {
 		rank[h.SpanID] = h.Rank // a span that is two hops keeps its best rank
 	}
 	root := r.Root.SpanID
-	for i, s := range g.trace.Spans {
-		if n, ok := rank[s.SpanID]; ok {
-			attrs := g.spans[i].Attributes()
+	for _, s := range g.spans {
+		id := s.SpanID().String()
+		if n, ok := rank[id]; ok {
+			attrs := s.Attributes()
 			attrs.PutBool(vocab.KeyRootCause, true)
 			attrs.PutInt(vocab.KeyRootCauseRank, int64(n))
-			delete(rank, s.SpanID)
+			delete(rank, id)
 		}
-		if s.SpanID == root {
-			attrs := g.spans[i].Attributes()
+		if id == root {
+			attrs := s.Attributes()
 			attrs.PutStr(vocab.KeyFailingHop, r.Hops[0].Description)
 			attrs.PutStr(vocab.KeyFailingHopCause, string(r.Hops[0].Cause))
 			attrs.PutStr(vocab.KeyFailingHopConfidence, string(r.Hops[0].Confidence))

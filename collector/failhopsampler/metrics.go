@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/attribute"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
@@ -15,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/collector/internal/analyses"
 	"github.com/failhop/failhop/internal/toanalyzer"
 )
 
@@ -81,7 +83,7 @@ func newCounter(maxSeries int) (*counter, error) {
 // span: a trace without one is a request that succeeded, counted by its
 // entry span alone (toanalyzer.Entry, without converting the trace); one
 // with a failed span is analyzed as the failhop processor analyzes it.
-func (c *counter) countTrace(ctx context.Context, td ptrace.Traces, failed bool) {
+func (c *counter) countTrace(ctx context.Context, id pcommon.TraceID, td ptrace.Traces, failed bool) {
 	if !failed && td.SpanCount() < analyzer.MaxSpans {
 		if service, name, ok := toanalyzer.Entry(td); ok {
 			c.add(ctx, c.requests, metricRequests, c.entrySet(service, name))
@@ -100,7 +102,9 @@ func (c *counter) countTrace(ctx context.Context, td ptrace.Traces, failed bool)
 			}
 		}
 	}
-	c.count(ctx, analyzer.Analyze(&t))
+	r := analyzer.Analyze(&t)
+	analyses.Put(id, r) // the failhop processor marks the trace by it
+	c.count(ctx, r)
 }
 
 // entrySet returns the label set of an entry span, made once for each of

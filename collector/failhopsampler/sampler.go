@@ -73,11 +73,11 @@ type failedTraces struct {
 	counter *counter
 }
 
-func (f failedTraces) Evaluate(ctx context.Context, _ pcommon.TraceID, td *samplingpolicy.TraceData) (samplingpolicy.Decision, error) {
+func (f failedTraces) Evaluate(ctx context.Context, id pcommon.TraceID, td *samplingpolicy.TraceData) (samplingpolicy.Decision, error) {
 	var test toanalyzer.FailureTest
 	failed := test.AnyFailed(td.ReceivedBatches)
 	if f.counter != nil {
-		f.counter.countTrace(ctx, td.ReceivedBatches, failed)
+		f.counter.countTrace(ctx, id, td.ReceivedBatches, failed)
 	}
 	if failed {
 		return samplingpolicy.Sampled, nil
