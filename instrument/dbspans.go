@@ -20,8 +20,9 @@ import (
 //
 // The modules instrument/instrumentpgx and instrument/instrumentredis are
 // built on it; a service needs it only to instrument another such library.
-// An adapter starts a span with [DBSpans.Start] or [DBSpans.StartSQL] and
-// ends it with [DBSpans.EndSQL] or [DBSpans.EndConnect], which classify
+// An adapter starts a span with [DBSpans.Start], [DBSpans.StartSQL] or
+// [DBSpans.StartPrepare] and ends it with [DBSpans.EndSQL] or
+// [DBSpans.EndConnect], which classify
 // the error as OpenDB does ([ClassifyDBError]); or it classifies the
 // error itself, records it with [DBSpans.Fail], and ends the span.
 type DBSpans struct {
@@ -70,6 +71,18 @@ func (s *DBSpans) Start(ctx context.Context, name string, attrs ...attribute.Key
 // then (an operation reported after the fact).
 func (s *DBSpans) StartSQL(ctx context.Context, query string, hasArgs bool, started time.Time, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
 	ctx, span := s.st.startQuery(ctx, query, hasArgs, started)
+	if len(attrs) > 0 && span.IsRecording() {
+		span.SetAttributes(attrs...)
+	}
+	return ctx, span
+}
+
+// StartPrepare starts the client span of preparing the SQL statement
+// query as OpenDB does: named "prepare" and the statement's summary
+// ("prepare SELECT items"), with db.operation.name "prepare", the
+// summary, and db.query.text sanitized, then attrs.
+func (s *DBSpans) StartPrepare(ctx context.Context, query string, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
+	ctx, span := s.st.startPrepare(ctx, query)
 	if len(attrs) > 0 && span.IsRecording() {
 		span.SetAttributes(attrs...)
 	}
