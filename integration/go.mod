@@ -4,11 +4,18 @@ go 1.26.0
 
 replace github.com/failhop/failhop => ../
 
+replace github.com/failhop/failhop/instrument/instrumentpgx => ../instrument/instrumentpgx
+
+replace github.com/failhop/failhop/instrument/instrumentredis => ../instrument/instrumentredis
+
 require (
 	github.com/XSAM/otelsql v0.44.0
 	github.com/compose-spec/compose-go/v2 v2.16.2
 	github.com/failhop/failhop v0.0.0
-	github.com/jackc/pgx/v5 v5.12.0
+	github.com/failhop/failhop/instrument/instrumentpgx v0.0.0-00010101000000-000000000000
+	github.com/failhop/failhop/instrument/instrumentredis v0.0.0-00010101000000-000000000000
+	github.com/jackc/pgx/v5 v5.13.0
+	github.com/redis/go-redis/v9 v9.23.0
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/sdk v1.47.0
 	go.opentelemetry.io/otel/trace v1.47.0
@@ -41,6 +48,7 @@ require (
 	go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp v0.72.0 // indirect
 	go.opentelemetry.io/otel/log v1.47.0 // indirect
 	go.opentelemetry.io/otel/metric v1.47.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 	go.yaml.in/yaml/v4 v4.0.0-rc.4 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
