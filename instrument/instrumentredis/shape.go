@@ -30,9 +30,15 @@ func commandName(cmd redis.Cmder) string {
 // shape returns cmd's db.query.text: its name, the shape of its key (see
 // keyShape) if it takes one first, and "?" for every other argument.
 func shape(op string, cmd redis.Cmder) string {
-	args := cmd.Args()
 	var b strings.Builder
-	b.Grow(len(op) + 2*len(args) + 16)
+	b.Grow(len(op) + 2*len(cmd.Args()) + 16)
+	writeShape(&b, op, cmd)
+	return b.String()
+}
+
+// writeShape writes cmd's shape to b.
+func writeShape(b *strings.Builder, op string, cmd redis.Cmder) {
+	args := cmd.Args()
 	b.WriteString(op)
 	keyed := keyCommands[cmd.Name()]
 	for i := 1; i < len(args); i++ {
@@ -42,12 +48,11 @@ func shape(op string, cmd redis.Cmder) string {
 		}
 		b.WriteByte(' ')
 		if i == 1 && keyed {
-			writeKeyShape(&b, args[1])
+			writeKeyShape(b, args[1])
 		} else {
 			b.WriteByte('?')
 		}
 	}
-	return b.String()
 }
 
 // writeKeyShape writes the shape of key: its parts, split at ':', that
@@ -131,14 +136,18 @@ func describe(cmds []redis.Cmder) pipeline {
 	}
 	p := pipeline{size: len(cmds)}
 	var summary, text strings.Builder
+	summary.Grow(64)
+	text.Grow(32 * min(len(cmds), maxPipelineText))
 	summary.WriteString(kind)
-	var names []string
+	var buf [8]string
+	names := buf[:0]
 	for i, cmd := range cmds {
 		op := commandName(cmd)
 		if !contains(names, op) {
 			names = append(names, op)
 			if summary.Len()+1+len(op) <= maxSummary {
-				summary.WriteString(" " + op)
+				summary.WriteByte(' ')
+				summary.WriteString(op)
 			}
 		}
 		writeLine(&text, i, len(cmds), op, cmd)
@@ -146,7 +155,7 @@ func describe(cmds []redis.Cmder) pipeline {
 	p.summary, p.text = summary.String(), text.String()
 	p.operation = kind
 	if len(names) == 1 {
-		p.operation = kind + " " + names[0]
+		p.operation = p.summary // kind and the one name
 	}
 	return p
 }
@@ -158,7 +167,7 @@ func writeLine(text *strings.Builder, i, n int, op string, cmd redis.Cmder) {
 		if i > 0 {
 			text.WriteByte('\n')
 		}
-		text.WriteString(shape(op, cmd))
+		writeShape(text, op, cmd)
 	case i == maxPipelineText:
 		text.WriteString("\n... (" + strconv.Itoa(n-i) + " more)")
 	}
