@@ -26,6 +26,11 @@ import (
 // postgresDSN returns the DSN of the test PostgreSQL server, or skips the
 // test when there is none (fails under CI, where there must be one).
 func postgresDSN(t *testing.T) string {
+	return serverDSN(t)
+}
+
+// serverDSN is postgresDSN, for tests and benchmarks alike.
+func serverDSN(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv("FAILHOP_TEST_POSTGRES_DSN")
 	if dsn == "" {

@@ -21,18 +21,25 @@ benchstat=(go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9
 go test -c -o "$out/instrument.test" ./instrument
 go test -c -o "$out/instrumentgrpc.test" ./instrument/instrumentgrpc
 (cd integration && go test -c -o "../$out/integration.test" .)
+# The pgx and go-redis benchmarks run against the private servers.
+export FAILHOP_TEST_POSTGRES_DSN="$(scripts/postgres.sh)"
+export FAILHOP_TEST_REDIS_ADDR="$(scripts/redis.sh)"
 : > "$out/http.txt"
 : > "$out/sql.txt"
 : > "$out/grpc.txt"
-echo "bench.sh: HTTP, gRPC and SQL (against XSAM/otelsql) benchmarks, $count rounds (about 4 minutes)..." >&2
+: > "$out/pgx.txt"
+: > "$out/redis.txt"
+echo "bench.sh: HTTP, gRPC, SQL (against XSAM/otelsql), pgx (otelpgx) and go-redis (redisotel) benchmarks, $count rounds (about 6 minutes)..." >&2
 for i in $(seq "$count"); do
 	echo "bench.sh: round $i/$count" >&2
 	(cd instrument && "../$out/instrument.test" -test.run '^$' -test.bench '^Benchmark(Handler|Transport)$' -test.benchmem) >> "$out/http.txt"
 	(cd instrument/instrumentgrpc && "../../$out/instrumentgrpc.test" -test.run '^$' -test.bench '^BenchmarkUnary$' -test.benchmem) >> "$out/grpc.txt"
 	(cd integration && "../$out/integration.test" -test.run '^$' -test.bench '^BenchmarkSQL' -test.benchmem) >> "$out/sql.txt"
+	(cd integration && "../$out/integration.test" -test.run '^$' -test.bench '^BenchmarkPgx' -test.benchmem) >> "$out/pgx.txt"
+	(cd integration && "../$out/integration.test" -test.run '^$' -test.bench '^BenchmarkRedis' -test.benchmem) >> "$out/redis.txt"
 done
 
-for f in http grpc sql; do
+for f in http grpc sql pgx redis; do
 	echo
 	echo "== $f (benchstat -col /lib) =="
 	"${benchstat[@]}" -col /lib "$out/$f.txt"
