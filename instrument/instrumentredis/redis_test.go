@@ -359,3 +359,24 @@ func TestHandshake(t *testing.T) {
 		}
 	}
 }
+
+// TestDialUnderSpan: a dial made within a traced context (a PubSub's) is
+// a connect span under it; one that cannot be made is db_unavailable.
+func TestDialUnderSpan(t *testing.T) {
+	redisAddr(t) // with the others: the test needs no server
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialerRetries: 1, MaxRetries: -1})
+	defer rdb.Close()
+	rec := instrumented(t, rdb)
+	ctx, parent := rec.tp.Tracer("test").Start(context.Background(), "request")
+	sub := rdb.Subscribe(ctx, "orders")
+	_, err := sub.Receive(ctx)
+	_ = sub.Close()
+	parent.End()
+	wantErr(t, err)
+	connect := check(t, rec.Ended(), want{name: "connect", status: codes.Error, cause: "db_unavailable", attrs: map[string]string{
+		"db.system.name": "redis", "db.operation.name": "connect", "server.address": "127.0.0.1", "server.port": "1",
+	}})
+	if connect.Parent().SpanID() != parent.SpanContext().SpanID() {
+		t.Error("the connect span is not under the span of its context")
+	}
+}
