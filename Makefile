@@ -3,13 +3,15 @@
 
 GO      ?= go
 SHELL   := /bin/bash
-# Modules of this repository: the library at the root; real-driver tests,
-# peer benchmarks and the compose check in integration/; the collector build
-# with its processor in collector/; the demo shop in examples/; the router
-# adapters in instrument/ (ROUTERS). Kept apart so that users who import the
-# library never download their dependencies.
+# Modules of this repository: the library at the root; the router adapters
+# (ROUTERS) and the pgx and go-redis adapters (DRIVERS) in instrument/;
+# real-driver tests, peer benchmarks and the compose check in integration/;
+# the collector build with its processor in collector/; the demo shop in
+# examples/. Kept apart so that users who import the library never download
+# their dependencies.
 ROUTERS := instrument/instrumentchi instrument/instrumentmux instrument/instrumentgin instrument/instrumentecho
-MODULES := . integration collector examples $(ROUTERS)
+DRIVERS := instrument/instrumentpgx instrument/instrumentredis
+MODULES := . integration collector examples $(ROUTERS) $(DRIVERS)
 
 .PHONY: bin/failhop bin/stack bin/demo hotrod demo stack stress test vet fmt-check fuzz bench help jaeger collector bin/failhop-collector node-packages
 
@@ -35,7 +37,7 @@ bin/stack: # go build knows when it is up to date
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop node-packages ## run every test (starts a private PostgreSQL, see scripts/postgres.sh; installs Chromium and Prometheus if absent, scripts/chromium.sh and scripts/prometheus.sh, and the Node packages of the OpenTelemetry JS test services)
+test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop node-packages ## run every test (starts a private PostgreSQL and Redis, see scripts/postgres.sh and scripts/redis.sh; installs Chromium and Prometheus if absent, scripts/chromium.sh and scripts/prometheus.sh, and the Node packages of the OpenTelemetry JS test services)
 	$(GO) test -count=1 ./...
 	@for m in $(ROUTERS); do echo "go test $$m"; (cd $$m && $(GO) test -count=1 ./...) || exit 1; done
 	@echo "the analyzer and the common rule (deepest error span with no error child) on every trace fixture:"
@@ -45,7 +47,10 @@ test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop node
 	scripts/prometheus.sh >/dev/null
 	set -o pipefail; cd collector && $(GO) test -count=1 -v ./pipelinetest 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'
 
-	dsn="$$(scripts/postgres.sh)" && cd integration && FAILHOP_TEST_POSTGRES_DSN="$$dsn" $(GO) test -count=1 ./...
+	@echo "the pgx and go-redis adapters, each module on its own, against the private PostgreSQL and Redis:"
+	dsn="$$(scripts/postgres.sh)" && cd instrument/instrumentpgx && FAILHOP_TEST_POSTGRES_DSN="$$dsn" $(GO) test -count=1 ./...
+	addr="$$(scripts/redis.sh)" && cd instrument/instrumentredis && FAILHOP_TEST_REDIS_ADDR="$$addr" $(GO) test -count=1 ./...
+	dsn="$$(scripts/postgres.sh)" && addr="$$(scripts/redis.sh)" && cd integration && FAILHOP_TEST_POSTGRES_DSN="$$dsn" FAILHOP_TEST_REDIS_ADDR="$$addr" $(GO) test -count=1 ./...
 	@echo "the demo shop on SQLite, then on PostgreSQL (with its page in Chromium, see scripts/chromium.sh):"
 	chromium="$$(scripts/chromium.sh)" && cd examples && FAILHOP_TEST_CHROMIUM="$$chromium" $(GO) test -count=1 ./...
 	dsn="$$(scripts/postgres.sh)" && chromium="$$(scripts/chromium.sh)" && cd examples && FAILHOP_TEST_POSTGRES_DSN="$$dsn" FAILHOP_TEST_CHROMIUM="$$chromium" $(GO) test -count=1 ./...

@@ -7,13 +7,16 @@ replace (
 	github.com/failhop/failhop/instrument/instrumentchi => ../instrument/instrumentchi
 )
 
+replace github.com/failhop/failhop/instrument/instrumentpgx => ../instrument/instrumentpgx
+
 require (
 	github.com/chromedp/cdproto v0.160.1
 	github.com/chromedp/chromedp v0.23.1
 	github.com/failhop/failhop v0.0.0-00010101000000-000000000000
 	github.com/failhop/failhop/instrument/instrumentchi v0.0.0-00010101000000-000000000000
+	github.com/failhop/failhop/instrument/instrumentpgx v0.0.0-00010101000000-000000000000
 	github.com/go-chi/chi/v5 v5.5.0
-	github.com/jackc/pgx/v5 v5.12.0
+	github.com/jackc/pgx/v5 v5.13.0
 	google.golang.org/grpc v1.84.0
 	google.golang.org/protobuf v1.36.12
 	modernc.org/sqlite v1.62.0

@@ -38,6 +38,11 @@
 // span that failed is the origin. A request-scoped record in the context
 // carries what the spans under a Handler saw up to its server span.
 //
+// Services on pgx or go-redis take the same spans and marks from modules
+// of their own, instrument/instrumentpgx and instrument/instrumentredis,
+// built on [DBSpans]: the machinery of OpenDB's spans, public for adapters
+// of database libraries that report through hooks of their own.
+//
 // Which span broke the whole request (failhop.root_cause) needs the whole
 // trace, across services: the failhop analyzer and collector processor set
 // it, not this package.

@@ -114,6 +114,10 @@ type dbState struct {
 	queries   sync.Map
 	nQueries  atomic.Int32
 	spanStart []trace.SpanStartOption
+	// library lists the package path prefixes of the database library
+	// whose hooks report to a DBSpans, skipped when a failure records its
+	// call site (see request.MarkCallSite).
+	library []string
 }
 
 // maxCachedQueries bounds the cache of analysed query texts, so that
@@ -280,6 +284,23 @@ func (st *dbState) end(ctx context.Context, span trace.Span, err error) {
 	span.End()
 }
 
+// endConnect is end for a connect span. A connection that cannot be made
+// leaves the database unavailable to the caller, whatever it answered (a
+// wrong password, a database that does not exist): db_unavailable,
+// unless the caller gave up, time ran out or the server ran out of
+// connections.
+func (st *dbState) endConnect(ctx context.Context, span trace.Span, err error) {
+	if err != nil && span.IsRecording() {
+		if f, ok := ClassifyDBError(ctx, err); ok {
+			if f.Cause == vocab.CauseDBError {
+				f.Cause = vocab.CauseDBUnavailable
+			}
+			st.record(ctx, span, err, f)
+		}
+	}
+	span.End()
+}
+
 // endStatement is end for the span of a statement: when the statement's
 // text holds literals (values written into it, not passed as arguments),
 // the error's message is recorded sanitized as db.query.text is, because
@@ -292,32 +313,65 @@ func (st *dbState) endStatement(ctx context.Context, span trace.Span, query stri
 	span.End()
 }
 
-// fail records err on span if it is a failure (see classifyDB), its
+// fail records err on span if it is a failure (see ClassifyDBError), its
 // message sanitized if the statement had literals.
 func (st *dbState) fail(ctx context.Context, span trace.Span, err error, literals bool) {
-	f, ok := classifyDB(ctx, err)
-	if !ok || !span.IsRecording() {
+	if !span.IsRecording() {
 		return
 	}
-	if f.cause == vocab.CauseCanceled {
+	f, ok := ClassifyDBError(ctx, err)
+	if !ok {
+		return
+	}
+	if literals {
+		f.Message = sanitizeQuery(f.Message, false)
+	}
+	st.record(ctx, span, err, f)
+}
+
+// record writes failure f of err on span: status, error.type,
+// db.response.status_code, an exception event and the marks, and
+// reports it to the request record in ctx. A canceled operation is not
+// the database's fault: it gets the marks only.
+func (st *dbState) record(ctx context.Context, span trace.Span, err error, f DBFailure) {
+	if !span.IsRecording() {
+		return
+	}
+	if f.Origin.IsValid() {
+		st.recordPropagated(ctx, span, err, f)
+		return
+	}
+	if f.Cause == vocab.CauseCanceled {
 		// The caller gave up: not a fault of the database, so no Error
 		// status, but the marks say where it stopped.
-		request.FailCall(ctx, span, f.cause, err)
+		request.FailCall(ctx, span, f.Cause, err, st.library...)
 		return
 	}
-	if f.code != "" {
-		span.SetAttributes(semconv.ErrorTypeKey.String(f.code), semconv.DBResponseStatusCode(f.code))
+	setErrorType(span, err, f.Code)
+	span.AddEvent(semconv.ExceptionEventName, trace.WithAttributes(
+		semconv.ExceptionType(semconv.ErrorType(err).Value.AsString()), semconv.ExceptionMessage(f.Message)))
+	span.SetStatus(codes.Error, f.Message)
+	request.FailCall(ctx, span, f.Cause, err, st.library...)
+}
+
+// recordPropagated writes on span that it failed because its child
+// f.Origin did.
+func (st *dbState) recordPropagated(ctx context.Context, span trace.Span, err error, f DBFailure) {
+	setErrorType(span, err, f.Code)
+	span.SetStatus(codes.Error, f.Message)
+	rf := request.Failure{SpanID: span.SpanContext().SpanID(), OriginSpanID: f.Origin, Cause: f.Cause, Err: err}
+	request.MarkPropagated(span, rf)
+	request.RecordFrom(ctx).Add(rf)
+}
+
+// setErrorType sets error.type: the status code the database gave (also
+// db.response.status_code), else the Go type of err.
+func setErrorType(span trace.Span, err error, code string) {
+	if code != "" {
+		span.SetAttributes(semconv.ErrorTypeKey.String(code), semconv.DBResponseStatusCode(code))
 	} else {
 		span.SetAttributes(semconv.ErrorType(err))
 	}
-	msg := err.Error()
-	if literals {
-		msg = sanitizeQuery(msg, false)
-	}
-	span.AddEvent(semconv.ExceptionEventName, trace.WithAttributes(
-		semconv.ExceptionType(semconv.ErrorType(err).Value.AsString()), semconv.ExceptionMessage(msg)))
-	span.SetStatus(codes.Error, msg)
-	request.FailCall(ctx, span, f.cause, err)
 }
 
 // notFailure reports whether err is an outcome database/sql expects rather

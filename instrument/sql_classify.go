@@ -10,23 +10,38 @@ import (
 	"strconv"
 	"syscall"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/failhop/failhop/vocab"
 )
 
-// dbFailure is what classifyDB makes of a failed database operation.
-type dbFailure struct {
-	cause Cause
-	// code is the status code the database or driver gave: a SQLSTATE
-	// ("42P01") or a driver's numeric code ("1" for SQLite's SQLITE_ERROR).
-	// It is db.response.status_code and error.type.
-	code string
+// DBFailure is what a failed database operation records on its span: see
+// [ClassifyDBError] and [DBSpans.Fail].
+type DBFailure struct {
+	// Cause is failhop.cause.
+	Cause Cause
+	// Code is the status code the database or driver gave: a SQLSTATE
+	// ("42P01"), a driver's numeric code ("1" for SQLite's SQLITE_ERROR),
+	// a Redis error prefix ("WRONGTYPE"); "" if none. It is
+	// db.response.status_code and error.type (else error.type is the Go
+	// type of the error).
+	Code string
+	// Message is the span's status description and the message of its
+	// exception event. It must hold no value the application wrote into
+	// a statement: [ClassifyDBError] sets it to the error's message,
+	// which [DBSpans.EndSQL] sanitizes when the statement has literals.
+	Message string
+	// Origin, when valid, is the span the failure started at (a child
+	// span, such as a query of a batch): the span only passed the
+	// failure on, and is marked failhop.propagated rather than origin.
+	Origin trace.SpanID
 }
 
-// classifyDB says whether err, returned by a database operation run with
-// ctx, is a failure, and of which cause:
+// ClassifyDBError says whether err, returned by a database operation run
+// with ctx, is a failure, and which, as OpenDB's spans record it:
 //
 //   - not a failure: nil, driver.ErrSkip, io.EOF, driver.ErrRemoveArgument,
-//     sql.ErrNoRows;
+//     sql.ErrNoRows (and errors that wrap it, as pgx.ErrNoRows does);
 //   - the cause given by MarkCause, if any;
 //   - canceled: the caller's context was canceled;
 //   - timeout: a deadline passed (context or net timeout), or the database
@@ -42,46 +57,58 @@ type dbFailure struct {
 //
 // The context is looked at before the error: a driver may report a
 // canceled context as a broken connection or as a canceled statement.
-func classifyDB(ctx context.Context, err error) (dbFailure, bool) {
+// The code is the error's SQLState() if it has one (pgconn.PgError), else
+// its Code() int (SQLite). The message is err's, as it is: see
+// [DBFailure].Message.
+func ClassifyDBError(ctx context.Context, err error) (DBFailure, bool) {
+	f, ok := classifyDB(ctx, err)
+	if ok {
+		f.Message = err.Error()
+	}
+	return f, ok
+}
+
+// classifyDB is ClassifyDBError without the message.
+func classifyDB(ctx context.Context, err error) (DBFailure, bool) {
 	if notFailure(err) {
-		return dbFailure{}, false
+		return DBFailure{}, false
 	}
 	code, sqlstate := statusCode(err)
-	f := dbFailure{code: code}
+	f := DBFailure{Code: code}
 	if c, ok := request.MarkedCause(err); ok {
-		f.cause = c
+		f.Cause = c
 		return f, true
 	}
 	if ctx != nil {
 		switch ctx.Err() {
 		case context.Canceled:
-			f.cause = vocab.CauseCanceled
+			f.Cause = vocab.CauseCanceled
 			return f, true
 		case context.DeadlineExceeded:
-			f.cause = vocab.CauseTimeout
+			f.Cause = vocab.CauseTimeout
 			return f, true
 		}
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
-		f.cause = vocab.CauseCanceled
+		f.Cause = vocab.CauseCanceled
 	case errors.Is(err, context.DeadlineExceeded):
-		f.cause = vocab.CauseTimeout
+		f.Cause = vocab.CauseTimeout
 	case sqlstate:
-		f.cause = sqlstateCause(code)
+		f.Cause = sqlstateCause(code)
 	case code != "":
-		f.cause = sqliteCause(code)
+		f.Cause = sqliteCause(code)
 	case request.IsTimeout(err):
-		f.cause = vocab.CauseTimeout
+		f.Cause = vocab.CauseTimeout
 	case errors.Is(err, driver.ErrBadConn), isConnectionError(err):
-		f.cause = vocab.CauseDBUnavailable
+		f.Cause = vocab.CauseDBUnavailable
 	default:
-		f.cause = vocab.CauseDBError
+		f.Cause = vocab.CauseDBError
 	}
 	// A driver's connection error may carry a code of its own; a lost
 	// connection still wins over a generic code.
-	if f.cause == vocab.CauseDBError && (errors.Is(err, driver.ErrBadConn) || isConnectionError(err)) {
-		f.cause = vocab.CauseDBUnavailable
+	if f.Cause == vocab.CauseDBError && (errors.Is(err, driver.ErrBadConn) || isConnectionError(err)) {
+		f.Cause = vocab.CauseDBUnavailable
 	}
 	return f, true
 }

@@ -72,7 +72,7 @@ func TestClassifyDB(t *testing.T) {
 				ctx = context.Background()
 			}
 			f, ok := classifyDB(ctx, tt.err)
-			if ok != tt.failure || f.cause != tt.cause || f.code != tt.code {
+			if ok != tt.failure || f.Cause != tt.cause || f.Code != tt.code {
 				t.Errorf("classifyDB(%v) = (%+v, %v), want ({cause:%s code:%s}, %v)", tt.err, f, ok, tt.cause, tt.code, tt.failure)
 			}
 		})

@@ -49,7 +49,7 @@ func newConnector(c driver.Connector, cfg *request.Config) *connector {
 func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 	sctx, span := c.st.startOp(ctx, opConnect)
 	dc, err := c.c.Connect(sctx)
-	c.st.end(ctx, span, err)
+	c.st.endConnect(ctx, span, err)
 	if err != nil {
 		return nil, err
 	}

@@ -26,6 +26,11 @@ import (
 // postgresDSN returns the DSN of the test PostgreSQL server, or skips the
 // test when there is none (fails under CI, where there must be one).
 func postgresDSN(t *testing.T) string {
+	return serverDSN(t)
+}
+
+// serverDSN is postgresDSN, for tests and benchmarks alike.
+func serverDSN(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv("FAILHOP_TEST_POSTGRES_DSN")
 	if dsn == "" {
@@ -475,6 +480,29 @@ func TestPostgresServerDown(t *testing.T) {
 		"db.system.name": "postgresql", "db.operation.name": "connect", "error.type": "",
 	}})
 	noSecret(t, spans, "failhop-secret")
+}
+
+// TestPostgresWrongPassword: a connection refused for its credentials
+// cannot be made, as one to a closed port cannot: db_unavailable, with
+// the SQLSTATE the server gave; neither password is recorded.
+func TestPostgresWrongPassword(t *testing.T) {
+	dsn := strings.Replace(postgresDSN(t), "failhop-secret", "wrong-secret", 1)
+	sr := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	db, err := instrument.OpenDB("pgx", dsn, instrument.WithTracerProvider(tp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.PingContext(context.Background()); err == nil {
+		t.Fatal("ping with a wrong password succeeded")
+	}
+	spans := sr.Ended()
+	check(t, spans, want{name: "connect", status: codes.Error, cause: "db_unavailable", attrs: map[string]string{
+		"db.operation.name": "connect", "db.response.status_code": "28P01", "error.type": "28P01",
+	}})
+	noSecret(t, spans, "failhop-secret")
+	noSecret(t, spans, "wrong-secret")
 }
 
 // Drivers whose connections lack the fast path (ExecerContext and

@@ -6,10 +6,11 @@
 //	POST /reserve           {"item_id":1,"qty":2}: take items out of stock
 //
 // It is instrumented the way any service is: exporters.Setup once,
-// instrument.Handler around the router, instrument.OpenDB for the
-// database, tracelog for the logs. Its router is chi's, whose routes
-// instrumentchi.Route gives to the Handler: a span is named
-// "GET /items/{id}", not "GET".
+// instrument.Handler around chi's router, whose routes instrumentchi.Route
+// gives to the Handler (a span is named "GET /items/{id}", not "GET"),
+// tracelog for the logs, and its database traced: on PostgreSQL it uses
+// pgx directly, a pgxpool with instrumentpgx's tracer; on SQLite,
+// database/sql through instrument.OpenDB (store.go).
 //
 // Demo fault switches (read at start; the scenario runner restarts the
 // process to flip them): INVENTORY_SLOW_QUERY=1s makes the stock query
@@ -79,12 +80,11 @@ func run(addr, dataDir string) error {
 	if err != nil {
 		return err
 	}
-	db, err := instrument.OpenDB(dbc.Driver, dbc.DSN)
+	db, err := openStore(ctx, dbc)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	db.SetMaxIdleConns(16) // keep connections for concurrent requests (the default keeps 2)
 	if err := migrate(ctx, db, dbc.Schema); err != nil {
 		// Keep serving: requests fail while the database is down, and
 		// their traces say why. A real service might retry here.
@@ -114,7 +114,7 @@ func notHealthCheck(r *http.Request) bool { return r.URL.Path != "/healthz" }
 // serve runs srv until ctx is done (SIGINT, SIGTERM), then lets the
 // requests in flight finish.
 type server struct {
-	db   *sql.DB
+	db   store
 	dbc  demo.Database
 	slow time.Duration // demo fault switch: INVENTORY_SLOW_QUERY
 	v2   bool          // demo fault switch: INVENTORY_V2_QUERY
@@ -140,9 +140,9 @@ func (s *server) item(w http.ResponseWriter, r *http.Request) {
 		query = "SELECT id, name, price_cents - discount_cents, category FROM items WHERE id = $1"
 	}
 	var it item
-	err = s.db.QueryRowContext(ctx, query, id).Scan(&it.ID, &it.Name, &it.PriceCents, &it.Category)
+	err = s.db.QueryRow(ctx, query, id).Scan(&it.ID, &it.Name, &it.PriceCents, &it.Category)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	case errors.Is(err, sql.ErrNoRows): // also pgx.ErrNoRows, which wraps it
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such item"})
 		return
 	case err != nil:
@@ -174,7 +174,7 @@ func (s *server) stock(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad item id"})
 		return
 	}
-	qty, err := s.inStock(r.Context(), s.db, id)
+	qty, err := s.inStock(r.Context(), id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such item"})
@@ -185,13 +185,8 @@ func (s *server) stock(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// querier is a *sql.DB or a *sql.Tx.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // inStock reads the stock of an item.
-func (s *server) inStock(ctx context.Context, q querier, id int64) (int64, error) {
+func (s *server) inStock(ctx context.Context, id int64) (int64, error) {
 	var qty int64
 	query, args, dest := "SELECT qty FROM stock WHERE item_id = $1", []any{id}, []any{&qty}
 	if s.slow > 0 {
@@ -205,7 +200,7 @@ func (s *server) inStock(ctx context.Context, q querier, id int64) (int64, error
 		defer release()
 		args, dest = append(args, sleep), append(dest, new(bool))
 	}
-	err := q.QueryRowContext(ctx, query, args...).Scan(dest...)
+	err := s.db.QueryRow(ctx, query, args...).Scan(dest...)
 	return qty, err
 }
 
@@ -219,7 +214,7 @@ func (s *server) reserve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "want {item_id, qty > 0}"})
 		return
 	}
-	qty, err := s.inStock(ctx, s.db, req.ItemID)
+	qty, err := s.inStock(ctx, req.ItemID)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such item"})
@@ -232,13 +227,13 @@ func (s *server) reserve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The condition makes the update safe against a concurrent reservation.
-	res, err := s.db.ExecContext(ctx,
+	n, err := s.db.Exec(ctx,
 		"UPDATE stock SET qty = qty - $1 WHERE item_id = $2 AND qty >= $1", req.Qty, req.ItemID)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		writeJSON(w, http.StatusConflict, map[string]string{"error": "out of stock"})
 		return
 	}
@@ -263,7 +258,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // migrate creates the tables and the demo's catalogue when missing.
-func migrate(ctx context.Context, db *sql.DB, schema string) error {
+func migrate(ctx context.Context, db store, schema string) error {
 	stmts := []string{
 		`CREATE TABLE IF NOT EXISTS items (
 			id          BIGINT PRIMARY KEY,
@@ -280,7 +275,7 @@ func migrate(ctx context.Context, db *sql.DB, schema string) error {
 		stmts = append([]string{`CREATE SCHEMA IF NOT EXISTS "` + schema + `"`}, stmts...)
 	}
 	for _, q := range stmts {
-		if _, err := db.ExecContext(ctx, q); err != nil {
+		if _, err := db.Exec(ctx, q); err != nil {
 			return err
 		}
 	}
@@ -292,13 +287,13 @@ func migrate(ctx context.Context, db *sql.DB, schema string) error {
 		{13, "Mystery mug", 1300, ""}, // the bug's trigger: no category
 	}
 	for _, it := range catalogue {
-		if _, err := db.ExecContext(ctx,
+		if _, err := db.Exec(ctx,
 			"INSERT INTO items (id, name, price_cents, category) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
 			it.ID, it.Name, it.PriceCents, it.Category); err != nil {
 			return err
 		}
 		// Plenty of stock, topped up at every start, so demos never run out.
-		if _, err := db.ExecContext(ctx,
+		if _, err := db.Exec(ctx,
 			"INSERT INTO stock (item_id, qty) VALUES ($1, 1000000) ON CONFLICT (item_id) DO UPDATE SET qty = 1000000",
 			it.ID); err != nil {
 			return err

@@ -15,10 +15,10 @@ import (
 
 // FailCall marks span, the span of an outbound call (HTTP, SQL, gRPC),
 // as the origin of err, as FailOrigin does, and records where in the
-// service's code the call was made (MarkCallSite). Call it on the
-// goroutine that made the call.
-func FailCall(ctx context.Context, span trace.Span, cause vocab.Cause, err error) {
-	MarkCallSite(span)
+// service's code the call was made (MarkCallSite, which skips the frames
+// of library too). Call it on the goroutine that made the call.
+func FailCall(ctx context.Context, span trace.Span, cause vocab.Cause, err error, library ...string) {
+	MarkCallSite(span, library...)
 	FailOrigin(ctx, span, cause, err)
 }
 
@@ -27,13 +27,16 @@ func FailCall(ctx context.Context, span trace.Span, cause vocab.Cause, err error
 // code.file.path and code.line.number. A stack recorded by RecordError
 // starts where the error was handled, often a helper; this is the line
 // that made the failing call. Nothing is recorded when no frame is the
-// service's.
-func MarkCallSite(span trace.Span) {
+// service's. library lists the package path prefixes of a library whose
+// hooks called the wrapper (pgx's tracer, go-redis's hooks): its frames
+// stand between the service's call and the wrapper, and are skipped as
+// the wrappers' own are.
+func MarkCallSite(span trace.Span, library ...string) {
 	var pcs [48]uintptr
 	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs[:])])
 	for {
 		f, more := frames.Next()
-		if ownCode(f.Function) {
+		if ownCode(f.Function, library) {
 			span.SetAttributes(semconv.CodeFunctionName(f.Function), semconv.CodeFilePath(f.File), semconv.CodeLineNumber(f.Line))
 			return
 		}
@@ -63,10 +66,15 @@ var mainModule = sync.OnceValue(func() string {
 // belongs to the service rather than to the standard library or the
 // wrappers: package main, the main module, or a module whose path starts
 // with a domain (github.com/...). A standard library path has no dot in
-// its first element.
-func ownCode(fn string) bool {
+// its first element. The packages of library are not the service's.
+func ownCode(fn string, library []string) bool {
 	pkg := packageOf(fn)
 	for _, w := range wrapperPackages {
+		if strings.HasPrefix(pkg, w) {
+			return false
+		}
+	}
+	for _, w := range library {
 		if strings.HasPrefix(pkg, w) {
 			return false
 		}

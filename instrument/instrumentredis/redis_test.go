@@ -1,0 +1,382 @@
+package instrumentredis_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/failhop/failhop/instrument"
+	"github.com/failhop/failhop/instrument/instrumentredis"
+)
+
+// testDB is the database index the tests use, apart from other tests
+// that share the server.
+const testDB = 1
+
+// redisAddr returns the address of the test server, or skips the test when
+// there is none (fails when CI=true, where there must be one).
+func redisAddr(t testing.TB) string {
+	t.Helper()
+	addr := os.Getenv("FAILHOP_TEST_REDIS_ADDR")
+	if addr == "" {
+		msg := "FAILHOP_TEST_REDIS_ADDR is not set: start a server with scripts/redis.sh (at the repository's root) and export the address it prints; make test does"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return addr
+}
+
+type recorder struct {
+	*tracetest.SpanRecorder
+	tp *sdktrace.TracerProvider
+}
+
+// client returns an instrumented client of the test server's database
+// testDB, emptied, and the recorder of its spans.
+func client(t testing.TB) (*redis.Client, *recorder) {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: redisAddr(t), DB: testDB, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = rdb.Close() })
+	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	return rdb, instrumented(t, rdb)
+}
+
+func instrumented(t testing.TB, rdb redis.UniversalClient) *recorder {
+	t.Helper()
+	sr := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	if err := instrumentredis.Instrument(rdb, instrument.WithTracerProvider(tp)); err != nil {
+		t.Fatal(err)
+	}
+	return &recorder{SpanRecorder: sr, tp: tp}
+}
+
+// want says what a span must carry.
+type want struct {
+	name   string
+	attrs  map[string]string // "" for any value
+	status codes.Code
+	cause  string // failhop.cause of an origin; "" for no marks
+}
+
+func check(t testing.TB, spans []sdktrace.ReadOnlySpan, w want) sdktrace.ReadOnlySpan {
+	t.Helper()
+	var s sdktrace.ReadOnlySpan
+	var names []string
+	for _, sp := range spans {
+		names = append(names, sp.Name())
+		if sp.Name() == w.name {
+			s = sp
+		}
+	}
+	if s == nil {
+		t.Fatalf("no span named %q among %q", w.name, names)
+	}
+	if s.SpanKind() != trace.SpanKindClient {
+		t.Errorf("span %q: kind %v", w.name, s.SpanKind())
+	}
+	a := attrs(s)
+	for k, v := range w.attrs {
+		if got, ok := a[k]; !ok || (v != "" && got != v) {
+			t.Errorf("span %q: %s = %q (present %v), want %q", w.name, k, got, ok, v)
+		}
+	}
+	if s.Status().Code != w.status || (w.status == codes.Error && s.Status().Description == "") {
+		t.Errorf("span %q: status %v %q, want %v", w.name, s.Status().Code, s.Status().Description, w.status)
+	}
+	origin, cause := a[string(instrument.OriginKey)], a[string(instrument.CauseKey)]
+	if w.cause == "" && (origin != "" || cause != "" || a["error.type"] != "") {
+		t.Errorf("span %q: unexpected marks origin=%q cause=%q error.type=%q", w.name, origin, cause, a["error.type"])
+	}
+	if w.cause != "" && (origin != "true" || cause != w.cause) {
+		t.Errorf("span %q: marks origin=%q cause=%q, want an origin with cause %s", w.name, origin, cause, w.cause)
+	}
+	return s
+}
+
+func attrs(s sdktrace.ReadOnlySpan) map[string]string {
+	m := map[string]string{}
+	for _, kv := range s.Attributes() {
+		m[string(kv.Key)] = kv.Value.String()
+	}
+	return m
+}
+
+// noValues checks that no span holds any of values, anywhere: name,
+// attributes, status, events.
+func noValues(t testing.TB, spans []sdktrace.ReadOnlySpan, values ...string) {
+	t.Helper()
+	for _, s := range spans {
+		texts := []string{s.Name(), s.Status().Description}
+		for _, kv := range s.Attributes() {
+			texts = append(texts, kv.Value.String())
+		}
+		for _, e := range s.Events() {
+			texts = append(texts, e.Name)
+			for _, kv := range e.Attributes {
+				texts = append(texts, kv.Value.String())
+			}
+		}
+		for _, text := range texts {
+			for _, v := range values {
+				if strings.Contains(text, v) {
+					t.Errorf("span %q holds the value %q: %q", s.Name(), v, text)
+				}
+			}
+		}
+	}
+}
+
+// TestCommandSpans: each command is a client span named after it, with
+// the conventions' attributes and its shape as db.query.text; a missing
+// key (redis.Nil) is no failure.
+func TestCommandSpans(t *testing.T) {
+	rdb, rec := client(t)
+	ctx := context.Background()
+	if err := rdb.Set(ctx, "user:42", "Ada Lovelace", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := rdb.Get(ctx, "user:42").Val(); got != "Ada Lovelace" {
+		t.Fatalf("GET = %q", got)
+	}
+	if err := rdb.HSet(ctx, "cart:7:items", "sku-secret-9", 3).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Get(ctx, "user:43").Err(); !errors.Is(err, redis.Nil) {
+		t.Fatalf("GET of a missing key: %v", err)
+	}
+	spans := rec.Ended()
+	host, port, _ := strings.Cut(redisAddr(t), ":")
+	s := check(t, spans, want{name: "SET", status: codes.Unset, attrs: map[string]string{
+		"db.system.name": "redis", "db.operation.name": "SET", "db.query.text": "SET user:? ? ? ?",
+		"server.address": host, "server.port": port, "db.namespace": "1",
+	}})
+	check(t, spans, want{name: "HSET", status: codes.Unset, attrs: map[string]string{"db.query.text": "HSET cart:?:items ? ?"}})
+	for _, sp := range spans {
+		if sp.Name() == "GET" {
+			check(t, []sdktrace.ReadOnlySpan{sp}, want{name: "GET", status: codes.Unset, attrs: map[string]string{"db.query.text": "GET user:?"}})
+		}
+	}
+	if got := s.InstrumentationScope().Name; got != "github.com/failhop/failhop/instrument/instrumentredis" {
+		t.Errorf("scope %q", got)
+	}
+	noValues(t, spans, "Ada", "sku-secret-9", "42")
+}
+
+// TestErrorReplies: an error reply is the origin, db_error, with its
+// prefix as db.response.status_code and error.type; the arguments Redis
+// quotes back and a script's own message are not recorded.
+func TestErrorReplies(t *testing.T) {
+	rdb, rec := client(t)
+	ctx := context.Background()
+	if err := rdb.Set(ctx, "user:1", "plain-secret-value", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	rec.Reset()
+	wantErr(t, rdb.LPush(ctx, "user:1", "pushed-secret-value").Err())
+	wantErr(t, rdb.Do(ctx, "SETX", "user:1", "unknown-secret-value").Err())
+	wantErr(t, rdb.Eval(ctx, "return redis.error_reply('ERR script-secret-value')", []string{"lock:a"}).Err())
+	wantErr(t, rdb.Do(ctx, "AUTH", "password-secret-value").Err())
+	spans := rec.Ended()
+	s := check(t, spans, want{name: "LPUSH", status: codes.Error, cause: "db_error", attrs: map[string]string{
+		"db.response.status_code": "WRONGTYPE", "error.type": "WRONGTYPE", "db.query.text": "LPUSH user:? ?",
+	}})
+	if !strings.HasPrefix(s.Status().Description, "WRONGTYPE Operation against a key holding the wrong kind of value") {
+		t.Errorf("status %q", s.Status().Description)
+	}
+	check(t, spans, want{name: "SETX", status: codes.Error, cause: "db_error", attrs: map[string]string{
+		"db.response.status_code": "ERR", "db.query.text": "SETX ? ?",
+	}})
+	check(t, spans, want{name: "EVAL", status: codes.Error, cause: "db_error", attrs: map[string]string{
+		"db.response.status_code": "ERR", "db.query.text": "EVAL ? ? ?",
+	}})
+	check(t, spans, want{name: "AUTH", status: codes.Error, cause: "db_error", attrs: map[string]string{"db.query.text": "AUTH ?"}})
+	noValues(t, spans, "secret-value")
+}
+
+func wantErr(t testing.TB, err error) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("the command succeeded")
+	}
+}
+
+// TestPipelines: a pipeline is one span named after its commands; a
+// missing key in it is no failure, an error reply is.
+func TestPipelines(t *testing.T) {
+	rdb, rec := client(t)
+	ctx := context.Background()
+	_, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, "user:1", "pipelined-secret-value", 0)
+		p.Get(ctx, "user:1")
+		p.Get(ctx, "user:2") // redis.Nil
+		return nil
+	})
+	if !errors.Is(err, redis.Nil) {
+		t.Fatalf("pipeline: %v", err)
+	}
+	_, err = rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Incr(ctx, "visits:today")
+		p.Expire(ctx, "visits:today", time.Hour)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Get(ctx, "user:1")
+		p.HGet(ctx, "user:1", "name")
+		return nil
+	})
+	wantErr(t, err)
+	spans := rec.Ended()
+	check(t, spans, want{name: "PIPELINE SET GET", status: codes.Unset, attrs: map[string]string{
+		"db.system.name": "redis", "db.operation.name": "PIPELINE", "db.query.summary": "PIPELINE SET GET",
+		"db.operation.batch.size": "3", "db.query.text": "SET user:? ?\nGET user:?\nGET user:?",
+	}})
+	check(t, spans, want{name: "MULTI INCR EXPIRE", status: codes.Unset, attrs: map[string]string{
+		"db.operation.name": "MULTI", "db.operation.batch.size": "2", "db.query.text": "INCR visits:today\nEXPIRE visits:today ?",
+	}})
+	check(t, spans, want{name: "PIPELINE GET HGET", status: codes.Error, cause: "db_error", attrs: map[string]string{
+		"db.response.status_code": "WRONGTYPE",
+	}})
+	noValues(t, spans, "pipelined-secret-value")
+}
+
+// TestUnreachable: a server that cannot be reached fails the command,
+// the origin with cause db_unavailable.
+func TestUnreachable(t *testing.T) {
+	redisAddr(t) // with the others: the test needs no server
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialerRetries: 1, MaxRetries: -1})
+	defer rdb.Close()
+	rec := instrumented(t, rdb)
+	wantErr(t, rdb.Get(context.Background(), "user:1").Err())
+	check(t, rec.Ended(), want{name: "GET", status: codes.Error, cause: "db_unavailable", attrs: map[string]string{
+		"server.address": "127.0.0.1", "server.port": "1",
+	}})
+}
+
+// TestTimeoutAndCancel: a deadline is a timeout; a caller who gave up is
+// canceled, with no Error status.
+func TestTimeoutAndCancel(t *testing.T) {
+	rdb, rec := client(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	wantErr(t, rdb.BLPop(ctx, 5*time.Second, "queue:jobs").Err())
+	check(t, rec.Ended(), want{name: "BLPOP", status: codes.Error, cause: "timeout"})
+
+	// go-redis does not stop a command in flight when its context is
+	// canceled (only a deadline reaches the connection): it refuses to
+	// start one.
+	rec.Reset()
+	ctx, cancel = context.WithCancel(context.Background())
+	cancel()
+	wantErr(t, rdb.Get(ctx, "user:1").Err())
+	check(t, rec.Ended(), want{name: "GET", status: codes.Unset, cause: "canceled"})
+}
+
+// TestHandlerPropagation: a request that answers 500 after a failed
+// command has a propagated server span whose origin is the command's span.
+func TestHandlerPropagation(t *testing.T) {
+	rdb, rec := client(t)
+	ctx := context.Background()
+	if err := rdb.Set(ctx, "cart:7", "x", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	rec.Reset()
+	h := instrument.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := rdb.HGetAll(r.Context(), "cart:7").Err(); err != nil {
+			instrument.RecordError(r.Context(), err)
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}), "cart", instrument.WithTracerProvider(rec.tp))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/cart", nil))
+	spans := rec.Ended()
+	cmd := check(t, spans, want{name: "HGETALL", status: codes.Error, cause: "db_error"})
+	for _, s := range spans {
+		if s.SpanKind() != trace.SpanKindServer {
+			continue
+		}
+		a := attrs(s)
+		if a[string(instrument.PropagatedKey)] != "true" || a[string(instrument.OriginSpanIDKey)] != cmd.SpanContext().SpanID().String() {
+			t.Errorf("server span marks %v, want propagated from %s", a, cmd.SpanContext().SpanID())
+		}
+		if cmd.Parent().SpanID() != s.SpanContext().SpanID() {
+			t.Error("the command span is not a child of the server span")
+		}
+		return
+	}
+	t.Fatal("no server span")
+}
+
+func TestInstrumentNil(t *testing.T) {
+	var c *redis.Client
+	if err := instrumentredis.Instrument(c); err == nil {
+		t.Error("Instrument(nil *redis.Client) succeeded")
+	}
+	if err := instrumentredis.Instrument(nil); err == nil {
+		t.Error("Instrument(nil) succeeded")
+	}
+}
+
+// TestHandshake: the handshake of a new connection is spans under the
+// command that needed it, and the replies go-redis expects and ignores
+// (this server knows no CLIENT MAINT_NOTIFICATIONS) are no failures.
+func TestHandshake(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: redisAddr(t), DB: testDB})
+	defer rdb.Close()
+	rec := instrumented(t, rdb)
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	spans := rec.Ended()
+	ping := check(t, spans, want{name: "PING", status: codes.Unset})
+	if len(spans) < 2 {
+		t.Errorf("want the handshake's spans beside PING, got %d spans", len(spans))
+	}
+	for _, s := range spans {
+		if s != ping && s.Parent().SpanID() != ping.SpanContext().SpanID() {
+			t.Errorf("span %q is not under the command that needed the connection", s.Name())
+		}
+		if s.Status().Code != codes.Unset || attrs(s)[string(instrument.CauseKey)] != "" {
+			t.Errorf("handshake span %q failed: %v %v", s.Name(), s.Status(), attrs(s))
+		}
+	}
+}
+
+// TestDialUnderSpan: a dial made within a traced context (a PubSub's) is
+// a connect span under it; one that cannot be made is db_unavailable.
+func TestDialUnderSpan(t *testing.T) {
+	redisAddr(t) // with the others: the test needs no server
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialerRetries: 1, MaxRetries: -1})
+	defer rdb.Close()
+	rec := instrumented(t, rdb)
+	ctx, parent := rec.tp.Tracer("test").Start(context.Background(), "request")
+	sub := rdb.Subscribe(ctx, "orders")
+	_, err := sub.Receive(ctx)
+	_ = sub.Close()
+	parent.End()
+	wantErr(t, err)
+	connect := check(t, rec.Ended(), want{name: "connect", status: codes.Error, cause: "db_unavailable", attrs: map[string]string{
+		"db.system.name": "redis", "db.operation.name": "connect", "server.address": "127.0.0.1", "server.port": "1",
+	}})
+	if connect.Parent().SpanID() != parent.SpanContext().SpanID() {
+		t.Error("the connect span is not under the span of its context")
+	}
+}
