@@ -83,11 +83,16 @@ func TestCounts(t *testing.T) {
 	for _, want := range []string{
 		`failhop_requests_total{entry_operation="GET /checkout",entry_service="front"} 10.0`,
 		`failhop_failed_requests_total{entry_operation="GET /checkout",entry_service="front"} 2.0`,
-		`failhop_failing_hops_total{cause="peer_unreachable",entry_operation="GET /checkout",entry_service="front",origin_operation="payments POST",origin_service="front",origin_version="1.2.3"} 2.0 # {trace_id="00000000000000000000000000000006",span_id="00000000000000b2"} 1.0`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("/metrics lacks %s:\n%s", want, out)
 		}
+	}
+	// The failing hop, with an exemplar of the latest failure (its labels
+	// come in either order).
+	hop := regexp.MustCompile(`failhop_failing_hops_total\{cause="peer_unreachable",entry_operation="GET /checkout",entry_service="front",origin_operation="payments POST",origin_service="front",origin_version="1.2.3"\} 2\.0 # \{([^}]*)\} 1\.0`).FindStringSubmatch(out)
+	if hop == nil || !strings.Contains(hop[1], `trace_id="00000000000000000000000000000006"`) || !strings.Contains(hop[1], `span_id="00000000000000b2"`) {
+		t.Errorf("/metrics lacks the failing hop with its exemplar:\n%s", out)
 	}
 }
 

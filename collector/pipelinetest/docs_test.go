@@ -415,6 +415,7 @@ var transcriptMasks = []struct {
 	{regexp.MustCompile(`\bpid \d+`), "pid <n>"},
 	{regexp.MustCompile(`\b\d+(\.\d+)?(ms|s)\b`), "<duration>"},
 	{regexp.MustCompile(`\bin <duration>`), "in <duration>"},
+	{regexp.MustCompile(`\[Makefile:\d+: `), "[Makefile:<line>: "},
 }
 
 func mask(t *testing.T, s string) string {
