@@ -79,19 +79,10 @@ func grpcStatus(s *Span) (int, bool) {
 	if code, ok := s.int("rpc.grpc.status_code"); ok {
 		return code, true
 	}
-	v := s.Attr("rpc.response.status_code")
-	if code, ok := grpcCodes[v]; ok {
+	if code, ok := vocab.GRPCCode(s.Attr("rpc.response.status_code")); ok {
 		return code, true
 	}
 	return s.int("rpc.response.status_code")
-}
-
-// grpcCodes are the gRPC status codes by name.
-var grpcCodes = map[string]int{
-	"OK": 0, "CANCELLED": 1, "UNKNOWN": 2, "INVALID_ARGUMENT": 3, "DEADLINE_EXCEEDED": 4,
-	"NOT_FOUND": 5, "ALREADY_EXISTS": 6, "PERMISSION_DENIED": 7, "RESOURCE_EXHAUSTED": 8,
-	"FAILED_PRECONDITION": 9, "ABORTED": 10, "OUT_OF_RANGE": 11, "UNIMPLEMENTED": 12,
-	"INTERNAL": 13, "UNAVAILABLE": 14, "DATA_LOSS": 15, "UNAUTHENTICATED": 16,
 }
 
 // passesThrough reports whether a span that did not fail gave no verdict

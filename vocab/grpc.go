@@ -1,5 +1,7 @@
 package vocab
 
+import "fmt"
+
 // gRPC status codes, by number, as rpc.grpc.status_code holds them (and
 // google.golang.org/grpc/codes numbers them); the names are in
 // rpc.response.status_code.
@@ -53,4 +55,34 @@ func GRPCClientCause(code int) Cause {
 		return CauseUpstreamRejected
 	}
 	return CauseUpstreamError
+}
+
+// grpcCodeNames are the gRPC status codes' names, by number, as the
+// semantic conventions write them in rpc.response.status_code and
+// error.type.
+var grpcCodeNames = [...]string{
+	"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+	"ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+	"ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+	"UNAUTHENTICATED",
+}
+
+// GRPCCodeName returns a gRPC status code's name ("DEADLINE_EXCEEDED"),
+// or "CODE_n" for a number gRPC does not define.
+func GRPCCodeName(code int) string {
+	if code >= 0 && code < len(grpcCodeNames) {
+		return grpcCodeNames[code]
+	}
+	return fmt.Sprintf("CODE_%d", code)
+}
+
+// GRPCCode returns the number of a gRPC status code's name, and false for
+// a name gRPC does not define.
+func GRPCCode(name string) (int, bool) {
+	for i, n := range grpcCodeNames {
+		if n == name {
+			return i, true
+		}
+	}
+	return 0, false
 }

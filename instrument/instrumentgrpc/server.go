@@ -123,16 +123,4 @@ func (s *server) finish(ctx context.Context, rec *request.Record, err error) met
 
 // canonical is a code's name as the semantic conventions write it in
 // rpc.response.status_code and error.type: "DEADLINE_EXCEEDED".
-func canonical(c codes.Code) string {
-	if int(c) < len(codeNames) {
-		return codeNames[c]
-	}
-	return fmt.Sprintf("CODE_%d", c)
-}
-
-var codeNames = [...]string{
-	"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-	"ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-	"ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
-	"UNAUTHENTICATED",
-}
+func canonical(c codes.Code) string { return vocab.GRPCCodeName(int(c)) }
