@@ -21,8 +21,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/tracejson"
@@ -348,22 +349,21 @@ func (c *Client) FindFailures(ctx context.Context, q Query) (Failures, error) {
 		}
 	}
 	// One search per service, a few at a time: a page over many services
-	// waits for the slowest few searches, not for all of them in turn.
+	// waits for the slowest few searches, not for all of them in turn. The
+	// first error cancels the others.
 	found := make([][]*analyzer.Trace, len(services))
-	errs := make([]error, len(services))
-	sem := make(chan struct{}, parallelSearches)
-	var wg sync.WaitGroup
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(parallelSearches)
 	for i, s := range services {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
+		g.Go(func() error {
 			q := q
 			q.Service = s
-			found[i], errs[i] = c.FindTraces(ctx, q)
+			var err error
+			found[i], err = c.FindTraces(gctx, q)
+			return err
 		})
 	}
-	wg.Wait()
-	if err := firstError(errs); err != nil {
+	if err := g.Wait(); err != nil {
 		return Failures{}, err
 	}
 	seen := map[string]bool{}
@@ -388,17 +388,6 @@ func (c *Client) FindFailures(ctx context.Context, q Query) (Failures, error) {
 
 // parallelSearches is how many of FindFailures' searches run at once.
 const parallelSearches = 4
-
-// firstError returns the first non-nil error of errs, in services' order,
-// so that the error FindFailures returns does not depend on timing.
-func firstError(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // ServesUI reports whether the Jaeger at the client's URL serves its UI
 // pages. A Jaeger built from Go modules (bin/jaeger of `make stack`) does
