@@ -55,14 +55,14 @@ func evidenceOf(s *Span) evidence {
 // dbCause classifies a failed database span by its SQLSTATE (or driver
 // code) and error text.
 func (e evidence) dbCause() vocab.Cause {
-	code := e.s.Attr("db.response.status_code")
+	byCode := vocab.SQLStateCause(e.s.Attr("db.response.status_code"))
 	switch {
-	case e.timeoutish() || code == "57014" || code == "55P03":
+	case e.timeoutish() || byCode == vocab.CauseTimeout:
 		return vocab.CauseTimeout
-	case strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03" ||
+	case byCode == vocab.CauseDBUnavailable ||
 		containsAny(e.text, "connection refused", "no such host", "bad connection", "unable to open database"):
 		return vocab.CauseDBUnavailable
-	case strings.HasPrefix(code, "53") || e.exhausted():
+	case byCode == vocab.CauseResourceExhausted || e.exhausted():
 		return vocab.CauseResourceExhausted
 	}
 	return vocab.CauseDBError

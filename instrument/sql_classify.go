@@ -95,7 +95,7 @@ func classifyDB(ctx context.Context, err error) (DBFailure, bool) {
 	case errors.Is(err, context.DeadlineExceeded):
 		f.Cause = vocab.CauseTimeout
 	case sqlstate:
-		f.Cause = sqlstateCause(code)
+		f.Cause = vocab.SQLStateCause(code)
 	case code != "":
 		f.Cause = sqliteCause(code)
 	case request.IsTimeout(err):
@@ -127,27 +127,6 @@ func statusCode(err error) (code string, sqlstate bool) {
 		return strconv.Itoa(c.Code()), false
 	}
 	return "", false
-}
-
-// sqlstateCause maps a SQLSTATE to a cause.
-func sqlstateCause(s string) Cause {
-	switch s {
-	case "57014": // query_canceled: statement_timeout, or a cancel request
-		return vocab.CauseTimeout
-	case "55P03": // lock_not_available: lock_timeout
-		return vocab.CauseTimeout
-	case "57P01", "57P02", "57P03": // admin_shutdown, crash_shutdown, cannot_connect_now
-		return vocab.CauseDBUnavailable
-	}
-	if len(s) >= 2 {
-		switch s[:2] {
-		case "08": // connection exception
-			return vocab.CauseDBUnavailable
-		case "53": // insufficient resources: disk, memory, too many connections
-			return vocab.CauseResourceExhausted
-		}
-	}
-	return vocab.CauseDBError
 }
 
 // sqliteCause maps an SQLite result code (primary or extended) to a cause.
