@@ -491,6 +491,22 @@ func (r *runner) marksOf(ctx context.Context, traceID string) string {
 	return b.String()
 }
 
+// spanNames names the spans of tr with the given IDs: service, name and
+// ID of each.
+func spanNames(tr *analyzer.Trace, ids []string) string {
+	var names []string
+	for _, id := range ids {
+		name := id
+		for _, sp := range tr.Spans {
+			if sp.SpanID == id {
+				name = fmt.Sprintf("%s %q (%s)", sp.Service, sp.Name, id)
+			}
+		}
+		names = append(names, name)
+	}
+	return strings.Join(names, ", ")
+}
+
 func countHops(results []result) int {
 	n := 0
 	for _, res := range results {
@@ -590,7 +606,7 @@ func (r *runner) play(ctx context.Context, sc shop.Scenario, res *result) (err e
 		res.hop = &h
 		if len(marked) > 0 && !slices.Contains(marked, h.SpanID) {
 			res.markedElsewhere = true
-			fmt.Printf("  the collector marked span %s, not the failing hop %s: a span of the hop came after it decided the trace\n", strings.Join(marked, ", "), h.SpanID)
+			fmt.Printf("  the collector marked %s, not the failing hop (%s): the hop's spans came after it decided the trace\n", spanNames(tr, marked), h.SpanID)
 		}
 	}
 
