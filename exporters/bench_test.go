@@ -161,6 +161,39 @@ func BenchmarkFailedRequest(b *testing.B) {
 	}
 }
 
+// BenchmarkSpanEnd measures, alone, what exportOnError adds to the end of
+// every span: OnEnd of a successful server span (as BenchmarkSpanExport
+// makes it) handed to a span processor that does nothing, directly
+// (lib=failhop-plain) or through exportOnError (lib=failhop), which
+// checks whether the span is a failed local root.
+func BenchmarkSpanEnd(b *testing.B) {
+	span := endedServerSpans(b, 1)[0]
+	for _, lib := range []struct {
+		name string
+		sp   func() sdktrace.SpanProcessor
+	}{
+		{"lib=failhop-plain", func() sdktrace.SpanProcessor { return nopProcessor{} }},
+		{"lib=failhop", func() sdktrace.SpanProcessor { return newExportOnError(nopProcessor{}, minEarlyInterval) }},
+	} {
+		b.Run(lib.name, func(b *testing.B) {
+			sp := lib.sp()
+			defer sp.Shutdown(context.Background())
+			b.ReportAllocs()
+			for b.Loop() {
+				sp.OnEnd(span)
+			}
+		})
+	}
+}
+
+// nopProcessor is a span processor that does nothing.
+type nopProcessor struct{}
+
+func (nopProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (nopProcessor) OnEnd(sdktrace.ReadOnlySpan)                     {}
+func (nopProcessor) Shutdown(context.Context) error                  { return nil }
+func (nopProcessor) ForceFlush(context.Context) error                { return nil }
+
 // failedRequest makes the four spans of a request that failed in the
 // service, as its caller's remote child.
 func failedRequest(tracer trace.Tracer) {
