@@ -26,8 +26,9 @@ type config struct {
 	sdkExporter    bool
 
 	// Not settable by users; tests change them.
-	logInterval time.Duration
-	stdout      io.Writer
+	logInterval   time.Duration
+	earlyInterval time.Duration // exportOnError's least time between exports
+	stdout        io.Writer
 }
 
 // WithServiceName sets the service.name resource attribute, the name under

@@ -34,7 +34,7 @@ import (
 // not be delivered (collector unreachable, deadline reached). Only the first
 // call does anything.
 func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) error, err error) {
-	cfg := config{logInterval: defaultLogInterval, stdout: os.Stdout}
+	cfg := config{logInterval: defaultLogInterval, earlyInterval: minEarlyInterval, stdout: os.Stdout}
 	for _, o := range opts {
 		o.apply(&cfg)
 	}
@@ -53,6 +53,10 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 	}
 
 	// Validate all the configuration before creating anything.
+	earlyExport, err := exportOnErrorEnabled()
+	if err != nil {
+		return nil, err
+	}
 	var names []string
 	var protocol string
 	var otlp otlpSettings
@@ -107,7 +111,13 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 		// bounded and spans that do not fit are dropped rather than
 		// block, counted by queueLimit.
 		bsp := sdktrace.NewBatchSpanProcessor(le, sdktrace.WithMaxQueueSize(queueSize))
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(&queueLimit{SpanProcessor: bsp, log: le, capacity: int64(queueSize)}))
+		var sp sdktrace.SpanProcessor = &queueLimit{SpanProcessor: bsp, log: le, capacity: int64(queueSize)}
+		if earlyExport {
+			// A failed request's spans are exported when it ends, not
+			// at the next schedule (exportOnError).
+			sp = newExportOnError(sp, cfg.earlyInterval)
+		}
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
 	}
 	// No WithSampler: the provider then reads OTEL_TRACES_SAMPLER(_ARG).
 	tp := sdktrace.NewTracerProvider(tpOpts...)

@@ -38,6 +38,7 @@ var otelEnv = []string{
 	"OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_TRACES_INSECURE",
 	"OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG",
 	"OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT", "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+	envExportOnError,
 }
 
 // isolate clears the OpenTelemetry environment, sets env, and restores the
@@ -239,6 +240,8 @@ func TestSetupConfigErrors(t *testing.T) {
 			[]string{envTracesExporter, `"none" cannot be combined`}},
 		{"unknown propagator", map[string]string{envPropagators: "tracecontext,b3"},
 			[]string{envPropagators, `"b3"`, `"tracecontext"`, `"baggage"`}},
+		{"export on error not a bool", map[string]string{envExportOnError: "soon"},
+			[]string{envExportOnError, `"soon"`, `"true"`, `"false"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

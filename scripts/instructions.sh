@@ -11,8 +11,10 @@
 # Each library's benchmark runs 5,000 and 45,000 ops, REPS times (default
 # 3), in one thread (GOMAXPROCS=1: callgrind runs threads one at a time,
 # and idle Ps would spin) without asynchronous preemption (its signals
-# stop callgrind); an op costs the difference over 40,000, which leaves out
-# the start-up. Needs valgrind (Debian's package). See docs/performance.md.
+# stop callgrind) and without RDTSCP (the runtime reads the clock with it
+# when a lock is contended, and valgrind cannot run it: SIGILL); an op
+# costs the difference over 40,000, which leaves out the start-up. Needs
+# valgrind (Debian's package). See docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 3 ]; then
@@ -41,7 +43,7 @@ quote() { sed 's/[][\\.*+?^${}()|]/\\&/g' <<< "$1"; }
 # output stays in bench-out/ for when it fails.
 count() {
 	local out="$PWD/bench-out/instructions-$1-$2"
-	if ! (cd "$pkg" && GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+	if ! (cd "$pkg" && GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 		"$bin" -test.run '^$' -test.bench "^Benchmark$(quote "$bench")\$/^lib=$(quote "$1")\$" \
 		-test.benchtime="$2x") > "$out.stdout" 2> "$out.stderr"; then
 		echo "instructions.sh: Benchmark$bench/lib=$1 failed; its output:" >&2

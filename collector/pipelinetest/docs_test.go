@@ -146,7 +146,8 @@ var docRuns = []docRun{
 	{file: "docs/performance.md", first: "go test ./exporters -run '^$' -bench SpanExport", notHere: "a benchmark, run by hand"},
 	{file: "docs/performance.md", first: "go test ./exporters -run '^$' -bench OTLPExporter", notHere: "a benchmark, run by hand"},
 	{file: "docs/performance.md", first: "cd collector && go test -run '^$' -bench Evaluate", notHere: "a benchmark, run by hand"},
-	{file: "docs/performance.md", first: "cd examples && go run ./cmd/demo --once --free-ports all", notHere: "the time-to-answer measurement, the demo run three times by hand; examples/cmd/demo's TestScenarios plays the same scenarios with the same measurement"},
+	{file: "docs/performance.md", first: "go test ./exporters -run '^$' -bench 'SpanEnd|", notHere: "benchmarks and instruction counts under valgrind (minutes of measurement), run by hand"},
+	{file: "docs/performance.md", first: "cd examples && go run ./cmd/demo --once --free-ports --defaults --rounds 3 all", notHere: "the time-to-answer runs (about 40 minutes), by hand; make test runs no timing, and examples/cmd/demo's TestScenarios and TestScenariosDefaults play the same scenarios on the demo's settings and on the defaults, checking the answers and the marks"},
 }
 
 func (r docRun) matches(b docBlock) bool {

@@ -9,15 +9,18 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/exporters"
 	"github.com/failhop/failhop/internal/stack"
 )
 
@@ -261,6 +264,80 @@ func TestRootWait(t *testing.T) {
 	if metrics, held := scrapeMetrics(free[0], "otelcol_processor_root_wait_spans_held"); !held {
 		t.Errorf("the collector's metrics have no otelcol_processor_root_wait_spans_held:\n%.3000s", metrics)
 	}
+}
+
+// TestExportOnError sends a failed request as two services on
+// exporters.Setup do, into the collector on its config's own root and
+// decision waits: gateway calls inventory, whose query fails. Their batch
+// span processors' schedule is an hour, so that nothing leaves on it
+// during the test, and the test flushes nothing: each service exports
+// its part of the request when its server span ends failed, inventory's
+// before gateway's root span, and the trace arrives whole, marked on
+// inventory's query.
+func TestExportOnError(t *testing.T) {
+	j := startJaeger(t)
+	c := startCollector(t, "failhop-collector", "otelcol.yaml", "JAEGER_OTLP_ENDPOINT="+j.otlpGRPC, "FAILHOP_SAMPLE_PERCENT=0")
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+c.otlpGRPC)
+	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "3600000")
+	gateway, inventory := setupService(t, "gateway"), setupService(t, "inventory")
+
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	t0 := time.Now()
+	ctx, root := gateway.Start(context.Background(), "GET /checkout", trace.WithSpanKind(trace.SpanKindServer), trace.WithTimestamp(t0),
+		trace.WithAttributes(attribute.String("http.request.method", "GET"), attribute.String("http.route", "/checkout")))
+	cctx, client := gateway.Start(ctx, "GET", trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(t0.Add(ms(1))),
+		trace.WithAttributes(attribute.String("http.request.method", "GET"), attribute.String("url.full", "http://inventory:8080/items/7")))
+	// The request to inventory carries the trace context in its headers.
+	headers := propagation.MapCarrier{}
+	propagation.TraceContext{}.Inject(cctx, headers)
+	sctx, server := inventory.Start(propagation.TraceContext{}.Extract(context.Background(), headers), "GET /items/{id}",
+		trace.WithSpanKind(trace.SpanKindServer), trace.WithTimestamp(t0.Add(ms(2))),
+		trace.WithAttributes(attribute.String("http.request.method", "GET"), attribute.String("http.route", "/items/{id}")))
+	_, db := inventory.Start(sctx, "SELECT stock", trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(t0.Add(ms(3))),
+		trace.WithAttributes(attribute.String("db.system.name", "sqlite"), attribute.String("db.operation.name", "SELECT"),
+			attribute.String("db.query.text", "SELECT qty FROM stock WHERE item = ?")))
+	db.SetStatus(codes.Error, "no such table: stock")
+	db.End(trace.WithTimestamp(t0.Add(ms(5))))
+	server.SetAttributes(attribute.Int("http.response.status_code", 500))
+	server.SetStatus(codes.Error, "")
+	server.End(trace.WithTimestamp(t0.Add(ms(6))))
+	client.SetAttributes(attribute.Int("http.response.status_code", 500))
+	client.SetStatus(codes.Error, "")
+	client.End(trace.WithTimestamp(t0.Add(ms(7))))
+	root.SetAttributes(attribute.Int("http.response.status_code", 502))
+	root.SetStatus(codes.Error, "")
+	root.End(trace.WithTimestamp(t0.Add(ms(8))))
+
+	tr := sentTrace{traceID: root.SpanContext().TraceID().String(), spans: map[string]string{
+		"root": root.SpanContext().SpanID().String(), "db": db.SpanContext().SpanID().String(),
+	}}
+	checkMarked(t, j, "inventory", tr, "db", "inventory → sqlite SELECT stock", "db_error")
+	if got, _ := j.trace(t, tr.traceID); got == nil || len(got.Spans) != 4 {
+		t.Errorf("Jaeger has %v, want the trace's 4 spans", got)
+	}
+}
+
+// setupService runs exporters.Setup for service (with the environment's
+// settings) and returns its tracer, leaving the OpenTelemetry globals as
+// they were: several services share the test process. It is shut down
+// when the test ends.
+func setupService(t *testing.T, service string) trace.Tracer {
+	t.Helper()
+	before := otel.GetTracerProvider()
+	shutdown, err := exporters.Setup(context.Background(), exporters.WithServiceName(service))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := otel.GetTracerProvider()
+	otel.SetTracerProvider(before)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := shutdown(ctx); err != nil {
+			t.Errorf("%s: shutdown: %v", service, err)
+		}
+	})
+	return tp.Tracer("pipelinetest")
 }
 
 // TestScaleOut runs an agent (agent.yaml) routing to two gateways

@@ -16,6 +16,22 @@
 // table instead, with status 1 if a scenario's answer was wrong. With
 // --jaeger URL it uses a pipeline that is already running.
 //
+// It measures the time to answer of each failed request: from the
+// failing response to its failing hop marked failhop.root_cause in Jaeger.
+// By default the pipeline runs on the demo's settings (demoCollectorEnv,
+// the services exporting every 200 ms), tuned so that answers come in
+// about a second. With --defaults it runs as a user's pipeline does:
+// the collector on collector-config/otelcol.yaml's own defaults (root and
+// decision waits) and the services on exporters.Setup's (the batch span
+// processor's 5 s schedule, a failed request exported at once), each
+// setting still taken from the environment when set there.
+// --plain-export names services that export as a service without failhop's
+// exporters.Setup does (FAILHOP_EXPORT_ON_ERROR=false: the SDK's batch
+// span processor alone), for a mixed fleet. --rounds plays the scenarios
+// several times, for percentiles over more failed requests:
+//
+//	demo --once --free-ports --defaults --rounds 3 all
+//
 // It listens on the ports of stack.PortsFromEnv (the variables of
 // collector-config/ move them: JAEGER_QUERY_PORT=..., ...), the page's and
 // the shop's 8080-8084, or with --free-ports (DEMO_FREE_PORTS=1) on free ones. Before
@@ -67,6 +83,9 @@ func run() int {
 	once := flag.Bool("once", os.Getenv("DEMO_ONCE") == "1", "exit after the results instead of keeping the stack up (env DEMO_ONCE=1)")
 	dir := flag.String("dir", "", "`directory` of the stack's logs and queue (default .cache/demo in the repository)")
 	verbose := flag.Bool("v", false, "show the services' logs")
+	defaults := flag.Bool("defaults", false, "run on the shipped defaults instead of the demo's settings: the collector on its config's root and decision waits, the services on exporters.Setup's export (what the environment sets still applies)")
+	plainExport := flag.String("plain-export", "", "comma-separated `services` that export without failhop's early export of failed requests (FAILHOP_EXPORT_ON_ERROR=false), as services on other SDKs do: a mixed fleet")
+	rounds := flag.Int("rounds", 1, "play the scenarios this many times")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: demo [flags] list | run NAME... | all\n")
 		flag.PrintDefaults()
@@ -100,6 +119,16 @@ func run() int {
 		flag.Usage()
 		return 2
 	}
+	if *rounds < 1 {
+		return failf("--rounds must be at least 1")
+	}
+	shopEnv := map[string][]string{}
+	for _, name := range list(*plainExport) {
+		if !slices.Contains(shop.Services, name) {
+			return failf("--plain-export: no service %q (the shop's: %s)", name, strings.Join(shop.Services, ", "))
+		}
+		shopEnv[name] = append(shopEnv[name], "FAILHOP_EXPORT_ON_ERROR=false")
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -119,8 +148,9 @@ func run() int {
 	}
 	shopPorts = append(shopPorts, stack.Port{Port: pagePort, What: "failhop's page", Move: "move it with " + webui.PortEnv + "=..., or every port with DEMO_FREE_PORTS=1"})
 	var prom *promapi.Client // nil without Prometheus
-	if *jaegerURL == "" {
-		st, err := startStack(ctx, *freePorts, *dir, shopPorts, moveAll)
+	ownStack := *jaegerURL == ""
+	if ownStack {
+		st, err := startStack(ctx, *freePorts, *dir, shopPorts, moveAll, collectorEnv(*defaults))
 		if err != nil {
 			stack.PrintError(os.Stderr, "demo: ", err)
 			return 1
@@ -151,6 +181,7 @@ func run() int {
 	cfg := shop.Config{
 		OTLPEndpoint: *otlp, DatabaseURL: *dbURL, SchemaPrefix: "demo_",
 		FreePorts: *freePorts, Progress: os.Stderr,
+		SetupDefaults: *defaults, Env: shopEnv,
 	}
 	if *verbose {
 		cfg.Logs = os.Stderr
@@ -162,12 +193,22 @@ func run() int {
 	}
 	defer s.Close()
 
-	r := &runner{shop: s, jaeger: jaeger.New(*jaegerURL), links: render.Links{Base: strings.TrimRight(*jaegerURL, "/")}}
+	r := &runner{shop: s, jaeger: jaeger.New(*jaegerURL), links: render.Links{Base: strings.TrimRight(*jaegerURL, "/")}, settle: settleFor(*defaults)}
 	if !r.jaeger.ServesUI(ctx) {
 		r.links = render.Links{Base: strings.TrimRight(page.URL, "/"), Page: true} // link to the page, not Jaeger's placeholder
 	}
-	results := r.runAll(ctx, names)
+	var results []result
+	for round := range *rounds {
+		if *rounds > 1 {
+			fmt.Printf("== round %d of %d\n\n", round+1, *rounds)
+		}
+		results = append(results, r.runAll(ctx, names)...)
+		if ctx.Err() != nil {
+			break
+		}
+	}
 	printTable(os.Stdout, results)
+	fmt.Println(describeSettings(*defaults, ownStack, list(*plainExport)))
 	searchErr := r.checkRootCauseSearch(ctx, results)
 	if searchErr != nil {
 		fmt.Printf("Jaeger search failhop.root_cause=true: %v\n", searchErr)
@@ -217,18 +258,93 @@ func failhopBin() string {
 // span is in, or 5 s after its first span (slow-db's trace lasts 1.5 s).
 var demoCollectorEnv = []string{"FAILHOP_SAMPLE_PERCENT=100", "FAILHOP_DECISION_WAIT=5s", "FAILHOP_ROOT_WAIT=300ms"}
 
-// startStack starts Jaeger and the failhop collector (demoCollectorEnv)
-// on the ports the user's environment says (stack.PortsFromEnv) or on
-// free ones. It first checks that the stack's ports and also (the shop's)
-// are free.
-func startStack(ctx context.Context, freePorts bool, dir string, also []stack.Port, moveAll string) (*stack.Stack, error) {
+// defaultsCollectorEnv is the collector's config with its own waits. It
+// keeps every trace all the same: the healthy scenarios look for theirs,
+// and what is kept of the successful traffic does not change when a
+// failed trace is decided.
+var defaultsCollectorEnv = []string{"FAILHOP_SAMPLE_PERCENT=100"}
+
+// collectorEnv is the collector's environment for the demo's settings or,
+// with defaults, for the config's.
+func collectorEnv(defaults bool) []string {
+	if defaults {
+		return defaultsCollectorEnv
+	}
+	return demoCollectorEnv
+}
+
+// The settings that decide the time to answer, and where they are read.
+const (
+	rootWait      = "FAILHOP_ROOT_WAIT"       // the collector's
+	decisionWait  = "FAILHOP_DECISION_WAIT"   // the collector's
+	scheduleDelay = "OTEL_BSP_SCHEDULE_DELAY" // the services'
+)
+
+// describeSettings says what a run measured: the collector's waits (when
+// the demo started it) and how the services export.
+func describeSettings(defaults, ownStack bool, plain []string) string {
+	var b strings.Builder
+	b.WriteString("settings: ")
+	if ownStack {
+		env := map[string]string{}
+		if defaults {
+			if root, err := stack.RepoRoot(); err == nil {
+				if d, err := stack.ConfigDefaults(filepath.Join(root, "collector-config", "otelcol.yaml")); err == nil {
+					env = d
+				}
+			}
+			for _, k := range []string{rootWait, decisionWait} {
+				if v := os.Getenv(k); v != "" {
+					env[k] = v + " (from the environment)"
+				}
+			}
+		} else {
+			for _, kv := range demoCollectorEnv {
+				k, v, _ := strings.Cut(kv, "=")
+				env[k] = v
+			}
+		}
+		fmt.Fprintf(&b, "collector %s=%s %s=%s", rootWait, cmp.Or(env[rootWait], "?"), decisionWait, cmp.Or(env[decisionWait], "?"))
+		if defaults {
+			b.WriteString(" (collector-config/otelcol.yaml's defaults)")
+		}
+		b.WriteString("; ")
+	}
+	delay := "200"
+	if defaults {
+		delay = cmp.Or(os.Getenv(scheduleDelay), "5000 (the SDK's default)")
+	}
+	fmt.Fprintf(&b, "services %s=%s", scheduleDelay, delay)
+	if len(plain) == 0 {
+		b.WriteString(", every one exporting a failed request at once (exporters.Setup)")
+	} else {
+		fmt.Fprintf(&b, ", exporting a failed request at once except %s (FAILHOP_EXPORT_ON_ERROR=false)", strings.Join(plain, ", "))
+	}
+	return b.String()
+}
+
+// list splits a comma-separated flag value.
+func list(v string) []string {
+	var out []string
+	for item := range strings.SplitSeq(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// startStack starts Jaeger and the failhop collector (with env) on the
+// ports the user's environment says (stack.PortsFromEnv) or on free ones.
+// It first checks that the stack's ports and also (the shop's) are free.
+func startStack(ctx context.Context, freePorts bool, dir string, also []stack.Port, moveAll string, env []string) (*stack.Stack, error) {
 	root, err := stack.RepoRoot()
 	if err != nil {
 		return nil, err
 	}
 	cfg := stack.Config{
 		Root: root, Dir: cmp.Or(dir, filepath.Join(root, ".cache", "demo")), Progress: os.Stderr,
-		CollectorEnv: demoCollectorEnv,
+		CollectorEnv: env,
 	}
 	if !freePorts {
 		if cfg.Ports, err = stack.PortsFromEnv(); err != nil {
@@ -248,7 +364,11 @@ type result struct {
 	// answered is how long after the response Jaeger had the trace with
 	// its failing hop marked (zero without a failing hop).
 	answered time.Duration
-	err      error // why the answer was wrong, nil if right
+	// markedElsewhere is set when the span the collector marked first is
+	// not the failing hop found in the whole trace: a span of the failing
+	// hop came after the collector decided the trace.
+	markedElsewhere bool
+	err             error // why the answer was wrong, nil if right
 }
 
 // runAll plays the scenarios in order, printing each one's details.
@@ -290,9 +410,28 @@ func printTable(w io.Writer, results []result) {
 	tw.Flush()
 	fmt.Fprintf(w, "%d of %d scenarios as expected\n", right, len(results))
 	if t := answerTimes(results); len(t) > 0 {
-		fmt.Fprintf(w, "time to answer (response out → failing hop marked in Jaeger): median %.1fs, slowest %.1fs, of %d failed requests\n",
-			t[len(t)/2].Seconds(), t[len(t)-1].Seconds(), len(t))
+		fmt.Fprintf(w, "time to answer (response out → failing hop marked in Jaeger): p50 %.1fs, p90 %.1fs, p99 %.1fs, of %d failed requests\n",
+			percentile(t, 50).Seconds(), percentile(t, 90).Seconds(), percentile(t, 99).Seconds(), len(t))
 	}
+	if n := countMarkedElsewhere(results); n > 0 {
+		fmt.Fprintf(w, "of which %d marked on another span than their failing hop: a span of the hop came after the collector decided the trace (docs/pipeline.md, \"Deciding once the root span is in\")\n", n)
+	}
+}
+
+// percentile is the p-th percentile of sorted t, by the nearest rank: of
+// fewer than 100 figures, p99 is the slowest.
+func percentile(t []time.Duration, p int) time.Duration {
+	return t[max(0, (p*len(t)+99)/100-1)]
+}
+
+func countMarkedElsewhere(results []result) int {
+	n := 0
+	for _, res := range results {
+		if res.markedElsewhere {
+			n++
+		}
+	}
+	return n
 }
 
 // answerTimes returns, sorted, how long each failed request's answer took
@@ -380,6 +519,22 @@ func (r *runner) marksOf(ctx context.Context, traceID string) string {
 	return b.String()
 }
 
+// spanNames names the spans of tr with the given IDs: service, name and
+// ID of each.
+func spanNames(tr *analyzer.Trace, ids []string) string {
+	var names []string
+	for _, id := range ids {
+		name := id
+		for _, sp := range tr.Spans {
+			if sp.SpanID == id {
+				name = fmt.Sprintf("%s %q (%s)", sp.Service, sp.Name, id)
+			}
+		}
+		names = append(names, name)
+	}
+	return strings.Join(names, ", ")
+}
+
 func countHops(results []result) int {
 	n := 0
 	for _, res := range results {
@@ -394,6 +549,27 @@ type runner struct {
 	shop   *shop.Shop
 	jaeger *jaeger.Client
 	links  render.Links // where traces are linked: Jaeger's UI, or failhop's page
+	// settle is how long a trace must keep the same spans in Jaeger to
+	// count as whole: longer than the services' export delay (zero:
+	// demoSettle).
+	settle time.Duration
+}
+
+// demoSettle is runner.settle for services that export every 200 ms.
+const demoSettle = 1500 * time.Millisecond
+
+// settleFor is runner.settle for the services' export: with defaults, the
+// batch span processor's schedule (OTEL_BSP_SCHEDULE_DELAY, 5 s unless the
+// environment says otherwise) and a margin; else demoSettle.
+func settleFor(defaults bool) time.Duration {
+	if !defaults {
+		return demoSettle
+	}
+	ms, err := strconv.Atoi(os.Getenv(scheduleDelay))
+	if err != nil || ms <= 0 {
+		ms = 5000
+	}
+	return time.Duration(ms)*time.Millisecond + demoSettle
 }
 
 // run plays one scenario and checks the analyzer's answer.
@@ -430,8 +606,9 @@ func (r *runner) play(ctx context.Context, sc shop.Scenario, res *result) (err e
 	answeredAt := time.Now()
 	res.status, res.traceID = status, traceID
 	fmt.Printf("HTTP status %d, trace %s/trace/%s\n", status, r.links.Base, traceID)
+	var marked []string
 	if sc.WantHop != "" {
-		if res.answered, err = r.waitMarked(ctx, traceID, answeredAt); err != nil {
+		if res.answered, marked, err = r.waitMarked(ctx, traceID, answeredAt); err != nil {
 			return err
 		}
 		fmt.Printf("marked in Jaeger %.1fs after the response\n", res.answered.Seconds())
@@ -455,6 +632,10 @@ func (r *runner) play(ctx context.Context, sc shop.Scenario, res *result) (err e
 	if len(rep.Hops) > 0 {
 		h := rep.Hops[0]
 		res.hop = &h
+		if len(marked) > 0 && !slices.Contains(marked, h.SpanID) {
+			res.markedElsewhere = true
+			fmt.Printf("  the collector marked %s, not the failing hop (%s): the hop's spans came after it decided the trace\n", spanNames(tr, marked), h.SpanID)
+		}
 	}
 
 	wantHop := strings.ReplaceAll(sc.WantHop, "DB", r.shop.DBSystem())
@@ -543,33 +724,42 @@ func (r *runner) checkout(ctx context.Context, item int, traceparent bool) (stat
 }
 
 // waitMarked polls Jaeger, every 50 ms, until the trace has a span marked
-// failhop.root_cause, and returns how long after since that was: the time
-// an on-call person waits for the answer once the failing response is out.
-func (r *runner) waitMarked(ctx context.Context, traceID string, since time.Time) (time.Duration, error) {
+// failhop.root_cause, and returns how long after since that was (the time
+// an on-call person waits for the answer once the failing response is
+// out) and the IDs of the spans so marked.
+func (r *runner) waitMarked(ctx context.Context, traceID string, since time.Time) (time.Duration, []string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for {
 		tr, err := r.jaeger.Trace(ctx, traceID)
-		if err == nil && slices.ContainsFunc(tr.Spans, func(sp *analyzer.Span) bool { return sp.Bool("failhop.root_cause") }) {
-			return time.Since(since), nil
+		if err == nil {
+			var marked []string
+			for _, sp := range tr.Spans {
+				if sp.Bool("failhop.root_cause") {
+					marked = append(marked, sp.SpanID)
+				}
+			}
+			if len(marked) > 0 {
+				return time.Since(since), marked, nil
+			}
 		}
 		if err != nil && !errors.Is(err, jaeger.ErrNotFound) {
-			return 0, err
+			return 0, nil, err
 		}
 		select {
 		case <-ctx.Done():
-			return 0, fmt.Errorf("no span of trace %s marked failhop.root_cause in Jaeger after 30s", traceID)
+			return 0, nil, fmt.Errorf("no span of trace %s marked failhop.root_cause in Jaeger after 30s", traceID)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
 
 // fetch waits until Jaeger has the whole trace: every service has
-// exported its spans.
+// exported its spans (r.settle).
 func (r *runner) fetch(ctx context.Context, traceID string) (*analyzer.Trace, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	return r.jaeger.WaitForTrace(ctx, traceID, 1500*time.Millisecond, nil)
+	return r.jaeger.WaitForTrace(ctx, traceID, cmp.Or(r.settle, demoSettle), nil)
 }
 
 // failf reports an error and returns the exit status 1.

@@ -74,6 +74,12 @@ type Config struct {
 	// FreePorts makes the services listen on free ports instead of
 	// DefaultAddrs (for tests).
 	FreePorts bool
+	// SetupDefaults leaves the services' export on exporters.Setup's
+	// defaults, as a user's services are: the batch span processor's 5 s
+	// schedule (unless the environment sets OTEL_BSP_SCHEDULE_DELAY), a
+	// failed request at once. Otherwise they export every 200 ms, so that
+	// the demo's traces show up soon.
+	SetupDefaults bool
 	// Env adds environment variables per service ("KEY=value"), after the
 	// shop's own and before those given to Restart.
 	Env map[string][]string
@@ -210,13 +216,15 @@ func (s *Shop) env(name string, extra []string) []string {
 		"ADDR="+s.addrs[name],
 		"DATA_DIR="+s.cfg.DataDir,
 		"OTEL_EXPORTER_OTLP_ENDPOINT="+s.cfg.OTLPEndpoint,
-		"OTEL_BSP_SCHEDULE_DELAY=200", // export spans within 200ms: the demo waits for them
 		"ORDERS_URL="+s.URL("orders"),
 		"INVENTORY_URL="+s.URL("inventory"),
 		"PAYMENTS_URL="+s.URL("payments"),
 		"SHIPPING_ADDR="+s.addrs["shipping"],
 		"PAYMENTS_API_KEY="+APIKey,
 	)
+	if !s.cfg.SetupDefaults {
+		env = append(env, "OTEL_BSP_SCHEDULE_DELAY=200") // export spans within 200ms: the demo waits for them
+	}
 	if s.cfg.DatabaseURL != "" {
 		env = append(env, "DATABASE_URL="+s.cfg.DatabaseURL, "DATABASE_SCHEMA="+s.cfg.SchemaPrefix+name)
 	}
