@@ -31,10 +31,10 @@ func exportOnErrorEnabled() (bool, error) {
 }
 
 // minEarlyInterval is the least time between the starts of two early
-// exports of one processor (exportOnError.interval). A request that fails while the shop is
-// healthy is exported at once; when every request fails (a dependency is
-// down), the early exports come at most ten times a second, each with
-// every span queued meanwhile, instead of one export per request.
+// exports of one processor (exportOnError.interval). A request that fails
+// now and then is exported at once; when every request fails (a
+// dependency is down), the early exports come at most ten times a second,
+// each with every span queued meanwhile, instead of one per request.
 const minEarlyInterval = 100 * time.Millisecond
 
 // exportOnError stands in front of a batch span processor and asks it to
