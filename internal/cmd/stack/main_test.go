@@ -185,22 +185,7 @@ func TestRunsOnMovedPortsAndStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	var out syncbuf.Buffer
-	up := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			out.WriteString(sc.Text() + "\n")
-			if strings.HasPrefix(sc.Text(), "Press Ctrl-C") {
-				up <- true
-			}
-		}
-	}()
-	select {
-	case <-up:
-	case <-time.After(60 * time.Second):
-		t.Fatalf("not up after 60s:\n%s", out.String())
-	}
+	out := waitUp(t, pr, 60*time.Second)
 	jaegerURL := "http://127.0.0.1:" + strconv.Itoa(p.JaegerQuery)
 	if err := get(jaegerURL + "/api/services"); err != nil {
 		t.Errorf("Jaeger on the moved port: %v", err)
@@ -275,22 +260,7 @@ func TestMakeStackCtrlC(t *testing.T) {
 		syscall.Kill(-group, syscall.SIGKILL)
 		noneLeft(t, mark)
 	}()
-	var out syncbuf.Buffer
-	up := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			out.WriteString(sc.Text() + "\n")
-			if strings.HasPrefix(sc.Text(), "Press Ctrl-C") {
-				up <- true
-			}
-		}
-	}()
-	select {
-	case <-up:
-	case <-time.After(5 * time.Minute): // make may rebuild bin/failhop-collector first
-		t.Fatalf("not up after 5 minutes:\n%s", out.String())
-	}
+	out := waitUp(t, pr, 5*time.Minute) // make may rebuild bin/failhop-collector first
 	if err := get("http://127.0.0.1:" + strconv.Itoa(p.JaegerQuery) + "/api/services"); err != nil {
 		t.Errorf("Jaeger: %v", err)
 	}
@@ -323,4 +293,28 @@ func TestMakeStackCtrlC(t *testing.T) {
 			l.Close()
 		}
 	}
+}
+
+// waitUp copies the stack's output from pr into the buffer it returns,
+// and waits until the stack says it is up ("Press Ctrl-C"), failing t
+// after timeout.
+func waitUp(t *testing.T, pr io.Reader, timeout time.Duration) *syncbuf.Buffer {
+	t.Helper()
+	out := &syncbuf.Buffer{}
+	up := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			out.WriteString(sc.Text() + "\n")
+			if strings.HasPrefix(sc.Text(), "Press Ctrl-C") {
+				up <- true
+			}
+		}
+	}()
+	select {
+	case <-up:
+	case <-time.After(timeout):
+		t.Fatalf("not up after %s:\n%s", timeout, out.String())
+	}
+	return out
 }
