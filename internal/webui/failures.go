@@ -11,100 +11,73 @@ import (
 	"github.com/failhop/failhop/jaeger"
 )
 
-// failuresTTL is how long the front page reuses what it read of Jaeger:
-// under a storm of loads, Jaeger is asked once per view and per TTL.
-const failuresTTL = 5 * time.Second
+// readsTTL is how long the front page reuses what it read of Jaeger:
+// under a storm of loads, Jaeger is asked once per question and per TTL.
+const readsTTL = 5 * time.Second
 
-// maxCachedViews bounds the views (window and service) remembered.
-const maxCachedViews = 256
+// maxCachedReads bounds the answers remembered (one per view, window and
+// service, and the services list).
+const maxCachedReads = 256
 
-// failuresCache shares the front page's reads of Jaeger: loads of the same
-// view at the same time share one search (single flight), and its answer
-// serves the loads of the next failuresTTL.
-type failuresCache struct {
-	flight   singleflight.Group
-	mu       sync.Mutex
-	views    map[view]cachedFailures
-	services cachedServices
+// sharedReads shares the front page's reads of Jaeger: loads that ask the
+// same question at the same time share one request (single flight), and
+// its answer serves the loads of the next readsTTL.
+type sharedReads struct {
+	flight  singleflight.Group
+	mu      sync.Mutex
+	answers map[string]cachedAnswer
 }
 
-type cachedServices struct {
-	list []string
-	at   time.Time
-}
-
-// view is what a search of the front page depends on.
-type view struct {
-	service string
-	since   time.Duration
-	limit   int
-}
-
-type cachedFailures struct {
-	f  jaeger.Failures
+type cachedAnswer struct {
+	v  any
 	at time.Time
 }
 
-// get returns the failures of q, from the cache, from a search already
-// under way, or from a new one. The search does not end with the
-// request that started it (the others wait for it too); the client's
-// timeout bounds it.
-func (c *failuresCache) get(ctx context.Context, client *jaeger.Client, q jaeger.Query) (jaeger.Failures, error) {
-	k := view{q.Service, q.Since, q.Limit}
+// failures returns the failures of q (jaeger.Client.FindFailures), shared.
+func (c *sharedReads) failures(ctx context.Context, client *jaeger.Client, q jaeger.Query) (jaeger.Failures, error) {
+	key := fmt.Sprintf("failures %q %s %d", q.Service, q.Since, q.Limit)
+	return read(ctx, c, key, func(ctx context.Context) (jaeger.Failures, error) { return client.FindFailures(ctx, q) })
+}
+
+// services returns the services Jaeger knows (jaeger.Client.Services),
+// shared.
+func (c *sharedReads) services(ctx context.Context, client *jaeger.Client) ([]string, error) {
+	return read(ctx, c, "services", client.Services)
+}
+
+// read returns the answer to key: from the cache, from a request already
+// under way, or from a new one, fetch. The request does not end with the
+// load that started it (the others wait for it too); the client's timeout
+// bounds it.
+func read[T any](ctx context.Context, c *sharedReads, key string, fetch func(context.Context) (T, error)) (T, error) {
 	c.mu.Lock()
-	v, ok := c.views[k]
+	a, ok := c.answers[key]
 	c.mu.Unlock()
-	if ok && time.Since(v.at) < failuresTTL {
-		return v.f, nil
+	if ok && time.Since(a.at) < readsTTL {
+		return a.v.(T), nil
 	}
-	res := c.flight.DoChan(fmt.Sprint(k), func() (any, error) {
-		f, err := client.FindFailures(context.WithoutCancel(ctx), q)
+	res := c.flight.DoChan(key, func() (any, error) {
+		v, err := fetch(context.WithoutCancel(ctx))
 		if err == nil {
-			c.put(k, f)
+			c.put(key, v)
 		}
-		return f, err
+		return v, err
 	})
 	select {
 	case r := <-res:
-		f, _ := r.Val.(jaeger.Failures)
-		return f, r.Err
+		v, _ := r.Val.(T)
+		return v, r.Err
 	case <-ctx.Done():
-		return jaeger.Failures{}, ctx.Err()
+		var zero T
+		return zero, ctx.Err()
 	}
 }
 
-func (c *failuresCache) put(k view, f jaeger.Failures) {
+func (c *sharedReads) put(key string, v any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.views == nil || len(c.views) >= maxCachedViews {
-		c.views = map[view]cachedFailures{} // start afresh rather than grow
+	if c.answers == nil || len(c.answers) >= maxCachedReads {
+		c.answers = map[string]cachedAnswer{} // start afresh rather than grow
 	}
-	c.views[k] = cachedFailures{f, time.Now()}
-}
-
-// servicesOf returns the services Jaeger knows, shared and reused as get's
-// failures are.
-func (c *failuresCache) servicesOf(ctx context.Context, client *jaeger.Client) ([]string, error) {
-	c.mu.Lock()
-	v := c.services
-	c.mu.Unlock()
-	if v.list != nil && time.Since(v.at) < failuresTTL {
-		return v.list, nil
-	}
-	res := c.flight.DoChan("services", func() (any, error) {
-		list, err := client.Services(context.WithoutCancel(ctx))
-		if err == nil {
-			c.mu.Lock()
-			c.services = cachedServices{list, time.Now()}
-			c.mu.Unlock()
-		}
-		return list, err
-	})
-	select {
-	case r := <-res:
-		list, _ := r.Val.([]string)
-		return list, r.Err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	c.answers[key] = cachedAnswer{v, time.Now()}
 }

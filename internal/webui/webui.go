@@ -52,7 +52,7 @@ type Server struct {
 	prom     *promapi.Client // the failure metrics' Prometheus; nil: none
 	jaegerUI string          // base URL of Jaeger's UI, for links
 	pages    map[string]*template.Template
-	failures failuresCache // the front page's reads of Jaeger, shared
+	reads    sharedReads // the front page's reads of Jaeger, shared
 	uiOnce   sync.Once
 	uiServed bool // whether jaegerUI serves the UI (jaegerUIServed)
 }
@@ -135,11 +135,11 @@ type indexPage struct {
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	p := indexPage{Window: window(r), Windows: Windows, Service: r.URL.Query().Get("service")}
 	var err error
-	if p.Services, err = s.failures.servicesOf(r.Context(), s.jaeger); err == nil {
+	if p.Services, err = s.reads.services(r.Context(), s.jaeger); err == nil {
 		if p.Service != "" && !slices.Contains(p.Services, p.Service) {
 			p.Service = ""
 		}
-		p.Failures, err = s.failures.get(r.Context(), s.jaeger, jaeger.Query{Service: p.Service, Since: p.Window, Limit: maxTracesPerService})
+		p.Failures, err = s.reads.failures(r.Context(), s.jaeger, jaeger.Query{Service: p.Service, Since: p.Window, Limit: maxTracesPerService})
 	}
 	if err != nil {
 		p.Down, p.Slow = err.Error(), errors.Is(err, jaeger.ErrSlow)
@@ -225,7 +225,7 @@ func (s *Server) fetch(r *http.Request) (*analyzer.Trace, int, string) {
 
 func (s *Server) apiFailures(w http.ResponseWriter, r *http.Request) {
 	since := window(r)
-	f, err := s.failures.get(r.Context(), s.jaeger, jaeger.Query{Service: r.URL.Query().Get("service"), Since: since, Limit: maxTracesPerService})
+	f, err := s.reads.failures(r.Context(), s.jaeger, jaeger.Query{Service: r.URL.Query().Get("service"), Since: since, Limit: maxTracesPerService})
 	if err != nil {
 		writeJSON(w, http.StatusBadGateway, map[string]string{"error": err.Error()})
 		return
