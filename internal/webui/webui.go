@@ -67,7 +67,8 @@ func New(c *jaeger.Client, jaegerUI string, prom *promapi.Client) *Server {
 		jaegerUI = "http://" + jaegerUI // as the client reads it
 	}
 	s := &Server{jaeger: c, prom: prom, jaegerUI: jaegerUI, pages: map[string]*template.Template{}}
-	funcs := template.FuncMap{"ms": ms, "since": since, "versions": render.Versions, "window": windowName, "stack": render.TrimRecorderFrames}
+	funcs := template.FuncMap{"ms": ms, "since": since, "versions": render.Versions, "window": windowName, "stack": render.TrimRecorderFrames,
+		"keptTraces": func() string { return render.KeptTraces }}
 	for _, page := range []string{"index", "trace", "error"} {
 		s.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+page+".html"))
 	}
