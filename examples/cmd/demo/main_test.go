@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"os"
-	"os/exec"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/failhop/failhop/examples/internal/shop"
 	"github.com/failhop/failhop/internal/promapi"
@@ -26,7 +23,7 @@ func TestScenarios(t *testing.T) {
 	}
 	results := playScenarios(t, false, shop.Scenarios)
 	t.Run("page", func(t *testing.T) {
-		checkPage(t, results.jaegerURL, startTestPrometheus(t, results.root, results.stack), results.results)
+		checkPage(t, results.jaegerURL, startTestPrometheus(t, results.stack), results.results)
 	})
 	if countHops(results.results) < 9 {
 		t.Errorf("only %d scenarios had a failing hop", countHops(results.results))
@@ -65,7 +62,6 @@ func TestScenariosDefaults(t *testing.T) {
 type played struct {
 	jaegerURL string
 	results   []result
-	root      string       // the repository's
 	stack     *stack.Stack // the pipeline it ran on
 }
 
@@ -115,30 +111,18 @@ func playScenarios(t *testing.T, defaults bool, scenarios []shop.Scenario) playe
 	if err := r.checkRootCauseSearch(ctx, results); err != nil {
 		t.Errorf("Jaeger search failhop.root_cause=true: %v", err)
 	}
-	return played{jaegerURL: st.JaegerURL, results: results, root: root, stack: st}
+	return played{jaegerURL: st.JaegerURL, results: results, stack: st}
 }
 
-// startTestPrometheus runs Prometheus over st's failure metrics, as the
-// demo does (make test installs it, scripts/prometheus.sh), and returns
-// its client.
-func startTestPrometheus(t *testing.T, root string, st *stack.Stack) *promapi.Client {
+// startTestPrometheus runs Prometheus over st's failure metrics as the
+// demo does (startPrometheus; make test installs it, scripts/prometheus.sh),
+// and returns its client.
+func startTestPrometheus(t *testing.T, st *stack.Stack) *promapi.Client {
 	t.Helper()
-	bin, err := exec.LookPath("prometheus")
-	if err != nil {
-		t.Fatal("prometheus not found: `make test` installs it (scripts/prometheus.sh)")
-	}
-	ports, err := stack.FreePorts(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	target := strings.TrimSuffix(strings.TrimPrefix(st.MetricsURL, "http://"), "/metrics")
-	svc, err := stack.PrometheusService(root, t.TempDir(), bin, ports[0], []string{target}, 2*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Start(t.Context()); err != nil {
-		t.Fatal(err)
+	svc, prom := startPrometheus(t.Context(), st, t.TempDir(), true)
+	if svc == nil {
+		t.Fatal("Prometheus did not start (see above): `make test` installs it (scripts/prometheus.sh)")
 	}
 	t.Cleanup(svc.Stop)
-	return &promapi.Client{BaseURL: stack.PrometheusURL(ports[0])}
+	return prom
 }
