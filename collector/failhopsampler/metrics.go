@@ -131,14 +131,14 @@ func (c *counter) count(ctx context.Context, r analyzer.Report) {
 	if r.Problem != "" {
 		return // no span to start from: not a request
 	}
-	entry := []attribute.KeyValue{attribute.String(labelEntryService, r.Root.Service), attribute.String(labelEntryOp, r.Root.Name)}
-	c.add(ctx, c.requests, metricRequests, attribute.NewSet(entry...))
+	entry := c.entrySet(r.Root.Service, r.Root.Name)
+	c.add(ctx, c.requests, metricRequests, entry)
 	if !r.Failed {
 		return
 	}
-	c.add(ctx, c.failed, metricFailed, attribute.NewSet(entry...))
+	c.add(ctx, c.failed, metricFailed, entry)
 	for _, h := range r.Hops {
-		set := attribute.NewSet(append(entry,
+		set := attribute.NewSet(append(entry.ToSlice(),
 			attribute.String(labelOriginService, h.Service),
 			attribute.String(labelOriginOp, h.OriginOperation()),
 			attribute.String(labelCause, string(h.Cause)),
