@@ -38,7 +38,7 @@ const skewTolerance = 5 * time.Millisecond
 // one hop at the last attempt.
 func Analyze(t *Trace) Report {
 	a := newAnalysis(t)
-	r := Report{TraceID: t.TraceID, Hops: []Hop{}, NonFatal: []Hop{}, Notes: []string{}}
+	r := Report{TraceID: t.TraceID, Hops: []Hop{}, NonFatal: []Hop{}, Units: []Unit{}, Notes: []string{}}
 	if a.root == nil {
 		r.Problem = "the trace has no spans"
 		if len(a.byID) > 0 {
@@ -65,6 +65,7 @@ func Analyze(t *Trace) Report {
 	}
 	r.Hops = a.hops(fatal, true)
 	r.NonFatal = a.hops(a.nonFatal(onPath, r.Failed), false)
+	r.Units = append(r.Units, a.units()...)
 	r.Notes = append(r.Notes, a.notes...)
 	return r
 }
@@ -95,6 +96,7 @@ type analysis struct {
 	reached    []*Span                // the spans the analysis can reach, in pre-order
 	subtree    map[*Span]subtreeRange // isBelow's index of reached, built when needed
 	failed     []*Span                // the spans that failed, once each
+	replied    map[*Span]bool         // requestReply's answers
 	incomplete string                 // why the trace is incomplete, "" if it is not
 	notes      []string
 }
@@ -275,12 +277,13 @@ func (a *analysis) newOrigin(s *Span) origin {
 }
 
 // syncChildren returns the children that the span waited for, in the
-// order they started: not FOLLOWS_FROM, not consumers, and not started after
-// it ended (fire and forget) within the same service.
+// order they started: not asynchronous (FOLLOWS_FROM, or the processing of
+// a message it did not wait for a reply to), and not started after it
+// ended (fire and forget) within the same service.
 func (a *analysis) syncChildren(s *Span) []*Span {
 	var out []*Span
 	for _, c := range a.children[s] {
-		if c.FollowsFrom || c.Kind == KindConsumer {
+		if a.asynchronous(c) {
 			continue
 		}
 		if c.Service == s.Service && !s.End.IsZero() && c.Start.After(s.End) {
@@ -456,7 +459,7 @@ func (a *analysis) nonFatal(onPath map[*Span]bool, failed bool) []origin {
 		}
 		o := origin{span: s, cause: causeOf(s, a.syncChildren(s)), confidence: High}
 		switch {
-		case s.FollowsFrom || s.Kind == KindConsumer:
+		case a.inUnit(s):
 			o.reason = "asynchronous: it cannot have failed the request"
 		case failed && o.cause == vocab.CauseCanceled:
 			o.reason = "canceled when the request failed elsewhere: a consequence, not a cause"
@@ -495,7 +498,10 @@ func skewBetween(p, c *Span) string {
 	}
 	// A callee may end after its caller gave up (a timeout), so only the
 	// start tells skew.
-	if p.Start.Sub(c.Start) > skewTolerance || (!p.End.IsZero() && c.Start.Sub(p.End) > skewTolerance) {
+	// A message is processed whenever the broker delivers it, so only a
+	// consumer that starts before its producer tells skew.
+	late := !p.End.IsZero() && c.Start.Sub(p.End) > skewTolerance && !processesMessage(c)
+	if p.Start.Sub(c.Start) > skewTolerance || late {
 		return fmt.Sprintf("clock skew: %s's span %q lies outside its caller %s's span %q; timings across them are not reliable", c.Service, c.Name, p.Service, p.Name)
 	}
 	return ""

@@ -45,6 +45,8 @@ type Want struct {
 	NonFatal   int                 `json:"non_fatal"`
 	Confidence analyzer.Confidence `json:"confidence,omitempty"` // of the first hop
 	Notes      int                 `json:"notes"`
+	// Units are the first hops of the failed units of work, in order.
+	Units []WantHop `json:"units,omitempty"`
 }
 
 // WantHop is what a fixture expects of a hop.
@@ -88,6 +90,12 @@ func with(m map[string]any, kv ...any) map[string]any {
 
 func sqlSpan(system, op, query string) map[string]any {
 	return map[string]any{"db.system.name": system, "db.operation.name": op, "db.query.text": query}
+}
+
+// amqp is what OpenTelemetry JS's amqplib instrumentation sets on its
+// spans of a message for queue.
+func amqp(queue string) map[string]any {
+	return map[string]any{"messaging.system": "rabbitmq", "messaging.destination": "", "messaging.rabbitmq.routing_key": queue}
 }
 
 var (

@@ -117,8 +117,35 @@ func check(t *testing.T, r analyzer.Report, want Want) {
 	if len(r.NonFatal) != want.NonFatal {
 		t.Errorf("got %d non-fatal errors, want %d: %s", len(r.NonFatal), want.NonFatal, describe(r.NonFatal))
 	}
+	checkUnits(t, r.Units, want.Units)
 	if len(r.Notes) != want.Notes {
 		t.Errorf("notes = %q, want %d", r.Notes, want.Notes)
+	}
+}
+
+// checkUnits compares the failed units of work with the first hops a
+// fixture wants of them.
+func checkUnits(t *testing.T, units []analyzer.Unit, want []WantHop) {
+	t.Helper()
+	var got []analyzer.Hop
+	for _, u := range units {
+		switch {
+		case u.Failed && len(u.Hops) > 0:
+			got = append(got, u.Hops[0])
+		case u.Failed:
+			t.Errorf("failed unit %s %q without a hop", u.Entry.Service, u.Entry.Name)
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d failed units of work, want %d: %s", len(got), len(want), describe(got))
+	}
+	for i, w := range want {
+		if got[i].Description != w.Description || string(got[i].Cause) != w.Cause {
+			t.Errorf("unit %d hop = %q / %s, want %q / %s", i+1, got[i].Description, got[i].Cause, w.Description, w.Cause)
+		}
+		if w.SpanID != "" && got[i].SpanID != w.SpanID {
+			t.Errorf("unit %d hop is span %s (%s %q), want span %s", i+1, got[i].SpanID, got[i].Service, got[i].Operation, w.SpanID)
+		}
 	}
 }
 

@@ -173,7 +173,7 @@ func (a *analysis) ends(o origin) hopEnds {
 	case s.Kind == KindClient || s.Kind == KindProducer:
 		e.to = a.peer(s)
 		e.operation = a.callName(s)
-	case s.Kind == KindServer:
+	case s.Kind == KindServer || s.Kind == KindConsumer:
 		e.from, e.to = "", s.Service
 		if p := a.parent(s); p != nil && p.Service != s.Service {
 			e.from = p.Service

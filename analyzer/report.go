@@ -24,6 +24,10 @@ type Report struct {
 	// NonFatal are errors the request survived: retried and recovered,
 	// swallowed, or in a request that succeeded.
 	NonFatal []Hop `json:"non_fatal"`
+	// Units are the units of work of their own in the trace: the
+	// processing of each message the request did not wait for, analyzed
+	// like a request; the failed ones first.
+	Units []Unit `json:"units"`
 	// Notes say what was odd about the trace (missing spans, clock skew).
 	Notes []string `json:"notes"`
 	// Problem, when not empty, says why the trace could not be analyzed
