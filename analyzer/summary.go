@@ -32,20 +32,59 @@ type Group struct {
 	Hint     string   `json:"hint"`
 }
 
+// failure is one failed request or unit of work of a report, by its
+// first hop.
+type failure struct {
+	report Report
+	hop    Hop
+}
+
+// failures lists the failed requests and the failed units of work of the
+// reports (a unit counted at its entry span's start), each by its first
+// hop.
+func failures(reports []Report) []failure {
+	var out []failure
+	for _, r := range reports {
+		if r.Failed && len(r.Hops) > 0 {
+			out = append(out, failure{r, r.Hops[0]})
+		}
+		for _, u := range r.Units {
+			if u.Failed && len(u.Hops) > 0 {
+				unit := r
+				unit.Start = u.Start
+				out = append(out, failure{unit, u.Hops[0]})
+			}
+		}
+	}
+	return out
+}
+
+// FailedUnits counts the failed units of work of the reports.
+func FailedUnits(reports []Report) int {
+	n := 0
+	for _, r := range reports {
+		for _, u := range r.Units {
+			if u.Failed {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // maxExamples is how many trace IDs a Group keeps.
 const maxExamples = 3
 
-// Summarize groups the failed reports by their first failing hop and cause,
-// the most frequent first. Reports of requests that succeeded are skipped.
+// Summarize groups the failed requests and the failed units of work (see
+// Unit) of the reports by their first failing hop and cause, the most
+// frequent first. Reports of requests that succeeded count only by their
+// failed units.
 func Summarize(reports []Report) []Group {
 	byKey := map[string]*Group{}
 	sorted := slices.Clone(reports)
 	slices.SortStableFunc(sorted, func(x, y Report) int { return y.Start.Compare(x.Start) })
-	for _, r := range sorted {
-		if !r.Failed || len(r.Hops) == 0 {
-			continue
-		}
-		h := r.Hops[0]
+	for _, f := range failures(sorted) {
+		r, h := f.report, f.hop
 		key := h.Description + "\x00" + string(h.Cause)
 		g := byKey[key]
 		if g == nil {

@@ -325,12 +325,15 @@ func isJSON(body []byte) bool {
 	return s != "" && (s[0] == '{' || s[0] == '[')
 }
 
-// Failures are the failed requests among recent traces, grouped by the hop
-// that broke them: what `failhop errors` and `failhop serve` show.
+// Failures are the failed requests and units of work among recent traces,
+// grouped by the hop that broke them: what `failhop errors` and `failhop serve` show.
 type Failures struct {
-	Traces int              `json:"traces"` // recent traces looked at
-	Failed int              `json:"failed"` // of those, requests that failed
-	Groups []analyzer.Group `json:"groups"` // the failed ones by failing hop, the most frequent first
+	Traces int `json:"traces"` // recent traces looked at
+	Failed int `json:"failed"` // of those, requests that failed
+	// FailedUnits are the failed units of work in those traces: messages
+	// processed apart from the request that sent them (analyzer.Unit).
+	FailedUnits int              `json:"failed_units"`
+	Groups      []analyzer.Group `json:"groups"` // the failed ones by failing hop, the most frequent first
 }
 
 // FindFailures finds the recent traces of q.Service (as FindTraces does),
@@ -377,7 +380,7 @@ func (c *Client) FindFailures(ctx context.Context, q Query) (Failures, error) {
 			reports = append(reports, analyzer.Analyze(t))
 		}
 	}
-	f := Failures{Traces: len(reports), Groups: analyzer.Summarize(reports)}
+	f := Failures{Traces: len(reports), FailedUnits: analyzer.FailedUnits(reports), Groups: analyzer.Summarize(reports)}
 	for _, r := range reports {
 		if r.Failed {
 			f.Failed++

@@ -205,8 +205,24 @@ func (p *Printer) Report(r analyzer.Report) {
 			p.line("  - %s  %s%s", h.Description, h.Cause, suffix(h.Reason))
 		}
 	}
+	p.units(r)
 	for _, n := range r.Notes {
 		p.line("%s %s", p.paint(dim, "note:"), n)
+	}
+}
+
+// units prints each failed unit of work (a message processed apart from
+// the request) with its failing hops, after the request's verdict.
+func (p *Printer) units(r analyzer.Report) {
+	for _, u := range r.Units {
+		if !u.Failed {
+			continue
+		}
+		p.line("")
+		p.line("%s %s  %s", p.paint(bold, "unit of work"), strings.TrimSpace(u.Entry.Service+" "+u.Entry.Name), p.paint(red, "FAILED"))
+		for _, h := range u.Hops {
+			p.hop(r.TraceID, h, len(u.Hops))
+		}
 	}
 }
 
@@ -361,6 +377,9 @@ func NewErrorsReport(service string, since time.Duration, f jaeger.Failures) Err
 func (p *Printer) Errors(rep ErrorsReport) {
 	p.line("%s %d failed requests among the %d traces Jaeger kept of the last %s.",
 		p.paint(bold, rep.Service+":"), rep.Failed, rep.Traces, rep.Since)
+	if rep.FailedUnits > 0 {
+		p.line("%d failed units of work in them: messages processed apart from the request that sent them.", rep.FailedUnits)
+	}
 	p.line("%s %s", p.paint(dim, "note:"), rep.Sampling)
 	if rep.Counted != nil {
 		p.line("All its requests, counted before sampling (failhop_requests_total): %s.", rep.Counted)
@@ -369,7 +388,11 @@ func (p *Printer) Errors(rep ErrorsReport) {
 		p.line("No failed requests.")
 		return
 	}
-	p.line("Failed requests by failing hop, the most frequent first:")
+	if rep.FailedUnits > 0 {
+		p.line("Failed requests and units of work by failing hop, the most frequent first:")
+	} else {
+		p.line("Failed requests by failing hop, the most frequent first:")
+	}
 	for _, g := range rep.Groups {
 		p.line("")
 		p.line("%s %s  %s", p.paint(bold, fmt.Sprintf("%4d×", g.Count)), p.paint(red, g.Description), g.Cause)
