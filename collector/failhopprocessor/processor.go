@@ -35,7 +35,7 @@ func Mark(td ptrace.Traces) int { return mark(td, nil).marked }
 // outcome is what mark did with a batch.
 type outcome struct {
 	analyzed int             // traces analyzed
-	marked   int             // of those, marked (their request failed)
+	marked   int             // of those, marked (their request or a unit of work failed)
 	late     int             // traces skipped: already processed, these are late spans
 	took     []time.Duration // each analysis
 }
@@ -144,18 +144,34 @@ type group struct {
 	analyzed bool // report is failhop_sampler's analysis
 }
 
-// mark writes the report's marks onto the trace's spans, in one pass. Of
-// spans that share an ID (broken data), only the first is marked: the one
-// the analyzer read.
+// mark writes the report's marks onto the trace's spans, in one pass: the
+// origins of the failed request and of each failed unit of work
+// (failhop.root_cause), and the first failing hop on the request's root
+// and on each failed unit's entry span (failhop.failing_hop). Of spans
+// that share an ID (broken data), only the first is marked: the one the
+// analyzer read. It reports whether anything failed.
 func (g *group) mark(r analyzer.Report) bool {
-	if !r.Failed || len(r.Hops) == 0 {
+	rank := map[string]int{}
+	entries := map[string][]analyzer.Hop{} // span ID → the hops it is the entry of
+	add := func(entry string, hops []analyzer.Hop) {
+		for _, h := range slices.Backward(hops) {
+			rank[h.SpanID] = h.Rank // a span that is two hops keeps its best rank
+		}
+		if _, ok := entries[entry]; !ok {
+			entries[entry] = hops
+		}
+	}
+	if r.Failed && len(r.Hops) > 0 {
+		add(r.Root.SpanID, r.Hops)
+	}
+	for _, u := range r.Units {
+		if u.Failed && len(u.Hops) > 0 {
+			add(u.Entry.SpanID, u.Hops)
+		}
+	}
+	if len(entries) == 0 {
 		return false
 	}
-	rank := make(map[string]int, len(r.Hops))
-	for _, h := range slices.Backward(r.Hops) {
-		rank[h.SpanID] = h.Rank // a span that is two hops keeps its best rank
-	}
-	root := r.Root.SpanID
 	for _, s := range g.spans {
 		id := s.SpanID().String()
 		if n, ok := rank[id]; ok {
@@ -164,18 +180,22 @@ func (g *group) mark(r analyzer.Report) bool {
 			attrs.PutInt(vocab.KeyRootCauseRank, int64(n))
 			delete(rank, id)
 		}
-		if id == root {
-			attrs := s.Attributes()
-			attrs.PutStr(vocab.KeyFailingHop, r.Hops[0].Description)
-			attrs.PutStr(vocab.KeyFailingHopCause, string(r.Hops[0].Cause))
-			attrs.PutStr(vocab.KeyFailingHopConfidence, string(r.Hops[0].Confidence))
-			if r.Hops[0].Reason != "" {
-				attrs.PutStr(vocab.KeyFailingHopReason, r.Hops[0].Reason)
-			}
-			root = ""
+		if hops, ok := entries[id]; ok {
+			putFailingHop(s.Attributes(), hops[0])
+			delete(entries, id)
 		}
 	}
 	return true
+}
+
+// putFailingHop names the first failing hop on an entry span.
+func putFailingHop(attrs pcommon.Map, h analyzer.Hop) {
+	attrs.PutStr(vocab.KeyFailingHop, h.Description)
+	attrs.PutStr(vocab.KeyFailingHopCause, string(h.Cause))
+	attrs.PutStr(vocab.KeyFailingHopConfidence, string(h.Confidence))
+	if h.Reason != "" {
+		attrs.PutStr(vocab.KeyFailingHopReason, h.Reason)
+	}
 }
 
 // clearMarks removes the processor's own keys from a span's attributes.

@@ -80,11 +80,13 @@ func newCounter(maxSeries int) (*counter, error) {
 }
 
 // countTrace counts the trace of td, which failed says has a failed
-// span: a trace without one is a request that succeeded, counted by its
-// entry span alone (toanalyzer.Entry, without converting the trace); one
-// with a failed span is analyzed as the failhop processor analyzes it.
+// span: a trace without one, and without a consumer span, is a request
+// that succeeded, counted by its entry span alone (toanalyzer.Entry,
+// without converting the trace); one with a failed span is analyzed as
+// the failhop processor analyzes it, and so is one with a consumer span,
+// whose units of work (analyzer.Unit) are counted too.
 func (c *counter) countTrace(ctx context.Context, id pcommon.TraceID, td ptrace.Traces, failed bool) {
-	if !failed && td.SpanCount() < analyzer.MaxSpans {
+	if !failed && td.SpanCount() < analyzer.MaxSpans && !processesMessages(td) {
 		if service, name, ok := toanalyzer.Entry(td); ok {
 			c.add(ctx, c.requests, metricRequests, c.entrySet(service, name))
 		}
@@ -107,6 +109,21 @@ func (c *counter) countTrace(ctx context.Context, id pcommon.TraceID, td ptrace.
 	c.count(ctx, r)
 }
 
+// processesMessages reports whether td has a consumer span: the
+// processing of a message, which may be a unit of work of its own.
+func processesMessages(td ptrace.Traces) bool {
+	for _, rs := range td.ResourceSpans().All() {
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, s := range ss.Spans().All() {
+				if s.Kind() == ptrace.SpanKindConsumer {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // entrySet returns the label set of an entry span, made once for each of
 // at most maxSeries entries (the usual traffic has few).
 func (c *counter) entrySet(service, name string) attribute.Set {
@@ -126,24 +143,34 @@ func (c *counter) entrySet(service, name string) attribute.Set {
 	return set
 }
 
-// count adds one analyzed trace.
+// count adds one analyzed trace: its request and each of its units of
+// work (analyzer.Unit), each under its entry span's service and name.
 func (c *counter) count(ctx context.Context, r analyzer.Report) {
 	if r.Problem != "" {
 		return // no span to start from: not a request
 	}
-	entry := c.entrySet(r.Root.Service, r.Root.Name)
-	c.add(ctx, c.requests, metricRequests, entry)
-	if !r.Failed {
+	c.countEntry(ctx, r.TraceID, r.Root, r.Failed, r.Hops)
+	for _, u := range r.Units {
+		c.countEntry(ctx, r.TraceID, u.Entry, u.Failed, u.Hops)
+	}
+}
+
+// countEntry counts one request or unit of work, entered at entry, and
+// its failing hops when it failed.
+func (c *counter) countEntry(ctx context.Context, traceID string, entry analyzer.Step, failed bool, hops []analyzer.Hop) {
+	set := c.entrySet(entry.Service, entry.Name)
+	c.add(ctx, c.requests, metricRequests, set)
+	if !failed {
 		return
 	}
-	c.add(ctx, c.failed, metricFailed, entry)
-	for _, h := range r.Hops {
-		set := attribute.NewSet(append(entry.ToSlice(),
+	c.add(ctx, c.failed, metricFailed, set)
+	for _, h := range hops {
+		hop := attribute.NewSet(append(set.ToSlice(),
 			attribute.String(labelOriginService, h.Service),
 			attribute.String(labelOriginOp, h.OriginOperation()),
 			attribute.String(labelCause, string(h.Cause)),
 			attribute.String(labelOriginVersion, h.ServiceVersion))...)
-		c.add(withSpan(ctx, r.TraceID, h.SpanID), c.hops, metricFailingHops, set)
+		c.add(withSpan(ctx, traceID, h.SpanID), c.hops, metricFailingHops, hop)
 	}
 }
 
