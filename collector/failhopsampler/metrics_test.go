@@ -96,6 +96,39 @@ func TestCounts(t *testing.T) {
 	}
 }
 
+// TestCountsUnits: the units of work of a trace (fire-and-forget
+// messages, testdata/traces/queue-consumer-downstream-500.json) are
+// counted under their entry span, the failed one with its failing hop;
+// the request that published the message succeeded.
+func TestCountsUnits(t *testing.T) {
+	ev, _, scrape := newTestCounter(t, defaultMaxSeries)
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "traces", "queue-consumer-downstream-500.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	traces, err := tracejson.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ev.Evaluate(context.Background(), pcommon.TraceID{}, traceData(ptracetest.FromAnalyzer(traces[0]))); err != nil {
+		t.Fatal(err)
+	}
+	out := scrape()
+	for _, want := range []string{
+		`failhop_requests_total{entry_operation="POST /orders",entry_service="front"} 1.0`,
+		`failhop_requests_total{entry_operation="orders process",entry_service="fulfil"} 1.0`,
+		`failhop_failed_requests_total{entry_operation="orders process",entry_service="fulfil"} 1.0`,
+		`failhop_failing_hops_total{cause="db_error",entry_operation="orders process",entry_service="fulfil",origin_operation="postgresql UPDATE stock",origin_service="stock",origin_version=""} 1.0`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, `failhop_failed_requests_total{entry_operation="POST /orders"`) {
+		t.Errorf("the request that published the message is counted failed:\n%s", out)
+	}
+}
+
 // TestOverflow: 100,000 distinct operation names leave each metric with
 // at most max_series series, the rest counted in its overflow series and
 // in failhop_metrics_overflow_total.
