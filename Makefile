@@ -37,7 +37,7 @@ bin/stack: # go build knows when it is up to date
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop node-packages ## run every test (starts a private PostgreSQL and Redis, see scripts/postgres.sh and scripts/redis.sh; installs Chromium and Prometheus if absent, scripts/chromium.sh and scripts/prometheus.sh, and the Node packages of the OpenTelemetry JS test services)
+test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop node-packages ## run every test (starts a private PostgreSQL, Redis and RabbitMQ, see scripts/postgres.sh, scripts/redis.sh and scripts/rabbitmq.sh; installs Chromium and Prometheus if absent, scripts/chromium.sh and scripts/prometheus.sh, and the Node packages of the OpenTelemetry JS test services)
 	$(GO) test -count=1 ./...
 	@for m in $(ROUTERS); do echo "go test $$m"; (cd $$m && $(GO) test -count=1 ./...) || exit 1; done
 	@echo "the analyzer and the common rule (deepest error span with no error child) on every trace fixture:"
@@ -45,7 +45,7 @@ test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop node
 	cd collector && $(GO) test -count=1 ./failhopprocessor ./failhopsampler ./rootwait ./depthlimit
 	@echo "pipeline tests against the real collector and Jaeger (their figures: sent, arrived, lost, latency):"
 	scripts/prometheus.sh >/dev/null
-	set -o pipefail; cd collector && $(GO) test -count=1 -v ./pipelinetest 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'
+	set -o pipefail; amqp="$$(scripts/rabbitmq.sh)" && cd collector && FAILHOP_TEST_AMQP_URL="$$amqp" $(GO) test -count=1 -v ./pipelinetest 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'
 
 	@echo "the pgx and go-redis adapters, each module on its own, against the private PostgreSQL and Redis:"
 	dsn="$$(scripts/postgres.sh)" && cd instrument/instrumentpgx && FAILHOP_TEST_POSTGRES_DSN="$$dsn" $(GO) test -count=1 ./...
