@@ -75,11 +75,18 @@ func (a *analysis) requestReply(s *Span) bool {
 	return v
 }
 
-func (a *analysis) waitedFor(s *Span) bool {
-	caller := a.parent(s)
-	if caller != nil && caller.Kind == KindProducer && a.parent(caller) != nil {
-		caller = a.parent(caller)
+// publisher returns the span that published the message s processed:
+// the parent of its producer span, else its parent; nil at the top.
+func (a *analysis) publisher(s *Span) *Span {
+	p := a.parent(s)
+	if p != nil && p.Kind == KindProducer && a.parent(p) != nil {
+		p = a.parent(p)
 	}
+	return p
+}
+
+func (a *analysis) waitedFor(s *Span) bool {
+	caller := a.publisher(s)
 	if caller == nil || s.Start.IsZero() || caller.End.IsZero() ||
 		s.Start.Before(caller.Start.Add(-skewTolerance)) || s.End.After(caller.End.Add(skewTolerance)) {
 		return false
@@ -99,13 +106,27 @@ func (a *analysis) waitedFor(s *Span) bool {
 // unitEntry reports whether s is the entry of a unit of work of its own:
 // the processing of a message that its caller did not wait for, not the
 // trace's root (which is the request), and not the processing step of a
-// message its parent, in the same service, received.
+// message its parent, in the same service, received, nor the receipt of a
+// reply.
 func (a *analysis) unitEntry(s *Span) bool {
-	if s == a.root || !processesMessage(s) || a.requestReply(s) {
+	if s == a.root || !processesMessage(s) || a.requestReply(s) || a.reply(s) {
 		return false
 	}
 	p := a.parent(s)
 	return p == nil || p.Service != s.Service || !processesMessage(p)
+}
+
+// reply reports whether s is the caller's receipt of the reply to a
+// request-reply message: it processes a message that a consumer the caller
+// waited for published, in the caller's service. It is part of the
+// caller's request.
+func (a *analysis) reply(s *Span) bool {
+	c := a.publisher(s)
+	if c == nil || !processesMessage(c) || !a.requestReply(c) {
+		return false
+	}
+	caller := a.publisher(c)
+	return caller != nil && caller.Service == s.Service
 }
 
 // inUnit reports whether s is part of a unit of work of its own: it or a
