@@ -35,7 +35,10 @@ const skewTolerance = 5 * time.Millisecond
 // consequences, not hops. A timeout is followed into the callee's critical
 // path to the slow span, also when the callee outlived a caller that gave
 // up (a proxy's 504). Attempts of a call that all failed the same way are
-// one hop at the last attempt.
+// one hop at the last attempt. The processing of a message the request
+// waited for a reply to is one of its calls; the processing of any other
+// message is a unit of work of its own, analyzed the same way from its
+// entry span (Report.Units; see messaging.go).
 func Analyze(t *Trace) Report {
 	a := newAnalysis(t)
 	r := Report{TraceID: t.TraceID, Hops: []Hop{}, NonFatal: []Hop{}, Units: []Unit{}, Notes: []string{}}
