@@ -67,9 +67,9 @@ func newCounter(maxSeries int) (*counter, error) {
 		name string
 		desc string
 	}{
-		{&c.requests, metricRequests, "Requests (traces), by the service and span name of their entry span, counted before sampling"},
-		{&c.failed, metricFailed, "Failed requests, by the service and span name of their entry span, counted before sampling"},
-		{&c.hops, metricFailingHops, "Failing hops of failed requests, by entry and by the origin span's service, operation, cause and service.version"},
+		{&c.requests, metricRequests, "Requests (traces) and the units of work in them (messages processed apart), by the service and span name of their entry span, counted before sampling"},
+		{&c.failed, metricFailed, "Failed requests and units of work, by the service and span name of their entry span, counted before sampling"},
+		{&c.hops, metricFailingHops, "Failing hops of failed requests and units of work, by entry and by the origin span's service, operation, cause and service.version"},
 		{&c.overflows, metricOverflow, "Counts added to a metric's overflow series (otel_metric_overflow=\"true\") because the metric already had max_series label sets"},
 	} {
 		if *inst.c, err = m.Int64Counter(inst.name, metric.WithDescription(inst.desc)); err != nil {
