@@ -71,7 +71,7 @@ func TestWhyFixtures(t *testing.T) {
 				}
 			}
 			// Machines read lists: empty ones are [], never null.
-			for _, list := range []string{`"hops":`, `"non_fatal":`, `"notes":`, `"path":`} {
+			for _, list := range []string{`"hops":`, `"non_fatal":`, `"units":`, `"notes":`, `"path":`} {
 				if strings.Contains(stdout, list+"null") {
 					t.Errorf("%s null in the JSON, want []:\n%s", list, stdout)
 				}
@@ -100,6 +100,25 @@ func TestWhyText(t *testing.T) {
 	}
 	if strings.Contains(stdout, "\x1b[") {
 		t.Error("colour codes written to a non-terminal")
+	}
+}
+
+// TestWhyTextUnits: a request that published a message succeeded, and
+// the message's processing failed: the request's verdict comes first,
+// then the failed unit of work with its hop.
+func TestWhyTextUnits(t *testing.T) {
+	code, stdout, _ := runCLI(t, "why", "--file", filepath.Join(fixtureDir, "amqp-consumer-fails.json"))
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	request := strings.Index(stdout, "request queuefront POST /orders → 202  succeeded")
+	unit := strings.Index(stdout, "unit of work fulfil orders process  FAILED")
+	hop := strings.Index(stdout, "failing hop 1 of 1: queuefront → fulfil orders process")
+	if request < 0 || unit < request || hop < unit {
+		t.Errorf("output lacks the request's verdict, then the failed unit of work and its hop:\n%s", stdout)
+	}
+	if !strings.Contains(stdout, "item 13 is out of stock in every warehouse") {
+		t.Errorf("output lacks the unit's error message:\n%s", stdout)
 	}
 }
 
