@@ -45,7 +45,9 @@ test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop node
 	cd collector && $(GO) test -count=1 ./failhopprocessor ./failhopsampler ./rootwait ./depthlimit
 	@echo "pipeline tests against the real collector and Jaeger (their figures: sent, arrived, lost, latency):"
 	scripts/prometheus.sh >/dev/null
-	set -o pipefail; amqp="$$(scripts/rabbitmq.sh)" && cd collector && FAILHOP_TEST_AMQP_URL="$$amqp" $(GO) test -count=1 -v ./pipelinetest 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'
+	set -o pipefail; amqp="$$(scripts/rabbitmq.sh)" || exit 1; \
+	(cd collector && FAILHOP_TEST_AMQP_URL="$$amqp" $(GO) test -count=1 -v ./pipelinetest 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'); \
+	status=$$?; scripts/rabbitmq.sh stop; exit $$status
 
 	@echo "the pgx and go-redis adapters, each module on its own, against the private PostgreSQL and Redis:"
 	dsn="$$(scripts/postgres.sh)" && cd instrument/instrumentpgx && FAILHOP_TEST_POSTGRES_DSN="$$dsn" $(GO) test -count=1 ./...

@@ -17,15 +17,27 @@ import (
 
 // amqpURL returns the AMQP URL of the test's RabbitMQ:
 // FAILHOP_TEST_AMQP_URL (make test sets it), else the private broker of
-// scripts/rabbitmq.sh, which it installs and starts when needed.
+// scripts/rabbitmq.sh, which it installs and starts when needed, and
+// stops after the test when it started it.
 func amqpURL(t *testing.T) string {
 	t.Helper()
 	if u := os.Getenv("FAILHOP_TEST_AMQP_URL"); u != "" {
 		return u
 	}
-	out, err := exec.Command(filepath.Join(root(t), "scripts", "rabbitmq.sh")).Output()
+	script := filepath.Join(root(t), "scripts", "rabbitmq.sh")
+	var log strings.Builder
+	cmd := exec.Command(script)
+	cmd.Stderr = &log
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("scripts/rabbitmq.sh: %v", err)
+		t.Fatalf("scripts/rabbitmq.sh: %v\n%s", err, log.String())
+	}
+	if !strings.Contains(log.String(), "already running") {
+		t.Cleanup(func() {
+			if out, err := exec.Command(script, "stop").CombinedOutput(); err != nil {
+				t.Errorf("scripts/rabbitmq.sh stop: %v\n%s", err, out)
+			}
+		})
 	}
 	return strings.TrimSpace(string(out))
 }
