@@ -34,10 +34,13 @@ func Mark(td ptrace.Traces) int { return mark(td, nil).marked }
 
 // outcome is what mark did with a batch.
 type outcome struct {
-	analyzed int             // traces analyzed
-	marked   int             // of those, marked (their request failed)
-	late     int             // traces skipped: already processed, these are late spans
-	took     []time.Duration // each analysis
+	analyzed int // traces analyzed
+	marked   int // of those, marked (their request failed)
+	late     int // traces skipped: already processed, these are late spans
+	// of the marked, those that lacked spans the analysis needed (evicted
+	// or dropped before it): marked with low confidence
+	incomplete int
+	took       []time.Duration // each analysis
 }
 
 // mark is Mark, skipping the traces that seen says were already processed:
@@ -129,6 +132,9 @@ func mark(td ptrace.Traces, seen *recentTraces) outcome {
 		out.analyzed++
 		if g.mark(r) {
 			out.marked++
+			if r.Hops[0].Incomplete() {
+				out.incomplete++
+			}
 		}
 	}
 	return out

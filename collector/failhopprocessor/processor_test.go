@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/collector/internal/ptracetest"
@@ -533,11 +535,35 @@ func TestMarkIncompleteTrace(t *testing.T) {
 			vocab.KeyCause: "db_error", vocab.KeyOriginSpanID: "1111111111111111"},
 	}}}
 	td := ptracetest.FromAnalyzer(tr)
-	Mark(td)
+	if o := mark(td, nil); o.incomplete != 1 {
+		t.Errorf("counted %d incomplete traces, want 1", o.incomplete)
+	}
 	attrs := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes()
 	conf, _ := attrs.Get(vocab.KeyFailingHopConfidence)
 	reason, _ := attrs.Get(vocab.KeyFailingHopReason)
 	if conf.AsString() != "low" || !strings.Contains(reason.AsString(), "incomplete") {
 		t.Errorf("confidence %q, reason %q: want low, saying the trace is incomplete", conf.AsString(), reason.AsString())
+	}
+}
+
+// TestIncompleteTracesLogged: incomplete traces are counted, and logged at
+// warn with their count at most once every warnEvery.
+func TestIncompleteTracesLogged(t *testing.T) {
+	core, logs := observer.New(zap.WarnLevel)
+	set := componenttest.NewNopTelemetrySettings()
+	set.Logger = zap.New(core)
+	tel, err := newTelemetry(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{2, 3} {
+		tel.record(context.Background(), outcome{marked: n, incomplete: n})
+	}
+	entries := logs.All()
+	if len(entries) != 1 || entries[0].ContextMap()["traces"] != int64(2) {
+		t.Fatalf("logged %v, want one warning for the first 2 traces (the next within %v waits)", entries, warnEvery)
+	}
+	if tel.unreported != 3 {
+		t.Errorf("%d traces wait for the next warning, want 3", tel.unreported)
 	}
 }
