@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/failhop/failhop/internal/present/render"
 	"github.com/failhop/failhop/internal/promapi"
-	"github.com/failhop/failhop/internal/render"
 	"github.com/failhop/failhop/jaeger"
 )
 

@@ -21,8 +21,8 @@ import (
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/instrument"
 	"github.com/failhop/failhop/internal/jaegertest"
-	"github.com/failhop/failhop/internal/render"
-	"github.com/failhop/failhop/internal/webui"
+	"github.com/failhop/failhop/internal/present/render"
+	"github.com/failhop/failhop/internal/present/webui"
 	"github.com/failhop/failhop/jaeger"
 )
 

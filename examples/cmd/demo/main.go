@@ -63,10 +63,10 @@ import (
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/examples/internal/shop"
+	"github.com/failhop/failhop/internal/present/render"
+	"github.com/failhop/failhop/internal/present/webui"
 	"github.com/failhop/failhop/internal/promapi"
-	"github.com/failhop/failhop/internal/render"
 	"github.com/failhop/failhop/internal/stack"
-	"github.com/failhop/failhop/internal/webui"
 	"github.com/failhop/failhop/jaeger"
 )
 

@@ -13,8 +13,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/failhop/failhop/internal/present/render"
 	"github.com/failhop/failhop/internal/promapi"
-	"github.com/failhop/failhop/internal/render"
 	"github.com/failhop/failhop/internal/stack"
 )
 

@@ -18,9 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/failhop/failhop/internal/present/webui"
 	"github.com/failhop/failhop/internal/stack"
 	"github.com/failhop/failhop/internal/syncbuf"
-	"github.com/failhop/failhop/internal/webui"
 )
 
 // The command runs as `make stack` runs it: built, in its own process.
