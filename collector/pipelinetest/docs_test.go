@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/failhop/failhop/internal/syncbuf"
+	"github.com/failhop/failhop/internal/devstack/syncbuf"
 )
 
 // The documented path is the tested path: every command block of README.md

@@ -20,8 +20,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/jaegertest"
-	"github.com/failhop/failhop/internal/tracetest"
+	"github.com/failhop/failhop/internal/devstack/jaegertest"
+	"github.com/failhop/failhop/internal/devstack/tracetest"
 	"github.com/failhop/failhop/jaeger"
 )
 
