@@ -28,7 +28,7 @@ import (
 	"time"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/localonly"
+	"github.com/failhop/failhop/internal/present/localonly"
 	"github.com/failhop/failhop/internal/present/render"
 	"github.com/failhop/failhop/internal/promapi"
 	"github.com/failhop/failhop/jaeger"
