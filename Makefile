@@ -32,7 +32,7 @@ stack: bin/jaeger bin/failhop-collector bin/stack ## run Jaeger and the failhop 
 # Built, then run: `go run` exits 1 on the Ctrl-C that stops the stack,
 # whatever the stack's own status, and make then reports an error.
 bin/stack: # go build knows when it is up to date
-	$(GO) build -o bin/stack ./internal/cmd/stack
+	$(GO) build -o bin/stack ./internal/devstack/cmd/stack
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'

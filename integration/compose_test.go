@@ -15,7 +15,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
 
-	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/devstack/stack"
 )
 
 // No Docker engine runs here, so docker-compose.yml is checked by loading it

@@ -19,8 +19,8 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/analyzer/otlpconv"
 	"github.com/failhop/failhop/collector/internal/ptracetest"
-	"github.com/failhop/failhop/internal/toanalyzer"
 	"github.com/failhop/failhop/tracejson"
 	"github.com/failhop/failhop/vocab"
 )
@@ -251,7 +251,7 @@ func interleave(a, b []tspan) []tspan {
 	return out
 }
 
-// TestSpanFailed checks the pre-filter (toanalyzer.FailureTest, also the
+// TestSpanFailed checks the pre-filter (otlpconv.FailureTest, also the
 // failhop sampler's rule) against the analyzer: a one-span trace failed
 // exactly when the test says its span did.
 func TestSpanFailed(t *testing.T) {
@@ -268,8 +268,8 @@ func TestSpanFailed(t *testing.T) {
 			for _, attrs := range attrSets {
 				td := build(tspan{id: "root", svc: "s", name: "n", kind: kind, end: 1, status: status, attrs: attrs})
 				span := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
-				tr := &analyzer.Trace{TraceID: traceID("").String(), Spans: []*analyzer.Span{toanalyzer.Convert(span, toanalyzer.NewResource(td.ResourceSpans().At(0).Resource().Attributes()), td.ResourceSpans().At(0).ScopeSpans().At(0).Scope())}}
-				if got, want := new(toanalyzer.FailureTest).Failed(span), analyzer.Analyze(tr).Failed; got != want {
+				tr := &analyzer.Trace{TraceID: traceID("").String(), Spans: []*analyzer.Span{otlpconv.Convert(span, otlpconv.NewResource(td.ResourceSpans().At(0).Resource().Attributes()), td.ResourceSpans().At(0).ScopeSpans().At(0).Scope())}}
+				if got, want := new(otlpconv.FailureTest).Failed(span), analyzer.Analyze(tr).Failed; got != want {
 					t.Errorf("kind %v status %v attrs %v: FailureTest.Failed = %v, analyzer says %v", kind, status, attrs, got, want)
 				}
 			}
@@ -328,7 +328,7 @@ func TestFixtures(t *testing.T) {
 
 				// The failhop sampler keeps the traces that the analyzer
 				// calls failed: the same rule, on pdata.
-				if want.Failed && !new(toanalyzer.FailureTest).AnyFailed(td) {
+				if want.Failed && !new(otlpconv.FailureTest).AnyFailed(td) {
 					t.Error("the analyzer says the request failed, but the failhop sampler would drop the trace")
 				}
 
@@ -409,13 +409,13 @@ func convertAll(td ptrace.Traces) *analyzer.Trace {
 	tr := &analyzer.Trace{}
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
-		res := toanalyzer.NewResource(rss.At(i).Resource().Attributes())
+		res := otlpconv.NewResource(rss.At(i).Resource().Attributes())
 		sss := rss.At(i).ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
 				tr.TraceID = spans.At(k).TraceID().String()
-				tr.Spans = append(tr.Spans, toanalyzer.Convert(spans.At(k), res, sss.At(j).Scope()))
+				tr.Spans = append(tr.Spans, otlpconv.Convert(spans.At(k), res, sss.At(j).Scope()))
 			}
 		}
 	}

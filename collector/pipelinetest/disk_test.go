@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/devstack/stack"
 )
 
 // TestQueueDiskFull puts the collector's persistent queue on a 1 MiB

@@ -14,13 +14,13 @@ import (
 	"time"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/devstack/stack"
 	jaegerapi "github.com/failhop/failhop/jaeger"
 )
 
-// The tests run the real binaries through internal/stack, the runner that
-// the demo and `make stack` use, and read Jaeger with the failhop CLI's
-// client.
+// The tests run the real binaries through internal/devstack/stack, the
+// runner that the demo and `make stack` use, and read Jaeger with the
+// failhop CLI's client.
 
 // root is the repository's root directory.
 func root(t testing.TB) string {

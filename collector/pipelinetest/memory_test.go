@@ -16,7 +16,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/failhop/failhop/collector/internal/cgrouptest"
-	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/devstack/stack"
 )
 
 // TestMemoryCgroupBurst runs the shipped otelcol.yaml, unchanged, in a

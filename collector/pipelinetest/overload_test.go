@@ -16,7 +16,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
-	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/devstack/stack"
 )
 
 // twoSpanTraces returns n traces of a root server span of front and its
