@@ -702,10 +702,6 @@ func (r *runner) play(ctx context.Context, sc shop.Scenario, res *result) (err e
 		return err
 	}
 
-	var problems []string
-	if status != sc.WantStatus {
-		problems = append(problems, fmt.Sprintf("status %d, want %d", status, sc.WantStatus))
-	}
 	if len(rep.Hops) > 0 {
 		h := rep.Hops[0]
 		res.hop = &h
@@ -714,8 +710,20 @@ func (r *runner) play(ctx context.Context, sc shop.Scenario, res *result) (err e
 			fmt.Printf("  the collector marked %s, not the failing hop (%s): the hop's spans came after it decided the trace\n", spanNames(tr, marked), h.SpanID)
 		}
 	}
+	problems := answerProblems(sc, status, rep, strings.ReplaceAll(sc.WantHop, "DB", r.shop.DBSystem()))
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
 
-	wantHop := strings.ReplaceAll(sc.WantHop, "DB", r.shop.DBSystem())
+// answerProblems lists what in the status and the report differs from what
+// the scenario wants; wantHop is its WantHop with the shop's database.
+func answerProblems(sc shop.Scenario, status int, rep analyzer.Report, wantHop string) []string {
+	var problems []string
+	if status != sc.WantStatus {
+		problems = append(problems, fmt.Sprintf("status %d, want %d", status, sc.WantStatus))
+	}
 	switch {
 	case sc.WantHop == "" && len(rep.Hops) > 0:
 		problems = append(problems, "want no failing hop, got "+rep.Hops[0].Description)
@@ -736,10 +744,7 @@ func (r *runner) play(ctx context.Context, sc shop.Scenario, res *result) (err e
 	if sc.WantNonFatal && len(rep.NonFatal) == 0 {
 		problems = append(problems, "want a non-fatal error, got none")
 	}
-	if len(problems) > 0 {
-		return errors.New(strings.Join(problems, "; "))
-	}
-	return nil
+	return problems
 }
 
 var traceResponse = regexp.MustCompile(`^00-([0-9a-f]{32})-`)
