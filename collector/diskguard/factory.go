@@ -10,12 +10,6 @@ import (
 // Type is the extension's component type: "queue_disk_guard".
 var Type = component.MustNewType("queue_disk_guard")
 
-// Config is the extension's configuration.
-type Config struct {
-	// Storage is the storage extension the guard stands in front of.
-	Storage component.ID `mapstructure:"storage"`
-}
-
 // NewFactory returns the factory of the queue_disk_guard extension.
 func NewFactory() extension.Factory {
 	return extension.NewFactory(
