@@ -217,17 +217,19 @@ func ListenerPIDs(port int) []int {
 
 // pidsHolding returns the processes that hold one of the sockets.
 func pidsHolding(inodes map[string]bool) []int {
+	return processesWhere(func(pid int) bool { return holds(pid, inodes) })
+}
+
+// processesWhere returns the processes /proc lists for which keep is true
+// (nil elsewhere than on Linux).
+func processesWhere(keep func(pid int) bool) []int {
 	dirs, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
 	}
 	var pids []int
 	for _, d := range dirs {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		if holds(pid, inodes) {
+		if pid, err := strconv.Atoi(d.Name()); err == nil && keep(pid) {
 			pids = append(pids, pid)
 		}
 	}
@@ -403,25 +405,14 @@ func (e *childEnv) environ() []string {
 // variable of their own, which every process it starts inherits, and check
 // afterwards that none is left.
 func ProcessesWithEnv(kv string) []int {
-	dirs, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	var pids []int
-	for _, d := range dirs {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
+	me := os.Getpid()
+	return processesWhere(func(pid int) bool {
+		if pid == me {
+			return false
 		}
-		b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "environ"))
-		if err != nil {
-			continue
-		}
-		if slices.Contains(strings.Split(string(b), "\x00"), kv) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
+		b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "environ"))
+		return err == nil && slices.Contains(strings.Split(string(b), "\x00"), kv)
+	})
 }
 
 // KillLeftOver waits up to grace for the processes whose environment holds
