@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,26 +20,14 @@ import (
 	_ "modernc.org/sqlite" // driver "sqlite"
 
 	"github.com/failhop/failhop/instrument"
+	"github.com/failhop/failhop/internal/devstack/testserver"
 )
 
 // postgresDSN returns the DSN of the test PostgreSQL server, or skips the
 // test when there is none (fails under CI, where there must be one).
 func postgresDSN(t *testing.T) string {
-	return serverDSN(t)
-}
-
-// serverDSN is postgresDSN, for tests and benchmarks alike.
-func serverDSN(t testing.TB) string {
 	t.Helper()
-	dsn := os.Getenv("FAILHOP_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		msg := "FAILHOP_TEST_POSTGRES_DSN is not set: start a server with scripts/postgres.sh and export its DSN"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return dsn
+	return testserver.PostgresDSN(t)
 }
 
 // backend is a real database the tests run against.

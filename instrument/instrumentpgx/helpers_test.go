@@ -2,7 +2,6 @@ package instrumentpgx_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/failhop/failhop/instrument"
 	"github.com/failhop/failhop/instrument/instrumentpgx"
+	"github.com/failhop/failhop/internal/devstack/testserver"
 )
 
 // secret is the password of scripts/postgres.sh's role: no span may hold it.
@@ -24,21 +24,6 @@ const secret = "failhop-secret"
 // table is the tests' table, apart from those of the other tests that
 // share the server.
 const table = "instrumentpgx_items"
-
-// postgresDSN returns the DSN of the test server, or skips the test when
-// there is none (fails when CI=true, where there must be one).
-func postgresDSN(t testing.TB) string {
-	t.Helper()
-	dsn := os.Getenv("FAILHOP_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		msg := "FAILHOP_TEST_POSTGRES_DSN is not set: start a server with scripts/postgres.sh (at the repository's root) and export the DSN it prints; make test does"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return dsn
-}
 
 // db is what the tests run statements on: a *pgx.Conn or a *pgxpool.Pool.
 type db interface {
@@ -99,7 +84,7 @@ var openers = []opener{
 // forEach runs test on a traced connection and on a traced pool, each with
 // the table set up and its setup's spans forgotten.
 func forEach(t *testing.T, test func(t *testing.T, d db, rec *recorder)) {
-	dsn := postgresDSN(t)
+	dsn := testserver.PostgresDSN(t)
 	for _, o := range openers {
 		t.Run(o.name, func(t *testing.T) {
 			rec := newRecorder(t)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/failhop/failhop/instrument"
 	"github.com/failhop/failhop/instrument/instrumentpgx"
+	"github.com/failhop/failhop/internal/devstack/testserver"
 )
 
 // TestQuerySpans: a query, an exec and a row read are client spans with
@@ -25,7 +26,7 @@ import (
 // statement with arguments keeps its text, one without has its literals
 // replaced. pgx's own preparation of a statement makes no span.
 func TestQuerySpans(t *testing.T) {
-	cfg, err := pgx.ParseConfig(postgresDSN(t))
+	cfg, err := pgx.ParseConfig(testserver.PostgresDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +186,7 @@ func TestBatch(t *testing.T) {
 // TestPrepare: an explicit Prepare is a span; a statement run by the name
 // given to Prepare is named and recorded as the statement.
 func TestPrepare(t *testing.T) {
-	cfg, err := pgx.ParseConfig(postgresDSN(t))
+	cfg, err := pgx.ParseConfig(testserver.PostgresDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +224,7 @@ func TestPrepare(t *testing.T) {
 // or with a wrong password, is a connect span, the origin with cause
 // db_unavailable; no password is recorded.
 func TestConnectFailures(t *testing.T) {
-	dsn := postgresDSN(t)
+	dsn := testserver.PostgresDSN(t)
 	cases := map[string]struct {
 		dsn, code string
 	}{
@@ -312,7 +313,7 @@ func serverSpan(t testing.TB, spans []sdktrace.ReadOnlySpan) sdktrace.ReadOnlySp
 // which is marked propagated from it.
 func TestPoolConnectUnderHandler(t *testing.T) {
 	rec := newRecorder(t)
-	cfg, err := pgxpool.ParseConfig(regexpHost(postgresDSN(t), "127.0.0.1:1") + "&connect_timeout=5")
+	cfg, err := pgxpool.ParseConfig(regexpHost(testserver.PostgresDSN(t), "127.0.0.1:1") + "&connect_timeout=5")
 	if err != nil {
 		t.Fatal(err)
 	}

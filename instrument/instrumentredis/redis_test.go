@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,26 +17,12 @@ import (
 
 	"github.com/failhop/failhop/instrument"
 	"github.com/failhop/failhop/instrument/instrumentredis"
+	"github.com/failhop/failhop/internal/devstack/testserver"
 )
 
 // testDB is the database index the tests use, apart from other tests
 // that share the server.
 const testDB = 1
-
-// redisAddr returns the address of the test server, or skips the test when
-// there is none (fails when CI=true, where there must be one).
-func redisAddr(t testing.TB) string {
-	t.Helper()
-	addr := os.Getenv("FAILHOP_TEST_REDIS_ADDR")
-	if addr == "" {
-		msg := "FAILHOP_TEST_REDIS_ADDR is not set: start a server with scripts/redis.sh (at the repository's root) and export the address it prints; make test does"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return addr
-}
 
 type recorder struct {
 	*tracetest.SpanRecorder
@@ -48,7 +33,7 @@ type recorder struct {
 // testDB, emptied, and the recorder of its spans.
 func client(t testing.TB) (*redis.Client, *recorder) {
 	t.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr(t), DB: testDB, ContextTimeoutEnabled: true})
+	rdb := redis.NewClient(&redis.Options{Addr: testserver.RedisAddr(t), DB: testDB, ContextTimeoutEnabled: true})
 	t.Cleanup(func() { _ = rdb.Close() })
 	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
 		t.Fatal(err)
@@ -162,7 +147,7 @@ func TestCommandSpans(t *testing.T) {
 		t.Fatalf("GET of a missing key: %v", err)
 	}
 	spans := rec.Ended()
-	host, port, _ := strings.Cut(redisAddr(t), ":")
+	host, port, _ := strings.Cut(testserver.RedisAddr(t), ":")
 	s := check(t, spans, want{name: "SET", status: codes.Unset, attrs: map[string]string{
 		"db.system.name": "redis", "db.operation.name": "SET", "db.query.text": "SET user:? ? ? ?",
 		"server.address": host, "server.port": port, "db.namespace": "1",
@@ -262,7 +247,7 @@ func TestPipelines(t *testing.T) {
 // TestUnreachable: a server that cannot be reached fails the command,
 // the origin with cause db_unavailable.
 func TestUnreachable(t *testing.T) {
-	redisAddr(t) // with the others: the test needs no server
+	testserver.RedisAddr(t) // with the others: the test needs no server
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialerRetries: 1, MaxRetries: -1})
 	defer rdb.Close()
 	rec := instrumented(t, rdb)
@@ -339,7 +324,7 @@ func TestInstrumentNil(t *testing.T) {
 // command that needed it, and the replies go-redis expects and ignores
 // (this server knows no CLIENT MAINT_NOTIFICATIONS) are no failures.
 func TestHandshake(t *testing.T) {
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr(t), DB: testDB})
+	rdb := redis.NewClient(&redis.Options{Addr: testserver.RedisAddr(t), DB: testDB})
 	defer rdb.Close()
 	rec := instrumented(t, rdb)
 	if err := rdb.Ping(context.Background()).Err(); err != nil {
@@ -363,7 +348,7 @@ func TestHandshake(t *testing.T) {
 // TestDialUnderSpan: a dial made within a traced context (a PubSub's) is
 // a connect span under it; one that cannot be made is db_unavailable.
 func TestDialUnderSpan(t *testing.T) {
-	redisAddr(t) // with the others: the test needs no server
+	testserver.RedisAddr(t) // with the others: the test needs no server
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialerRetries: 1, MaxRetries: -1})
 	defer rdb.Close()
 	rec := instrumented(t, rdb)
