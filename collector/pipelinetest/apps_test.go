@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -97,13 +96,11 @@ func startAppPipeline(t *testing.T) *appPipeline {
 // get sends a GET and returns the status.
 func get(t *testing.T, url string) int {
 	t.Helper()
-	resp, err := http.Get(url)
+	status, _, err := httpGet(url, "")
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
+	return status
 }
 
 // clockSlack is how much earlier than the test's clock says a trace may

@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -77,16 +76,19 @@ func TestQueueDiskFull(t *testing.T) {
 // metricSum is the sum of the samples of the metric name on the
 // collector's own Prometheus endpoint on port, 0 if it has none.
 func metricSum(t *testing.T, port int, name string) int {
+	t.Helper()
 	metrics, _ := scrapeMetrics(port, "otelcol_")
-	sum := 0
-	for line := range strings.Lines(metrics) {
-		if strings.HasPrefix(line, name+"{") || strings.HasPrefix(line, name+" ") {
-			f := strings.Fields(line)
-			v, _ := strconv.ParseFloat(f[len(f)-1], 64)
-			sum += int(v)
+	all, err := samples(metrics)
+	if err != nil {
+		t.Fatalf("the collector's metrics: %v", err)
+	}
+	sum := 0.0
+	for series, v := range all {
+		if series == name || strings.HasPrefix(series, name+"{") {
+			sum += v
 		}
 	}
-	return sum
+	return int(sum)
 }
 
 // fill writes a file into dir until its disk is full, as another program

@@ -171,14 +171,50 @@ func eventually(timeout time.Duration, f func() bool) bool {
 func scrapeMetrics(port int, name string) (string, bool) {
 	var metrics string
 	ok := eventually(30*time.Second, func() bool {
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		metrics = string(b)
-		return strings.Contains(metrics, name)
+		var err error
+		_, metrics, err = httpGet(fmt.Sprintf("http://127.0.0.1:%d/metrics", port), "")
+		return err == nil && strings.Contains(metrics, name)
 	})
 	return metrics, ok
+}
+
+// httpGet GETs url, with accept as the Accept header if not empty, and
+// returns the answer's status and body.
+func httpGet(url, accept string) (int, string, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
+// samples sums the samples of a Prometheus text exposition by series:
+// "name{labels}", or "name" for one without labels.
+func samples(text string) (map[string]float64, error) {
+	sum := map[string]float64{}
+	for line := range strings.Lines(text) {
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			return nil, fmt.Errorf("%q: not a sample", line)
+		}
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %v", line, err)
+		}
+		sum[line[:i]] += v
+	}
+	return sum, nil
 }
