@@ -134,81 +134,96 @@ func jaegerTags(m map[string]any) []jaegerTag {
 // JaegerJSON encodes a trace as the Jaeger query API (and the UI's
 // "Download JSON") does.
 func JaegerJSON(t *analyzer.Trace) ([]byte, error) {
-	type ref struct {
-		RefType string `json:"refType"`
-		TraceID string `json:"traceID"`
-		SpanID  string `json:"spanID"`
-	}
-	type log struct {
-		Timestamp int64       `json:"timestamp"`
-		Fields    []jaegerTag `json:"fields"`
-	}
-	type span struct {
-		TraceID       string      `json:"traceID"`
-		SpanID        string      `json:"spanID"`
-		OperationName string      `json:"operationName"`
-		References    []ref       `json:"references"`
-		StartTime     int64       `json:"startTime"`
-		Duration      int64       `json:"duration"`
-		Tags          []jaegerTag `json:"tags"`
-		Logs          []log       `json:"logs"`
-		ProcessID     string      `json:"processID"`
-	}
-	type process struct {
-		ServiceName string      `json:"serviceName"`
-		Tags        []jaegerTag `json:"tags"`
-	}
-	processes := map[string]process{}
-	pids := map[string]string{}
-	var spans []span
+	processes := map[string]jaegerProcess{}
+	pids := map[string]string{} // service/version → process ID
+	var spans []jaegerSpan
 	for _, s := range t.Spans {
 		key := s.Service + "/" + fmt.Sprint(s.Resource["service.version"])
 		pid, ok := pids[key]
 		if !ok {
 			pid = fmt.Sprintf("p%d", len(pids)+1)
 			pids[key] = pid
-			res := map[string]any{}
-			for k, v := range s.Resource {
-				if k != "service.name" {
-					res[k] = v
-				}
-			}
-			processes[pid] = process{ServiceName: s.Service, Tags: jaegerTags(res)}
+			processes[pid] = newJaegerProcess(s)
 		}
-		tags := map[string]any{}
-		for k, v := range s.Attributes {
-			tags[k] = v
-		}
-		if s.Kind != analyzer.KindUnspecified && s.Kind != analyzer.KindInternal {
-			tags["span.kind"] = string(s.Kind)
-		}
-		if s.Status == analyzer.StatusError {
-			tags["otel.status_code"] = "ERROR"
-		}
-		if s.StatusMessage != "" {
-			tags["otel.status_description"] = s.StatusMessage
-		}
-		js := span{
-			TraceID: t.TraceID, SpanID: s.SpanID, OperationName: s.Name, ProcessID: pid,
-			StartTime: s.Start.UnixMicro(), Duration: s.End.Sub(s.Start).Microseconds(), Tags: jaegerTags(tags),
-			References: []ref{}, Logs: []log{},
-		}
-		if s.ParentSpanID != "" {
-			refType := "CHILD_OF"
-			if s.FollowsFrom {
-				refType = "FOLLOWS_FROM"
-			}
-			js.References = append(js.References, ref{refType, t.TraceID, s.ParentSpanID})
-		}
-		for _, e := range s.Events {
-			fields := map[string]any{"event": e.Name}
-			for k, v := range e.Attributes {
-				fields[k] = v
-			}
-			js.Logs = append(js.Logs, log{Timestamp: e.Time.UnixMicro(), Fields: jaegerTags(fields)})
-		}
-		spans = append(spans, js)
+		spans = append(spans, newJaegerSpan(t.TraceID, s, pid))
 	}
 	doc := map[string]any{"data": []any{map[string]any{"traceID": t.TraceID, "spans": spans, "processes": processes}}}
 	return json.MarshalIndent(doc, "", "  ")
+}
+
+// The documents of the Jaeger query API.
+type (
+	jaegerRef struct {
+		RefType string `json:"refType"`
+		TraceID string `json:"traceID"`
+		SpanID  string `json:"spanID"`
+	}
+	jaegerLog struct {
+		Timestamp int64       `json:"timestamp"`
+		Fields    []jaegerTag `json:"fields"`
+	}
+	jaegerSpan struct {
+		TraceID       string      `json:"traceID"`
+		SpanID        string      `json:"spanID"`
+		OperationName string      `json:"operationName"`
+		References    []jaegerRef `json:"references"`
+		StartTime     int64       `json:"startTime"`
+		Duration      int64       `json:"duration"`
+		Tags          []jaegerTag `json:"tags"`
+		Logs          []jaegerLog `json:"logs"`
+		ProcessID     string      `json:"processID"`
+	}
+	jaegerProcess struct {
+		ServiceName string      `json:"serviceName"`
+		Tags        []jaegerTag `json:"tags"`
+	}
+)
+
+// newJaegerProcess is the process of the span's service: its resource but
+// the service name, as tags.
+func newJaegerProcess(s *analyzer.Span) jaegerProcess {
+	res := map[string]any{}
+	for k, v := range s.Resource {
+		if k != "service.name" {
+			res[k] = v
+		}
+	}
+	return jaegerProcess{ServiceName: s.Service, Tags: jaegerTags(res)}
+}
+
+// newJaegerSpan encodes the span of the trace, its process pid.
+func newJaegerSpan(traceID string, s *analyzer.Span, pid string) jaegerSpan {
+	tags := map[string]any{}
+	for k, v := range s.Attributes {
+		tags[k] = v
+	}
+	if s.Kind != analyzer.KindUnspecified && s.Kind != analyzer.KindInternal {
+		tags["span.kind"] = string(s.Kind)
+	}
+	if s.Status == analyzer.StatusError {
+		tags["otel.status_code"] = "ERROR"
+	}
+	if s.StatusMessage != "" {
+		tags["otel.status_description"] = s.StatusMessage
+	}
+	js := jaegerSpan{
+		TraceID: traceID, SpanID: s.SpanID, OperationName: s.Name, ProcessID: pid,
+		StartTime: s.Start.UnixMicro(), Duration: s.End.Sub(s.Start).Microseconds(), Tags: jaegerTags(tags),
+		References: []jaegerRef{}, Logs: []jaegerLog{},
+	}
+	if s.ParentSpanID != "" {
+		refType := "CHILD_OF"
+		if s.FollowsFrom {
+			refType = "FOLLOWS_FROM"
+		}
+		js.References = append(js.References, jaegerRef{refType, traceID, s.ParentSpanID})
+	}
+	for _, e := range s.Events {
+		fields := map[string]any{"event": e.Name}
+		for k, v := range e.Attributes {
+			fields[k] = v
+		}
+		js.Logs = append(js.Logs, jaegerLog{Timestamp: e.Time.UnixMicro(), Fields: jaegerTags(fields)})
+	}
+	return js
 }
