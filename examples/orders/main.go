@@ -132,8 +132,8 @@ func run(addr, dataDir string) error {
 	return demo.Serve(ctx, &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 5 * time.Second})
 }
 
-// serve runs srv until ctx is done (SIGINT, SIGTERM), then lets the
-// requests in flight finish.
+// server is the order service: its database and its clients of the
+// services it calls.
 type server struct {
 	db                  *sql.DB
 	inventory, payments *http.Client
