@@ -20,6 +20,7 @@ import (
 	"github.com/failhop/failhop/instrument/instrumentpgx"
 	"github.com/failhop/failhop/instrument/internal/spantest"
 	"github.com/failhop/failhop/internal/devstack/testserver"
+	"github.com/failhop/failhop/vocab"
 )
 
 // TestQuerySpans: a query, an exec and a row read are client spans with
@@ -168,7 +169,7 @@ func TestBatch(t *testing.T) {
 			NotInText: []string{"batch-secret"}, Attrs: map[string]string{"db.response.status_code": "22012"}})
 		batch = spantest.Check(t, spans, spantest.Want{Name: "BATCH", Status: codes.Error, Cause: "db_error", Propagated: true,
 			NotInText: []string{"batch-secret"}, Attrs: map[string]string{"db.response.status_code": "22012"}})
-		if got := spantest.Attrs(batch)[string(instrument.OriginSpanIDKey)]; got != origin.SpanContext().SpanID().String() {
+		if got := spantest.Attrs(batch)[vocab.KeyOriginSpanID]; got != origin.SpanContext().SpanID().String() {
 			t.Errorf("batch: origin span %q, want the failed query's %s", got, origin.SpanContext().SpanID())
 		}
 
@@ -288,8 +289,8 @@ func TestHandlerPropagation(t *testing.T) {
 			Attrs: map[string]string{"db.response.status_code": "42703"}})
 		server := serverSpan(t, spans)
 		a := spantest.Attrs(server)
-		if a[string(instrument.PropagatedKey)] != "true" || a[string(instrument.CauseKey)] != "db_error" ||
-			a[string(instrument.OriginSpanIDKey)] != query.SpanContext().SpanID().String() {
+		if a[vocab.KeyPropagated] != "true" || a[vocab.KeyCause] != "db_error" ||
+			a[vocab.KeyOriginSpanID] != query.SpanContext().SpanID().String() {
 			t.Errorf("server span marks %v, want propagated db_error from %s", a, query.SpanContext().SpanID())
 		}
 		if query.Parent().SpanID() != server.SpanContext().SpanID() {
@@ -334,7 +335,7 @@ func TestPoolConnectUnderHandler(t *testing.T) {
 	spans := rec.Ended()
 	connect := spantest.Check(t, spans, spantest.Want{Name: "connect", Status: codes.Error, Cause: "db_unavailable"})
 	a := spantest.Attrs(serverSpan(t, spans))
-	if a[string(instrument.PropagatedKey)] != "true" || a[string(instrument.OriginSpanIDKey)] != connect.SpanContext().SpanID().String() {
+	if a[vocab.KeyPropagated] != "true" || a[vocab.KeyOriginSpanID] != connect.SpanContext().SpanID().String() {
 		t.Errorf("server span marks %v, want propagated from the connect span %s", a, connect.SpanContext().SpanID())
 	}
 }

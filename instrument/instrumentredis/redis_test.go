@@ -18,6 +18,7 @@ import (
 	"github.com/failhop/failhop/instrument/instrumentredis"
 	"github.com/failhop/failhop/instrument/internal/spantest"
 	"github.com/failhop/failhop/internal/devstack/testserver"
+	"github.com/failhop/failhop/vocab"
 )
 
 // testDB is the database index the tests use, apart from other tests
@@ -216,7 +217,7 @@ func TestHandlerPropagation(t *testing.T) {
 			continue
 		}
 		a := spantest.Attrs(s)
-		if a[string(instrument.PropagatedKey)] != "true" || a[string(instrument.OriginSpanIDKey)] != cmd.SpanContext().SpanID().String() {
+		if a[vocab.KeyPropagated] != "true" || a[vocab.KeyOriginSpanID] != cmd.SpanContext().SpanID().String() {
 			t.Errorf("server span marks %v, want propagated from %s", a, cmd.SpanContext().SpanID())
 		}
 		if cmd.Parent().SpanID() != s.SpanContext().SpanID() {
@@ -256,7 +257,7 @@ func TestHandshake(t *testing.T) {
 		if s != ping && s.Parent().SpanID() != ping.SpanContext().SpanID() {
 			t.Errorf("span %q is not under the command that needed the connection", s.Name())
 		}
-		if s.Status().Code != codes.Unset || spantest.Attrs(s)[string(instrument.CauseKey)] != "" {
+		if s.Status().Code != codes.Unset || spantest.Attrs(s)[vocab.KeyCause] != "" {
 			t.Errorf("handshake span %q failed: %v %v", s.Name(), s.Status(), spantest.Attrs(s))
 		}
 	}

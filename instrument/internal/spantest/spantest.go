@@ -14,7 +14,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/failhop/failhop/instrument"
+	"github.com/failhop/failhop/vocab"
 )
 
 // Recorder is a tracer provider whose ended spans a test reads.
@@ -96,7 +96,7 @@ func Check(t testing.TB, spans []sdktrace.ReadOnlySpan, w Want) sdktrace.ReadOnl
 
 func checkMarks(t testing.TB, s sdktrace.ReadOnlySpan, a map[string]string, w Want) {
 	t.Helper()
-	origin, propagated, cause := a[string(instrument.OriginKey)], a[string(instrument.PropagatedKey)], a[string(instrument.CauseKey)]
+	origin, propagated, cause := a[vocab.KeyOrigin], a[vocab.KeyPropagated], a[vocab.KeyCause]
 	switch {
 	case w.Cause == "":
 		if origin != "" || propagated != "" || cause != "" || a["error.type"] != "" {
