@@ -221,7 +221,7 @@ func TestHandlerAbortHandlerKeepsMeaning(t *testing.T) {
 		t.Fatalf("want the connection aborted, got %d %q", resp.StatusCode, body)
 	}
 	for _, s := range rec.Ended() {
-		if attrs(s)[CauseKey].AsString() == string(vocab.CausePanic) {
+		if attrs(s)[vocab.KeyCause].AsString() == string(vocab.CausePanic) {
 			t.Errorf("http.ErrAbortHandler recorded as a panic on %q", s.Name())
 		}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/failhop/failhop/instrument"
 	"github.com/failhop/failhop/instrument/instrumentpgx"
+	"github.com/failhop/failhop/vocab"
 )
 
 // secret is the password of scripts/postgres.sh's role: no span may hold it.
@@ -217,7 +218,7 @@ func check(t testing.TB, spans []sdktrace.ReadOnlySpan, w want) sdktrace.ReadOnl
 
 func checkMarks(t testing.TB, s sdktrace.ReadOnlySpan, a map[string]string, w want) {
 	t.Helper()
-	origin, propagated, cause := a[string(instrument.OriginKey)], a[string(instrument.PropagatedKey)], a[string(instrument.CauseKey)]
+	origin, propagated, cause := a[vocab.KeyOrigin], a[vocab.KeyPropagated], a[vocab.KeyCause]
 	switch {
 	case w.cause == "":
 		if origin != "" || propagated != "" || cause != "" || a["error.type"] != "" {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/failhop/failhop/instrument"
 	"github.com/failhop/failhop/instrument/instrumentpgx"
+	"github.com/failhop/failhop/vocab"
 )
 
 // TestQuerySpans: a query, an exec and a row read are client spans with
@@ -166,7 +167,7 @@ func TestBatch(t *testing.T) {
 			notInText: []string{"batch-secret"}, attrs: map[string]string{"db.response.status_code": "22012"}})
 		batch = check(t, spans, want{name: "BATCH", status: codes.Error, cause: "db_error", propagated: true,
 			notInText: []string{"batch-secret"}, attrs: map[string]string{"db.response.status_code": "22012"}})
-		if got := attrs(batch)[string(instrument.OriginSpanIDKey)]; got != origin.SpanContext().SpanID().String() {
+		if got := attrs(batch)[vocab.KeyOriginSpanID]; got != origin.SpanContext().SpanID().String() {
 			t.Errorf("batch: origin span %q, want the failed query's %s", got, origin.SpanContext().SpanID())
 		}
 
@@ -286,8 +287,8 @@ func TestHandlerPropagation(t *testing.T) {
 			attrs: map[string]string{"db.response.status_code": "42703"}})
 		server := serverSpan(t, spans)
 		a := attrs(server)
-		if a[string(instrument.PropagatedKey)] != "true" || a[string(instrument.CauseKey)] != "db_error" ||
-			a[string(instrument.OriginSpanIDKey)] != query.SpanContext().SpanID().String() {
+		if a[vocab.KeyPropagated] != "true" || a[vocab.KeyCause] != "db_error" ||
+			a[vocab.KeyOriginSpanID] != query.SpanContext().SpanID().String() {
 			t.Errorf("server span marks %v, want propagated db_error from %s", a, query.SpanContext().SpanID())
 		}
 		if query.Parent().SpanID() != server.SpanContext().SpanID() {
@@ -332,7 +333,7 @@ func TestPoolConnectUnderHandler(t *testing.T) {
 	spans := rec.Ended()
 	connect := check(t, spans, want{name: "connect", status: codes.Error, cause: "db_unavailable"})
 	a := attrs(serverSpan(t, spans))
-	if a[string(instrument.PropagatedKey)] != "true" || a[string(instrument.OriginSpanIDKey)] != connect.SpanContext().SpanID().String() {
+	if a[vocab.KeyPropagated] != "true" || a[vocab.KeyOriginSpanID] != connect.SpanContext().SpanID().String() {
 		t.Errorf("server span marks %v, want propagated from the connect span %s", a, connect.SpanContext().SpanID())
 	}
 }

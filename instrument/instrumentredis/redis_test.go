@@ -18,6 +18,7 @@ import (
 
 	"github.com/failhop/failhop/instrument"
 	"github.com/failhop/failhop/instrument/instrumentredis"
+	"github.com/failhop/failhop/vocab"
 )
 
 // testDB is the database index the tests use, apart from other tests
@@ -100,7 +101,7 @@ func check(t testing.TB, spans []sdktrace.ReadOnlySpan, w want) sdktrace.ReadOnl
 	if s.Status().Code != w.status || (w.status == codes.Error && s.Status().Description == "") {
 		t.Errorf("span %q: status %v %q, want %v", w.name, s.Status().Code, s.Status().Description, w.status)
 	}
-	origin, cause := a[string(instrument.OriginKey)], a[string(instrument.CauseKey)]
+	origin, cause := a[vocab.KeyOrigin], a[vocab.KeyCause]
 	if w.cause == "" && (origin != "" || cause != "" || a["error.type"] != "") {
 		t.Errorf("span %q: unexpected marks origin=%q cause=%q error.type=%q", w.name, origin, cause, a["error.type"])
 	}
@@ -314,7 +315,7 @@ func TestHandlerPropagation(t *testing.T) {
 			continue
 		}
 		a := attrs(s)
-		if a[string(instrument.PropagatedKey)] != "true" || a[string(instrument.OriginSpanIDKey)] != cmd.SpanContext().SpanID().String() {
+		if a[vocab.KeyPropagated] != "true" || a[vocab.KeyOriginSpanID] != cmd.SpanContext().SpanID().String() {
 			t.Errorf("server span marks %v, want propagated from %s", a, cmd.SpanContext().SpanID())
 		}
 		if cmd.Parent().SpanID() != s.SpanContext().SpanID() {
@@ -354,7 +355,7 @@ func TestHandshake(t *testing.T) {
 		if s != ping && s.Parent().SpanID() != ping.SpanContext().SpanID() {
 			t.Errorf("span %q is not under the command that needed the connection", s.Name())
 		}
-		if s.Status().Code != codes.Unset || attrs(s)[string(instrument.CauseKey)] != "" {
+		if s.Status().Code != codes.Unset || attrs(s)[vocab.KeyCause] != "" {
 			t.Errorf("handshake span %q failed: %v %v", s.Name(), s.Status(), attrs(s))
 		}
 	}
