@@ -58,8 +58,9 @@ type handler struct {
 
 // ServeHTTP makes the request's exchange and puts it in the request
 // context, with the exchange's Labeler given to otelhttp through
-// otelhttp.ContextWithLabeler: otelhttp then adds its metric attributes
-// to that Labeler instead of making one, and SetRoute finds it there.
+// otelhttp.ContextWithLabeler: otelhttp then uses that Labeler instead of
+// making one, adding its attributes to its metrics, and SetRoute adds
+// http.route to it.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := &exchange{Context: r.Context(), publicEdge: h.publicEdge}
 	traced := r.WithContext(otelhttp.ContextWithLabeler(x, &x.labeler))
