@@ -35,7 +35,7 @@ type cachedAnswer struct {
 
 // failures returns the failures of q (jaeger.Client.FindFailures), shared.
 func (c *sharedReads) failures(ctx context.Context, client *jaeger.Client, q jaeger.Query) (jaeger.Failures, error) {
-	key := fmt.Sprintf("failures %q %s %d", q.Service, q.Since, q.Limit)
+	key := fmt.Sprintf("failures %q %s %d %q", q.Service, q.Since, q.Limit, q.Tags) // %q of a map: its keys sorted
 	return read(ctx, c, key, func(ctx context.Context) (jaeger.Failures, error) { return client.FindFailures(ctx, q) })
 }
 
