@@ -336,10 +336,11 @@ type Failures struct {
 // FindFailures finds the recent traces of q.Service (as FindTraces does),
 // or of every service Jaeger knows when q.Service is "" (q.Limit traces
 // of each, a trace counted once), analyzes them and groups the failed
-// ones by failing hop (analyzer.Summarize). q.Tags must be empty: every
-// trace is fetched and the analyzer decides which ones failed (Jaeger v2's
-// memory store mishandles an error=true filter: it compares the tag's
-// string value as a bool).
+// ones by failing hop (analyzer.Summarize). q.Tags narrows the search
+// (the traces with a span that has them), but must not hold error: the
+// analyzer decides which traces failed (Jaeger v2's memory store
+// mishandles an error=true filter: it compares the tag's string value as
+// a bool).
 func (c *Client) FindFailures(ctx context.Context, q Query) (Failures, error) {
 	services := []string{q.Service}
 	if q.Service == "" {
