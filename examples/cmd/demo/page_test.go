@@ -276,6 +276,31 @@ func checkSpanDetails(t *testing.T, ctx context.Context, jaegerURL, traceID, ori
 			checkShown(t, ctx, jaegerURL, traceID, want.ID, "by "+keys[i-1].name+" and "+k.name)
 		}
 	}
+	checkParentLink(t, ctx, rows[before+1].ID)
+}
+
+// checkParentLink follows the link to the parent in span spanID's
+// details: the parent's details open, in place, with the focus on its
+// row, and the address names it.
+func checkParentLink(t *testing.T, ctx context.Context, spanID string) {
+	t.Helper()
+	link := `#span-` + spanID + ` > .span-details a.span-link`
+	parent, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(link), "data-span"))
+	if err == nil {
+		err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(link)))
+	}
+	if err != nil {
+		t.Fatalf("the link to span %s's parent: %v", spanID, err)
+	}
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]spanRow](readRows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	focused, _ := chromedp.Run(ctx, chromedp.Evaluate[string](focusedSpan))
+	location, _ := chromedp.Run(ctx, chromedp.Location())
+	if !slices.Contains(rows, spanRow{parent.Value, true}) || focused != parent.Value || !strings.HasSuffix(location, "?span="+parent.Value+"#span-"+parent.Value) {
+		t.Errorf("the link to span %s's parent %s: its details open %v, the focus on %q, the address %s", spanID, parent.Value, slices.Contains(rows, spanRow{parent.Value, true}), focused, location)
+	}
 }
 
 // checkShown checks that the details of span spanID are open and show
