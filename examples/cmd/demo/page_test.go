@@ -44,129 +44,37 @@ const screenshotsEnv = "FAILHOP_UPDATE_SCREENSHOTS"
 func checkPage(t *testing.T, played played, prom *promapi.Client) {
 	t.Helper()
 	jaegerURL, results := played.jaegerURL, played.results
-	chromium := os.Getenv("FAILHOP_TEST_CHROMIUM")
-	if chromium == "" {
-		var err error
-		if chromium, err = exec.LookPath("chromium"); err != nil {
-			t.Fatal("chromium not found: `make test` installs it (scripts/chromium.sh), or set FAILHOP_TEST_CHROMIUM to a Chromium binary")
-		}
-	}
-	// The page as users run it: bin/failhop serve.
-	root, err := stack.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(root, "bin", "failhop")
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatal("bin/failhop not found: run `make bin/failhop` (make test does)")
-	}
-	ports, err := stack.FreePorts(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pageURL := "http://127.0.0.1:" + strconv.Itoa(ports[0])
-	serve := stack.NewService(stack.Process{
-		Name: "failhop serve", Bin: bin, Args: []string{"serve", "--listen", strings.TrimPrefix(pageURL, "http://"), "--jaeger", jaegerURL, "--prometheus", prom.BaseURL},
-		LogFile: filepath.Join(t.TempDir(), "serve.log"), Ready: []string{pageURL + "/healthz"},
-	})
-	if err := serve.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	defer serve.Stop()
-
-	actx, cancel := chromedp.NewExecAllocator(t.Context(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.WindowSize(1280, 900))...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-
-	var mu sync.Mutex
-	var problems []string
-	if err := chromedp.Listen(ctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch ev := ev.(type) {
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError {
-				problems = append(problems, "console error")
-			}
-		case *runtime.EventExceptionThrown:
-			problems = append(problems, "exception: "+ev.ExceptionDetails.Text)
-		case *network.EventRequestWillBeSent:
-			if u, err := url.Parse(ev.Request.URL); err == nil && u.Scheme != "data" && u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost" {
-				problems = append(problems, "request to "+ev.Request.URL)
-			}
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-
-	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatal(err)
-	}
-	step := func(what string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	// The failure counts are in Prometheus once the collector's decision
-	// wait and a scrape have passed.
-	step("Prometheus's counts", waitCounted(t.Context(), prom, countHops(results)))
-	step("front page", chromedp.Do(ctx, chromedp.Navigate(pageURL+"/?since=1h"), chromedp.WaitVisible(chromedp.CSS(`ol.groups li.group`))))
-	// Every failing hop has its last hour as a sparkline, and is new: the
-	// metrics saw none of them the day before.
-	sparks, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(`ol.groups li.group svg.spark polyline`)))
-	step("the sparklines", err)
-	badges, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(`ol.groups li.group .badge.new`)))
-	step("the new badges", err)
-	groupNodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(`ol.groups li.group`)))
-	step("the groups", err)
-	if len(sparks) != len(groupNodes) || len(badges) != len(groupNodes) {
-		t.Errorf("%d groups, %d sparklines, %d new badges: want one of each per group", len(groupNodes), len(sparks), len(badges))
-	}
-	groups, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`ol.groups`)))
-	step("front page's groups", err)
-	firstHop, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`ol.groups li.group .hop`)))
-	step("front page's first hop", err)
-	front, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	step("front page's screenshot", err)
-	checkNarrow(t, ctx)
-	for _, res := range results {
-		if res.hop != nil && (!strings.Contains(groups, res.hop.Description) || !strings.Contains(groups, string(res.hop.Cause))) {
-			t.Errorf("the front page does not list %s (%s) of %s:\n%s", res.hop.Description, res.hop.Cause, res.scenario, groups)
-		}
-	}
+	pageURL := startServe(t, jaegerURL, prom.BaseURL)
+	ctx, problems := openChromium(t)
+	front, firstHop := checkFront(t, ctx, pageURL, prom, results)
 
 	// The first group's example trace: its waterfall marks the origin the
 	// analyzer names.
-	step("opening a trace", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`ol.groups li.group a.trace`)),
+	step(t, "opening a trace", chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`ol.groups li.group a.trace`)),
 		chromedp.WaitVisible(chromedp.CSS(`.waterfall li.span.origin`))))
 	location, err := chromedp.Run(ctx, chromedp.Location())
-	step("trace page's location", err)
+	step(t, "trace page's location", err)
 	attr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`.waterfall li.span.origin`), "data-span-id"))
-	step("trace page's origin", err)
+	step(t, "trace page's origin", err)
 	origin := attr.Value
 	tracePage, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	step("trace page's screenshot", err)
+	step(t, "trace page's screenshot", err)
 	traceID := location[strings.LastIndex(location, "/")+1:]
 	tr, err := jaeger.New(jaegerURL).Trace(t.Context(), traceID)
-	step("the trace from Jaeger", err)
+	step(t, "the trace from Jaeger", err)
 	if rep := analyzer.Analyze(tr); len(rep.Hops) == 0 || rep.Hops[0].SpanID != origin || rep.Hops[0].Description != firstHop {
 		t.Errorf("trace %s: the page marks %s as the origin, of hop %q; the analyzer says %+v", traceID, origin, firstHop, rep.Hops)
 	}
 	checkSpanDetails(t, ctx, jaegerURL, traceID, origin)
 	checkHostileAttribute(t, ctx, played, pageURL)
-	mu.Lock()
-	for _, p := range problems {
+	for _, p := range problems() {
 		t.Error(p)
 	}
-	mu.Unlock()
 
 	dir := t.TempDir()
 	if os.Getenv(screenshotsEnv) == "1" {
+		root, err := stack.RepoRoot()
+		step(t, "the repository", err)
 		dir = filepath.Join(root, "docs", "images")
 	}
 	for name, img := range map[string][]byte{"serve-front.png": front, "serve-trace.png": tracePage} {
@@ -490,4 +398,127 @@ func hostileCheckout(ctx context.Context, gatewayURL string) (string, error) {
 		return "", fmt.Errorf("checkout with a hostile User-Agent: %d, Traceresponse %q", resp.StatusCode, resp.Header.Get("Traceresponse"))
 	}
 	return m[1], nil
+}
+
+// startServe runs the page as users run it, bin/failhop serve, over the
+// Jaeger at jaegerURL and the Prometheus at promURL, until the test ends,
+// and returns its URL.
+func startServe(t *testing.T, jaegerURL, promURL string) string {
+	t.Helper()
+	root, err := stack.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(root, "bin", "failhop")
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatal("bin/failhop not found: run `make bin/failhop` (make test does)")
+	}
+	ports, err := stack.FreePorts(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageURL := "http://127.0.0.1:" + strconv.Itoa(ports[0])
+	serve := stack.NewService(stack.Process{
+		Name: "failhop serve", Bin: bin, Args: []string{"serve", "--listen", strings.TrimPrefix(pageURL, "http://"), "--jaeger", jaegerURL, "--prometheus", promURL},
+		LogFile: filepath.Join(t.TempDir(), "serve.log"), Ready: []string{pageURL + "/healthz"},
+	})
+	if err := serve.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(serve.Stop)
+	return pageURL
+}
+
+// openChromium starts Chromium, 1280×900, until the test ends (or for 60
+// s at most), and returns its context and what went wrong in its pages so
+// far: console errors, exceptions, requests to any host but loopback.
+func openChromium(t *testing.T) (context.Context, func() []string) {
+	t.Helper()
+	chromium := os.Getenv("FAILHOP_TEST_CHROMIUM")
+	if chromium == "" {
+		var err error
+		if chromium, err = exec.LookPath("chromium"); err != nil {
+			t.Fatal("chromium not found: `make test` installs it (scripts/chromium.sh), or set FAILHOP_TEST_CHROMIUM to a Chromium binary")
+		}
+	}
+	actx, cancel := chromedp.NewExecAllocator(t.Context(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.WindowSize(1280, 900))...)
+	t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancel)
+
+	var mu sync.Mutex
+	var problems []string
+	if err := chromedp.Listen(ctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError {
+				problems = append(problems, "console error")
+			}
+		case *runtime.EventExceptionThrown:
+			problems = append(problems, "exception: "+ev.ExceptionDetails.Text)
+		case *network.EventRequestWillBeSent:
+			if u, err := url.Parse(ev.Request.URL); err == nil && u.Scheme != "data" && u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost" {
+				problems = append(problems, "request to "+ev.Request.URL)
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(problems)
+	}
+}
+
+// checkFront checks the front page: every failing hop of results with its
+// cause, each with its sparkline and "new" badge (from prom); it fits 400
+// px. It returns its screenshot, at 1280 px, and its first hop.
+func checkFront(t *testing.T, ctx context.Context, pageURL string, prom *promapi.Client, results []result) ([]byte, string) {
+	t.Helper()
+	// The failure counts are in Prometheus once the collector's decision
+	// wait and a scrape have passed.
+	step(t, "Prometheus's counts", waitCounted(t.Context(), prom, countHops(results)))
+	step(t, "front page", chromedp.Do(ctx, chromedp.Navigate(pageURL+"/?since=1h"), chromedp.WaitVisible(chromedp.CSS(`ol.groups li.group`))))
+	// Every failing hop has its last hour as a sparkline, and is new: the
+	// metrics saw none of them the day before.
+	sparks, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(`ol.groups li.group svg.spark polyline`)))
+	step(t, "the sparklines", err)
+	badges, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(`ol.groups li.group .badge.new`)))
+	step(t, "the new badges", err)
+	groupNodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(`ol.groups li.group`)))
+	step(t, "the groups", err)
+	if len(sparks) != len(groupNodes) || len(badges) != len(groupNodes) {
+		t.Errorf("%d groups, %d sparklines, %d new badges: want one of each per group", len(groupNodes), len(sparks), len(badges))
+	}
+	groups, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`ol.groups`)))
+	step(t, "front page's groups", err)
+	firstHop, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`ol.groups li.group .hop`)))
+	step(t, "front page's first hop", err)
+	front, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	step(t, "front page's screenshot", err)
+	for _, res := range results {
+		if res.hop != nil && (!strings.Contains(groups, res.hop.Description) || !strings.Contains(groups, string(res.hop.Cause))) {
+			t.Errorf("the front page does not list %s (%s) of %s:\n%s", res.hop.Description, res.hop.Cause, res.scenario, groups)
+		}
+	}
+
+	checkNarrow(t, ctx)
+	return front, firstHop
+}
+
+// step ends the test when err says a step of it, what, failed.
+func step(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
 }
