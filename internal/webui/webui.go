@@ -1,8 +1,10 @@
 // Package webui is the page `failhop serve` serves: failed requests grouped
-// by the hop that broke them, and each trace opened on its answer (the
-// path to the origin, the cause, the hint, the stack, a waterfall of its
-// spans). It reads Jaeger's query API and answers with the analyzer the
-// CLI uses, so the page and `failhop why`/`errors` agree. It is read-only;
+// by the hop that broke them (all, or those with an attribute), and each
+// trace opened on its answer (the path to the origin, the cause, the
+// hint, the stack) over a waterfall of its spans, each opening on its
+// details (attributes, resource, status, events, related spans). It
+// reads Jaeger's query API and answers with the analyzer the CLI uses, so
+// the page and `failhop why`/`errors` agree. It is read-only;
 // every string from a span goes through html/template's escaping, and the
 // Content-Security-Policy allows nothing but the page's own files.
 package webui
