@@ -118,7 +118,8 @@ func window(r *http.Request) time.Duration {
 }
 
 // attributeSearch reads a search by attribute, "key=value" (the value
-// may hold "=" and spaces), as the tags of Jaeger's search: a trace
+// may hold "=" and spaces; spaces around the key and the value are
+// dropped), as the tags of Jaeger's search: a trace
 // matches when one of its spans, or that span's resource or one of its
 // events, has the attribute with that value. "" searches nothing.
 func attributeSearch(q string) (map[string]string, error) {
@@ -127,7 +128,7 @@ func attributeSearch(q string) (map[string]string, error) {
 		return nil, nil
 	}
 	k, v, ok := strings.Cut(q, "=")
-	k = strings.TrimSpace(k)
+	k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 	switch {
 	case !ok || k == "" || v == "":
 		return nil, fmt.Errorf("%q is not an attribute search: give key=value, such as http.route=/checkout", q)

@@ -246,7 +246,7 @@ func TestPages(t *testing.T) {
 func checkSearch(t *testing.T, h http.Handler, traceID string) {
 	t.Helper()
 	for q, want := range map[string]string{
-		"db.system.name=postgresql":            "/trace/" + traceID,
+		" db.system.name = postgresql ":        "/trace/" + traceID,
 		"service.version=2.0.0":                "/trace/" + traceID, // a resource attribute
 		"http.response.status_code=502":        "/trace/" + traceID, // a number, compared as text
 		"note<b>=<img src=x onerror=alert(4)>": "/trace/" + traceID,
