@@ -66,6 +66,7 @@ func checkPage(t *testing.T, played played, prom *promapi.Client) {
 		t.Errorf("trace %s: the page marks %s as the origin, of hop %q; the analyzer says %+v", traceID, origin, firstHop, rep.Hops)
 	}
 	checkSpanDetails(t, ctx, jaegerURL, traceID, origin)
+	checkNarrow(t, ctx, "trace page", `.waterfall li.span.origin .span-details`)
 	checkHostileAttribute(t, ctx, played, pageURL)
 	for _, p := range problems() {
 		t.Error(p)
@@ -85,22 +86,22 @@ func checkPage(t *testing.T, played played, prom *promapi.Client) {
 	t.Logf("screenshots in %s", dir)
 }
 
-// checkNarrow checks that the front page fits a 400 px wide window: it
-// scrolls down, not sideways.
-func checkNarrow(t *testing.T, ctx context.Context) {
+// checkNarrow checks that the page open in ctx (with its element shown
+// once loaded) fits a 400 px wide window: it scrolls down, not sideways.
+func checkNarrow(t *testing.T, ctx context.Context, page, shown string) {
 	t.Helper()
-	err := chromedp.Do(ctx, chromedp.EmulateViewport(400, 900), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`ol.groups li.group`)))
+	err := chromedp.Do(ctx, chromedp.EmulateViewport(400, 900), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(shown)))
 	var widths [2]int
 	if err == nil {
 		widths, err = chromedp.Run(ctx, chromedp.Evaluate[[2]int](`[document.documentElement.scrollWidth, document.documentElement.clientWidth]`))
 	}
 	if err != nil {
-		t.Fatalf("the front page at 400 px: %v", err)
+		t.Fatalf("the %s at 400 px: %v", page, err)
 	}
 	if widths[0] > widths[1] {
-		t.Errorf("the front page at 400 px scrolls sideways: %d px wide in a %d px window", widths[0], widths[1])
+		t.Errorf("the %s at 400 px scrolls sideways: %d px wide in a %d px window", page, widths[0], widths[1])
 	}
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`ol.groups li.group`))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(shown))); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -511,7 +512,7 @@ func checkFront(t *testing.T, ctx context.Context, pageURL string, prom *promapi
 		}
 	}
 
-	checkNarrow(t, ctx)
+	checkNarrow(t, ctx, "front page", `ol.groups li.group`)
 	return front, firstHop
 }
 
