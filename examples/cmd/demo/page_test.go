@@ -23,8 +23,8 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/internal/devstack/stack"
 	"github.com/failhop/failhop/internal/promapi"
-	"github.com/failhop/failhop/internal/stack"
 	"github.com/failhop/failhop/jaeger"
 )
 

@@ -23,8 +23,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/jaegertest"
-	"github.com/failhop/failhop/internal/tracetest"
+	"github.com/failhop/failhop/internal/devstack/jaegertest"
+	"github.com/failhop/failhop/internal/devstack/tracetest"
 	"github.com/failhop/failhop/jaeger"
 )
 
@@ -218,7 +218,7 @@ func TestPages(t *testing.T) {
 	code, _, body = get(t, h, "/api/failures?since=5m&service=gateway")
 	var f struct {
 		Service string
-		jaeger.Failures
+		analyzer.Failures
 	}
 	if err := json.Unmarshal([]byte(body), &f); code != http.StatusOK || err != nil || f.Failed != 1 || len(f.Groups) != 1 {
 		t.Errorf("/api/failures: %d %v %s", code, err, body)
@@ -263,7 +263,7 @@ func checkSearch(t *testing.T, h http.Handler, traceID string) {
 		}
 	}
 	code, _, body := get(t, h, "/api/failures?since=5m&attr="+url.QueryEscape("db.system.name=mysql"))
-	var f jaeger.Failures
+	var f analyzer.Failures
 	if err := json.Unmarshal([]byte(body), &f); code != http.StatusOK || err != nil || f.Failed != 0 {
 		t.Errorf("/api/failures?attr=: %d %v %s", code, err, body)
 	}
