@@ -75,8 +75,11 @@ func checkDetails(t *testing.T, h http.Handler, tr *analyzer.Trace, originID str
 	if code != http.StatusOK || origin == nil {
 		t.Fatalf("trace page: %d, origin %v", code, origin)
 	}
-	details := body[strings.Index(body, `<details id="span-`+originID+`" open>`):]
-	details = details[:strings.Index(details, "</li>")]
+	_, details, found := strings.Cut(body, `<details id="span-`+originID+`" open>`)
+	details, _, _ = strings.Cut(details, "</li>")
+	if !found {
+		t.Fatalf("the origin's details are not open:\n%s", body)
+	}
 	for _, want := range []string{
 		`<dt>name</dt><dd>SELECT &#34;&lt;script&gt;alert(1)&lt;/script&gt;&#34;</dd>`, `<dt>kind</dt><dd>client</dd>`, `<dt>service</dt><dd>inventory</dd>`,
 		`href="?span=` + origin.ParentSpanID + `#span-` + origin.ParentSpanID + `"`,
