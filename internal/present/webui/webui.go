@@ -119,9 +119,9 @@ func window(r *http.Request) time.Duration {
 
 // attributeSearch reads a search by attribute, "key=value" (the value
 // may hold "=" and spaces; spaces around the key and the value are
-// dropped), as the tags of Jaeger's search: a trace
-// matches when one of its spans, or that span's resource or one of its
-// events, has the attribute with that value. "" searches nothing.
+// dropped), as the tags of Jaeger's search: a trace matches when one of
+// its spans, or that span's resource or one of its events, has the
+// attribute with that value. "" searches nothing.
 func attributeSearch(q string) (map[string]string, error) {
 	q = strings.TrimSpace(q)
 	if q == "" {
