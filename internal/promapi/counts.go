@@ -2,6 +2,7 @@ package promapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -15,11 +16,16 @@ type Counts struct {
 	Failed   float64 `json:"failed"`
 }
 
+// ErrNoCounts is RequestCounts' error when Prometheus has no request count
+// over the window: not zero requests, but none it can tell.
+var ErrNoCounts = errors.New("Prometheus has no request counts for the window yet (increase() needs two scrapes of failhop_requests_total in it)")
+
 // RequestCounts returns the requests and failed requests of the last
 // window whose entry span is of service (every service when ""), from
 // failhop_requests_total and failhop_failed_requests_total. Prometheus's
 // increase() extrapolates, and misses the first request of a series born
-// in the window: the counts are estimates, close for steady traffic.
+// in the window: the counts are estimates, close for steady traffic. With
+// no request count over the window at all, it returns ErrNoCounts.
 func (c *Client) RequestCounts(ctx context.Context, service string, window time.Duration) (Counts, error) {
 	sel := ""
 	if service != "" {
@@ -35,8 +41,11 @@ func (c *Client) RequestCounts(ctx context.Context, service string, window time.
 		if err != nil {
 			return out, err
 		}
-		if len(res) == 1 {
+		switch {
+		case len(res) == 1:
 			*q.into = res[0].Value
+		case q.into == &out.Requests:
+			return out, ErrNoCounts
 		}
 	}
 	return out, nil

@@ -183,8 +183,11 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.Groups, err = withHistory(r.Context(), s.prom, p.Failures.Groups, time.Now()); err == nil && s.prom != nil {
 		var counts promapi.Counts
-		if counts, err = s.prom.RequestCounts(r.Context(), p.Service, p.Window); err == nil {
+		switch counts, err = s.prom.RequestCounts(r.Context(), p.Service, p.Window); {
+		case err == nil:
 			p.Counted = &counts
+		case errors.Is(err, promapi.ErrNoCounts):
+			err = nil // no sentence rather than "0 requests"
 		}
 	}
 	if err != nil {
