@@ -32,9 +32,8 @@ const skewTolerance = 5 * time.Millisecond
 // span), skipping failed attempts that a later retry recovered, to the
 // spans where the errors started, leaving out the failures a caller
 // survived (it went on past them; see withoutSurvived). Each of those
-// is a hop; fan-out gives
-// several, ranked, and branches canceled because another one failed are
-// consequences, not hops. A timeout is followed into the callee's critical
+// is a hop; fan-out gives several, ranked, and branches canceled because
+// another one failed are consequences, not hops. A timeout is followed into the callee's critical
 // path to the slow span, also when the callee outlived a caller that gave
 // up (a proxy's 504). Attempts of a call that all failed the same way are
 // one hop at the last attempt.
