@@ -43,6 +43,10 @@ func (a *analysis) withoutSurvived(s *Span, failing []*Span) []*Span {
 	if len(failing) == 0 {
 		return failing
 	}
+	calls := a.laterCalls(s)
+	if len(failing) == 1 && calls.after(failing[0]) == nil {
+		return failing // nothing to tell apart
+	}
 	answer := a.answer(s)
 	var named []*Span
 	isNamed := make([]bool, len(failing))
@@ -52,23 +56,23 @@ func (a *analysis) withoutSurvived(s *Span, failing []*Span) []*Span {
 		}
 	}
 	if 0 < len(named) && len(named) < len(failing) {
-		return a.withAttempts(failing, keepNamed(failing, named, isNamed), s.Service+"'s answer names another failure")
+		return a.withAttempts(failing, keepNamed(failing, named, isNamed), func(*Span) string {
+			return s.Service + "'s answer names another failure"
+		})
 	}
-	calls := a.laterCalls(s)
 	var fatal []*Span
-	var next *Span // a call s went on to after a failure
 	for _, f := range failing {
-		if c := calls.after(f); c != nil {
-			next = c
-		} else {
+		if calls.after(f) == nil {
 			fatal = append(fatal, f)
 		}
 	}
 	switch {
-	case next == nil:
+	case len(fatal) == len(failing):
 		return failing
 	case len(fatal) > 0:
-		return a.withAttempts(failing, fatal, s.Service+" went on to "+a.what(next)+" after it")
+		return a.withAttempts(failing, fatal, func(f *Span) string {
+			return s.Service + " went on to " + a.what(calls.after(f)) + " after it"
+		})
 	case len(named) > 0 || answer.text == "" || answer.gateway:
 		return failing
 	}
@@ -80,8 +84,9 @@ func (a *analysis) withoutSurvived(s *Span, failing []*Span) []*Span {
 
 // withAttempts returns fatal with the earlier attempts of its calls
 // (failures of the same call that ended before it started), in the order
-// of failing; it records the other failures as survived, because of why.
-func (a *analysis) withAttempts(failing, fatal []*Span, why string) []*Span {
+// of failing; it records the other failures as survived, each because of
+// why.
+func (a *analysis) withAttempts(failing, fatal []*Span, why func(*Span) string) []*Span {
 	if len(fatal) == len(failing) {
 		return fatal
 	}
@@ -99,7 +104,7 @@ func (a *analysis) withAttempts(failing, fatal []*Span, why string) []*Span {
 			out = append(out, f)
 			continue
 		}
-		a.survive(f, "survived: "+why)
+		a.survive(f, "survived: "+why(f))
 	}
 	return out
 }
