@@ -110,9 +110,8 @@ func (a *analysis) withAttempts(failing, fatal []*Span, why func(*Span) string) 
 }
 
 // keepNamed returns the failures the answer named, and those that ran at
-// the same time as one of them.
-// failing and named are in start order; isNamed[i] says whether
-// failing[i] is named.
+// the same time as one of them. failing and named are in start order;
+// isNamed[i] says whether failing[i] is named.
 func keepNamed(failing, named []*Span, isNamed []bool) []*Span {
 	// latest[i] is the latest end of named[:i+1]. An unnamed failure ran
 	// with a named one when, of the named ones that started before it
