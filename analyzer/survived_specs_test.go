@@ -1,5 +1,12 @@
 package analyzer_test
 
+import (
+	"slices"
+	"testing"
+
+	"github.com/failhop/failhop/analyzer"
+)
+
 // The hand-built traces of failures a caller survived (docs/cli.md,
 // "Failures the request survived"); the captured ones are in
 // ../testdata/traces too.
@@ -56,4 +63,20 @@ var survivedFixtures = []fixture{
 		},
 		want: Want{Failed: true, Hops: []WantHop{{Description: "prices → postgresql SELECT prices", Cause: "db_error", SpanID: spanID("db"), Stack: true}}, NonFatal: 1, Confidence: "medium"},
 	},
+}
+
+// TestSurvivedReason checks that a survived failure says why it was
+// survived among the errors the request survived.
+func TestSurvivedReason(t *testing.T) {
+	for name, want := range map[string]string{
+		"survived-optional-then-essential":   "survived: front went on to call payments POST /charge after it",
+		"survived-essential-then-optional":   "survived: front's answer names another failure",
+		"survived-cache-timeout-own-failure": "survived: prices went on to other calls after it, and then failed on its own",
+	} {
+		i := slices.IndexFunc(survivedFixtures, func(f fixture) bool { return f.name == name })
+		r := analyzer.Analyze(survivedFixtures[i].build())
+		if len(r.NonFatal) != 1 || r.NonFatal[0].Reason != want {
+			t.Errorf("%s: errors survived %+v, want one with reason %q", name, r.NonFatal, want)
+		}
+	}
 }
