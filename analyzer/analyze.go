@@ -254,14 +254,14 @@ func (a *analysis) newOrigin(s *Span) origin {
 	o := origin{span: s, cause: causeOf(s, a.syncChildren(s)), confidence: High}
 	switch {
 	case a.incomplete != "":
-		o.confidence, o.reason = Low, "the trace is incomplete: "+a.incomplete
+		o.confidence, o.reason = Low, incompleteReason+a.incomplete
 	case s.Bool(vocab.KeyPropagated) && !s.Bool(vocab.KeyOrigin):
 		// The kit marked the span as passing on a failure from below, and
 		// nothing below it failed here: those spans are missing (dropped
 		// by an overloaded collector, or not exported yet), and the span
 		// is only where the failure was last seen.
-		o.confidence, o.reason = Low, "the trace is incomplete: this span says the failure came from a span below it, which is not in the trace (spans dropped, or not exported yet)"
-		a.notes = appendOnce(a.notes, "the trace is incomplete: "+s.Service+" "+strconv.Quote(s.Name)+" passed on a failure from spans that are not in the trace")
+		o.confidence, o.reason = Low, incompleteReason+"this span says the failure came from a span below it, which is not in the trace (spans dropped, or not exported yet)"
+		a.notes = appendOnce(a.notes, incompleteReason+s.Service+" "+strconv.Quote(s.Name)+" passed on a failure from spans that are not in the trace")
 	case s.Kind == KindClient && httpStatus(s) >= 500 && !a.hasServerChild(s):
 		o.confidence, o.reason = Medium, "the called service sent no spans, so the failure inside it is not visible"
 	case s.Attr(vocab.KeyCause) == "" && !s.Bool(vocab.KeyOrigin):
@@ -406,7 +406,7 @@ func (a *analysis) refineTimeouts(origins []origin) []origin {
 			refined.confidence, refined.reason = Low, skew
 		}
 		if a.incomplete != "" {
-			refined.confidence, refined.reason = Low, "the trace is incomplete: "+a.incomplete
+			refined.confidence, refined.reason = Low, incompleteReason+a.incomplete
 		}
 		origins[i] = refined
 	}

@@ -17,8 +17,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/internal/devstack/stack"
 	"github.com/failhop/failhop/internal/promapi"
-	"github.com/failhop/failhop/internal/stack"
 	"github.com/failhop/failhop/jaeger"
 )
 

@@ -21,8 +21,8 @@ import (
 	"strconv"
 	"syscall"
 
-	"github.com/failhop/failhop/internal/stack"
-	"github.com/failhop/failhop/internal/webui"
+	"github.com/failhop/failhop/internal/devstack/stack"
+	"github.com/failhop/failhop/internal/present/webui"
 )
 
 func main() { os.Exit(run()) }

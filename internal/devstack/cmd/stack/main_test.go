@@ -18,9 +18,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/failhop/failhop/internal/stack"
-	"github.com/failhop/failhop/internal/syncbuf"
-	"github.com/failhop/failhop/internal/webui"
+	"github.com/failhop/failhop/internal/devstack/stack"
+	"github.com/failhop/failhop/internal/devstack/syncbuf"
+	"github.com/failhop/failhop/internal/present/webui"
 )
 
 // The command runs as `make stack` runs it: built, in its own process.

@@ -8,6 +8,8 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/internal/recent"
 	"github.com/failhop/failhop/jaeger"
 )
 
@@ -33,10 +35,10 @@ type cachedAnswer struct {
 	at time.Time
 }
 
-// failures returns the failures of q (jaeger.Client.FindFailures), shared.
-func (c *sharedReads) failures(ctx context.Context, client *jaeger.Client, q jaeger.Query) (jaeger.Failures, error) {
+// failures returns the recent failures of q (recent.Failures), shared.
+func (c *sharedReads) failures(ctx context.Context, client *jaeger.Client, q jaeger.Query) (analyzer.Failures, error) {
 	key := fmt.Sprintf("failures %q %s %d", q.Service, q.Since, q.Limit)
-	return read(ctx, c, key, func(ctx context.Context) (jaeger.Failures, error) { return client.FindFailures(ctx, q) })
+	return read(ctx, c, key, func(ctx context.Context) (analyzer.Failures, error) { return recent.Failures(ctx, client, q) })
 }
 
 // services returns the services Jaeger knows (jaeger.Client.Services),

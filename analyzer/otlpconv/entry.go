@@ -1,4 +1,4 @@
-package toanalyzer
+package otlpconv
 
 import (
 	"slices"

@@ -18,7 +18,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/failhop/failhop/internal/jaegertest"
+	"github.com/failhop/failhop/internal/devstack/jaegertest"
 	"github.com/failhop/failhop/jaeger"
 )
 

@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/devstack/stack"
 )
 
 // Jaeger is a running Jaeger.

@@ -20,8 +20,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/jaegertest"
-	"github.com/failhop/failhop/internal/tracetest"
+	"github.com/failhop/failhop/internal/devstack/jaegertest"
+	"github.com/failhop/failhop/internal/devstack/tracetest"
 	"github.com/failhop/failhop/jaeger"
 )
 
@@ -160,7 +160,7 @@ func TestPages(t *testing.T) {
 	code, _, body = get(t, h, "/api/failures?since=5m&service=gateway")
 	var f struct {
 		Service string
-		jaeger.Failures
+		analyzer.Failures
 	}
 	if err := json.Unmarshal([]byte(body), &f); code != http.StatusOK || err != nil || f.Failed != 1 || len(f.Groups) != 1 {
 		t.Errorf("/api/failures: %d %v %s", code, err, body)

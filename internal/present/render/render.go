@@ -19,7 +19,6 @@ import (
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/internal/promapi"
-	"github.com/failhop/failhop/jaeger"
 )
 
 // maxStackLines is how much of a stack the text output shows; --json has
@@ -335,7 +334,7 @@ func suffix(reason string) string {
 type ErrorsReport struct {
 	Service string `json:"service"`
 	Since   string `json:"since"`
-	jaeger.Failures
+	analyzer.Failures
 	// Sampling says what the traces are: the ones sampling kept, so that
 	// Failed/Traces is not read as a failure rate.
 	Sampling string `json:"sampling"`
@@ -352,7 +351,7 @@ const KeptTraces = "traces kept by sampling: the failhop collector keeps every f
 // every service) over the last since: what `failhop errors --json`
 // prints, the page's /api/failures answers and the MCP tool failures
 // returns.
-func NewErrorsReport(service string, since time.Duration, f jaeger.Failures) ErrorsReport {
+func NewErrorsReport(service string, since time.Duration, f analyzer.Failures) ErrorsReport {
 	return ErrorsReport{Service: service, Since: since.String(), Failures: f, Sampling: KeptTraces}
 }
 

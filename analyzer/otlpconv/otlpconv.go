@@ -1,10 +1,4 @@
-// Package toanalyzer converts pdata traces, as the collector holds them,
-// into the analyzer's model (package analyzer), and tests pdata spans with
-// analyzer.Failed. It is the one converter of OTLP data: the failhop
-// processor and sampler use it on what the collector receives, package
-// tracejson on OTLP JSON (files, Jaeger's /api/v3), so that a trace reads
-// the same wherever it comes from.
-package toanalyzer
+package otlpconv
 
 import (
 	"sync"

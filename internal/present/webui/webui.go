@@ -28,9 +28,9 @@ import (
 	"time"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/localonly"
+	"github.com/failhop/failhop/internal/present/localonly"
+	"github.com/failhop/failhop/internal/present/render"
 	"github.com/failhop/failhop/internal/promapi"
-	"github.com/failhop/failhop/internal/render"
 	"github.com/failhop/failhop/jaeger"
 )
 
@@ -121,7 +121,7 @@ type indexPage struct {
 	Windows  []time.Duration
 	Service  string
 	Services []string
-	Failures jaeger.Failures
+	Failures analyzer.Failures
 	Groups   []group // Failures.Groups, with what Prometheus says of them
 	Down     string  // why Jaeger could not be read; "" if it could
 	Slow     bool    // Jaeger is up but did not answer in time
