@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/devstack/stack"
 )
 
 // TestOpenTelemetryJSSurvived runs fastify services on OpenTelemetry JS
