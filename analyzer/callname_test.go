@@ -36,7 +36,7 @@ func TestOneOutageOneGroup(t *testing.T) {
 	for id := range 1000 {
 		reports = append(reports, analyzer.Analyze(deadPeerTrace(id, "")))
 	}
-	groups := analyzer.Summarize(reports)
+	groups := analyzer.GroupFailures(reports).Groups
 	if len(groups) != 1 || groups[0].Count != 1000 {
 		t.Fatalf("%d groups (first: %+v), want one of 1000", len(groups), groups[0])
 	}

@@ -35,9 +35,31 @@ type Group struct {
 // maxExamples is how many trace IDs a Group keeps.
 const maxExamples = 3
 
-// Summarize groups the failed reports by their first failing hop and cause,
-// the most frequent first. Reports of requests that succeeded are skipped.
-func Summarize(reports []Report) []Group {
+// Failures are the failed requests among traces, grouped by the hop that
+// broke them: what `failhop errors` and failhop's page show.
+type Failures struct {
+	Traces int     `json:"traces"` // the traces looked at
+	Failed int     `json:"failed"` // of those, requests that failed
+	Groups []Group `json:"groups"` // the failed ones by failing hop, the most frequent first
+}
+
+// GroupFailures counts the reports, one per trace, and groups the failed
+// ones by their first failing hop and cause, the most frequent first. It
+// does no I/O: the reports come from Analyze, whatever read the traces.
+func GroupFailures(reports []Report) Failures {
+	f := Failures{Traces: len(reports), Groups: byFailingHop(reports)}
+	for _, r := range reports {
+		if r.Failed {
+			f.Failed++
+		}
+	}
+	return f
+}
+
+// byFailingHop groups the failed reports by their first failing hop and
+// cause, the most frequent first. Reports of requests that succeeded are
+// skipped.
+func byFailingHop(reports []Report) []Group {
 	byKey := map[string]*Group{}
 	sorted := slices.Clone(reports)
 	slices.SortStableFunc(sorted, func(x, y Report) int { return y.Start.Compare(x.Start) })

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/render"
+	"github.com/failhop/failhop/internal/present/render"
 	"github.com/failhop/failhop/jaeger"
 	"github.com/failhop/failhop/tracejson"
 )

@@ -11,8 +11,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/analyzer/otlpconv"
 	"github.com/failhop/failhop/collector/internal/analyses"
-	"github.com/failhop/failhop/internal/toanalyzer"
 	"github.com/failhop/failhop/vocab"
 )
 
@@ -34,10 +34,13 @@ func Mark(td ptrace.Traces) int { return mark(td, nil).marked }
 
 // outcome is what mark did with a batch.
 type outcome struct {
-	analyzed int             // traces analyzed
-	marked   int             // of those, marked (their request failed)
-	late     int             // traces skipped: already processed, these are late spans
-	took     []time.Duration // each analysis
+	analyzed int // traces analyzed
+	marked   int // of those, marked (their request failed)
+	late     int // traces skipped: already processed, these are late spans
+	// of the marked, those that lacked spans the analysis needed (evicted
+	// or dropped before it): marked with low confidence
+	incomplete int
+	took       []time.Duration // each analysis
 }
 
 // mark is Mark, skipping the traces that seen says were already processed:
@@ -48,7 +51,7 @@ func mark(td ptrace.Traces, seen *recentTraces) outcome {
 	// Pass 1: clear marks a service may have set, and find the traces that
 	// have a failed span. Without one, the root cannot have failed.
 	var failing map[pcommon.TraceID]*group
-	var test toanalyzer.FailureTest
+	var test otlpconv.FailureTest
 	var batch []pcommon.TraceID // every trace of td, to remember after
 	defer func() { seen.add(batch) }()
 	rss := td.ResourceSpans()
@@ -77,11 +80,11 @@ func mark(td ptrace.Traces, seen *recentTraces) outcome {
 
 	// Pass 2: convert the spans of the failing traces. The spans come from
 	// one arena; the attribute maps from a pool, returned when done.
-	c := toanalyzer.NewConverter(td.SpanCount())
+	c := otlpconv.NewConverter(td.SpanCount())
 	defer c.Release()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)
-		var res *toanalyzer.Resource
+		var res *otlpconv.Resource
 		sss := rs.ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
 			scope := sss.At(j).Scope()
@@ -129,6 +132,9 @@ func mark(td ptrace.Traces, seen *recentTraces) outcome {
 		out.analyzed++
 		if g.mark(r) {
 			out.marked++
+			if r.Hops[0].Incomplete() {
+				out.incomplete++
+			}
 		}
 	}
 	return out

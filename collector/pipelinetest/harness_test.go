@@ -14,13 +14,13 @@ import (
 	"time"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/devstack/stack"
 	jaegerapi "github.com/failhop/failhop/jaeger"
 )
 
-// The tests run the real binaries through internal/stack, the runner that
-// the demo and `make stack` use, and read Jaeger with the failhop CLI's
-// client.
+// The tests run the real binaries through internal/devstack/stack, the
+// runner that the demo and `make stack` use, and read Jaeger with the
+// failhop CLI's client.
 
 // root is the repository's root directory.
 func root(t testing.TB) string {
@@ -113,10 +113,16 @@ func startCollector(t testing.TB, name, config string, env ...string) *collector
 
 func addr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
 
-// search asks Jaeger for the traces of service with the tags.
+// search asks Jaeger for the traces of service with the tags, 100 at most.
 func (j *jaeger) search(t testing.TB, service string, tags map[string]string) []*analyzer.Trace {
 	t.Helper()
-	traces, err := j.client.FindTraces(context.Background(), jaegerapi.Query{Service: service, Tags: tags, Since: time.Hour, Limit: 100})
+	return j.searchN(t, service, tags, 100)
+}
+
+// searchN asks Jaeger for limit traces of service with the tags at most.
+func (j *jaeger) searchN(t testing.TB, service string, tags map[string]string, limit int) []*analyzer.Trace {
+	t.Helper()
+	traces, err := j.client.FindTraces(context.Background(), jaegerapi.Query{Service: service, Tags: tags, Since: time.Hour, Limit: limit})
 	if err != nil {
 		t.Fatalf("jaeger: %v", err)
 	}

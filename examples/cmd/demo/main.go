@@ -8,7 +8,7 @@
 //	demo all               run all of them
 //
 // By default it starts the local pipeline itself (Jaeger and the failhop
-// collector, see internal/stack), failhop's page (what failhop serve
+// collector, see internal/devstack/stack), failhop's page (what failhop serve
 // serves, on 127.0.0.1:16680, FAILHOP_PAGE_PORT moves it) and the shop,
 // prints a table of the results, checks that Jaeger's search for failhop.root_cause=true finds
 // exactly the failing hops, and keeps everything up until Ctrl-C so that
@@ -63,10 +63,10 @@ import (
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/examples/internal/shop"
+	"github.com/failhop/failhop/internal/devstack/stack"
+	"github.com/failhop/failhop/internal/present/render"
+	"github.com/failhop/failhop/internal/present/webui"
 	"github.com/failhop/failhop/internal/promapi"
-	"github.com/failhop/failhop/internal/render"
-	"github.com/failhop/failhop/internal/stack"
-	"github.com/failhop/failhop/internal/webui"
 	"github.com/failhop/failhop/jaeger"
 )
 

@@ -1,7 +1,7 @@
 // Command load measures what failhop's tracing costs the healthy demo shop
 // under load. It starts the local pipeline (Jaeger and the failhop
-// collector, see internal/stack, on free ports, keeping 10% of the healthy
-// traces as in production: FAILHOP_SAMPLE_PERCENT=10, the default 10s
+// collector, see internal/devstack/stack, on free ports, keeping 10% of
+// the healthy traces as in production: FAILHOP_SAMPLE_PERCENT=10, the default 10s
 // decision wait), then, in each round and for each mode named by -modes
 // (default traced,untraced), a fresh copy of the shop on free ports with
 // its own SQLite files:
@@ -61,7 +61,7 @@ import (
 	"time"
 
 	"github.com/failhop/failhop/examples/internal/shop"
-	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/devstack/stack"
 )
 
 func main() {

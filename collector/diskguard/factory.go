@@ -1,0 +1,29 @@
+package diskguard
+
+import (
+	"context"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/extension"
+)
+
+// Type is the extension's component type: "queue_disk_guard".
+var Type = component.MustNewType("queue_disk_guard")
+
+// Config is the extension's configuration.
+type Config struct {
+	// Storage is the storage extension the guard stands in front of.
+	Storage component.ID `mapstructure:"storage"`
+}
+
+// NewFactory returns the factory of the queue_disk_guard extension.
+func NewFactory() extension.Factory {
+	return extension.NewFactory(
+		Type,
+		func() component.Config { return &Config{Storage: component.MustNewID("file_storage")} },
+		func(_ context.Context, set extension.Settings, cfg component.Config) (extension.Extension, error) {
+			return newGuard(set, cfg.(*Config).Storage)
+		},
+		component.StabilityLevelAlpha,
+	)
+}
