@@ -30,9 +30,10 @@ const skewTolerance = 5 * time.Millisecond
 // children and links cannot explain a synchronous answer), and through
 // spans that gave no verdict of their own (a framework's request handler
 // span), skipping failed attempts that a later retry recovered, to the
-// spans where the errors started. Each of those is a hop; fan-out gives
-// several, ranked, and branches canceled because another one failed are
-// consequences, not hops. A timeout is followed into the callee's critical
+// spans where the errors started, leaving out the failures a caller
+// survived (it went on past them; see withoutSurvived). Each of those
+// is a hop; fan-out gives several, ranked, and branches canceled because
+// another one failed are consequences, not hops. A timeout is followed into the callee's critical
 // path to the slow span, also when the callee outlived a caller that gave
 // up (a proxy's 504). Attempts of a call that all failed the same way are
 // one hop at the last attempt.
@@ -95,6 +96,7 @@ type analysis struct {
 	reached    []*Span                // the spans the analysis can reach, in pre-order
 	subtree    map[*Span]subtreeRange // isBelow's index of reached, built when needed
 	failed     []*Span                // the spans that failed, once each
+	survived   map[*Span]string       // withoutSurvived's answers: why each was survived
 	incomplete string                 // why the trace is incomplete, "" if it is not
 	notes      []string
 }
@@ -297,7 +299,8 @@ func (a *analysis) syncChildren(s *Span) []*Span {
 // it returns the children that gave no verdict of their own (see
 // passesThrough) but have such a failure below them: the walk goes through
 // those to it. A failed child beats a failure below a silent one, which
-// may have been swallowed there (a cache miss with a fallback).
+// may have been swallowed there (a cache miss with a fallback). Of
+// either, those s survived (see withoutSurvived) are left out.
 func (a *analysis) failingChildren(s *Span) []*Span {
 	children := a.syncChildren(s)
 	var out []*Span
@@ -317,14 +320,17 @@ func (a *analysis) failingChildren(s *Span) []*Span {
 	}
 	if len(out) > 0 {
 		slices.Reverse(out)
-		return out
+		if fatal := a.withoutSurvived(s, out); len(fatal) > 0 {
+			return fatal
+		}
+		out = nil
 	}
 	for _, c := range children {
 		if passesThrough(c) && a.failsBelow(c) {
 			out = append(out, c)
 		}
 	}
-	return out
+	return a.withoutSurvived(s, out)
 }
 
 // failsBelow reports whether a span that passes through has a failing
@@ -460,6 +466,8 @@ func (a *analysis) nonFatal(onPath map[*Span]bool, failed bool) []origin {
 			o.reason = "asynchronous: it cannot have failed the request"
 		case failed && o.cause == vocab.CauseCanceled:
 			o.reason = "canceled when the request failed elsewhere: a consequence, not a cause"
+		default:
+			o.reason = a.survivedReason(s)
 		}
 		out = append(out, o)
 	}

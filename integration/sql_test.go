@@ -21,6 +21,7 @@ import (
 
 	"github.com/failhop/failhop/instrument"
 	"github.com/failhop/failhop/internal/devstack/testserver"
+	"github.com/failhop/failhop/vocab"
 )
 
 // postgresDSN returns the DSN of the test PostgreSQL server, or skips the
@@ -150,15 +151,15 @@ func check(t *testing.T, spans []sdktrace.ReadOnlySpan, w want) {
 		t.Errorf("span %q: Error status without a message", w.name)
 	}
 	if w.cause == "" {
-		for _, k := range []attribute.Key{instrument.OriginKey, instrument.CauseKey, "error.type"} {
+		for _, k := range []attribute.Key{vocab.KeyOrigin, vocab.KeyCause, "error.type"} {
 			if v, ok := a[k]; ok {
 				t.Errorf("span %q: unexpected %s = %q", w.name, k, v)
 			}
 		}
 	} else {
-		if a[instrument.OriginKey] != "true" || a[instrument.CauseKey] != w.cause {
+		if a[vocab.KeyOrigin] != "true" || a[vocab.KeyCause] != w.cause {
 			t.Errorf("span %q: marks origin=%q cause=%q, want origin=true cause=%q",
-				w.name, a[instrument.OriginKey], a[instrument.CauseKey], w.cause)
+				w.name, a[vocab.KeyOrigin], a[vocab.KeyCause], w.cause)
 		}
 	}
 	for _, lit := range w.notInText {

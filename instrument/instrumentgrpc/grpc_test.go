@@ -87,10 +87,10 @@ func marksOf(s sdktrace.ReadOnlySpan) marks {
 		a[kv.Key] = kv.Value
 	}
 	return marks{
-		origin:       a[instrument.OriginKey].AsBool(),
-		propagated:   a[instrument.PropagatedKey].AsBool(),
-		cause:        vocab.Cause(a[instrument.CauseKey].AsString()),
-		originSpanID: a[instrument.OriginSpanIDKey].AsString(),
+		origin:       a[vocab.KeyOrigin].AsBool(),
+		propagated:   a[vocab.KeyPropagated].AsBool(),
+		cause:        vocab.Cause(a[vocab.KeyCause].AsString()),
+		originSpanID: a[vocab.KeyOriginSpanID].AsString(),
 		errorType:    a["error.type"].AsString(),
 		status:       s.Status().Code,
 	}

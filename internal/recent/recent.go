@@ -17,10 +17,11 @@ import (
 // Failures finds the recent traces of q.Service (as
 // jaeger.Client.FindTraces does), or of every service Jaeger knows when
 // q.Service is "" (q.Limit traces of each, a trace counted once), analyzes
-// them and groups the failed ones by failing hop. q.Tags must be empty:
-// every trace is fetched and the analyzer decides which ones failed
-// (Jaeger v2's memory store mishandles an error=true filter: it compares
-// the tag's string value as a bool).
+// them and groups the failed ones by failing hop. q.Tags narrows the
+// search (the traces with a span that has them), but must not hold
+// error: the analyzer decides which traces failed (Jaeger v2's memory
+// store mishandles an error=true filter: it compares the tag's string
+// value as a bool).
 func Failures(ctx context.Context, c *jaeger.Client, q jaeger.Query) (analyzer.Failures, error) {
 	traces, err := tracesOfServices(ctx, c, q)
 	if err != nil {

@@ -37,7 +37,7 @@ type cachedAnswer struct {
 
 // failures returns the recent failures of q (recent.Failures), shared.
 func (c *sharedReads) failures(ctx context.Context, client *jaeger.Client, q jaeger.Query) (analyzer.Failures, error) {
-	key := fmt.Sprintf("failures %q %s %d", q.Service, q.Since, q.Limit)
+	key := fmt.Sprintf("failures %q %s %d %q", q.Service, q.Since, q.Limit, q.Tags) // %q of a map: its keys sorted
 	return read(ctx, c, key, func(ctx context.Context) (analyzer.Failures, error) { return recent.Failures(ctx, client, q) })
 }
 

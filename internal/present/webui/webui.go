@@ -1,8 +1,10 @@
 // Package webui is the page `failhop serve` serves: failed requests grouped
-// by the hop that broke them, and each trace opened on its answer (the
-// path to the origin, the cause, the hint, the stack, a waterfall of its
-// spans). It reads Jaeger's query API and answers with the analyzer the
-// CLI uses, so the page and `failhop why`/`errors` agree. It is read-only;
+// by the hop that broke them (all, or those with an attribute), and each
+// trace opened on its answer (the path to the origin, the cause, the
+// hint, the stack) over a waterfall of its spans, each opening on its
+// details (attributes, resource, status, events, related spans). It
+// reads Jaeger's query API and answers with the analyzer the CLI uses, so
+// the page and `failhop why`/`errors` agree. It is read-only;
 // every string from a span goes through html/template's escaping, and the
 // Content-Security-Policy allows nothing but the page's own files.
 package webui
@@ -68,7 +70,7 @@ func New(c *jaeger.Client, jaegerUI string, prom *promapi.Client) *Server {
 	}
 	s := &Server{jaeger: c, prom: prom, jaegerUI: jaegerUI, pages: map[string]*template.Template{}}
 	funcs := template.FuncMap{"ms": ms, "since": since, "versions": render.Versions, "window": windowName, "stack": render.TrimRecorderFrames,
-		"keptTraces": func() string { return render.KeptTraces }}
+		"keptTraces": func() string { return render.KeptTraces }, "maxDetailedRows": func() int { return maxDetailedRows }}
 	for _, page := range []string{"index", "trace", "error"} {
 		s.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+page+".html"))
 	}
@@ -115,12 +117,39 @@ func window(r *http.Request) time.Duration {
 	return 15 * time.Minute
 }
 
+// attributeSearch reads a search by attribute, "key=value" (the value
+// may hold "=" and spaces; spaces around the key and the value are
+// dropped), as the tags of Jaeger's search: a trace matches when one of
+// its spans, or that span's resource or one of its events, has the
+// attribute with that value. "" searches nothing.
+func attributeSearch(q string) (map[string]string, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return nil, nil
+	}
+	k, v, ok := strings.Cut(q, "=")
+	k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+	switch {
+	case !ok || k == "" || v == "":
+		return nil, fmt.Errorf("%q is not an attribute search: give key=value, such as http.route=/checkout", q)
+	case k == "error":
+		// Jaeger reads the tag error as the span status, and its memory
+		// store compares the value as a bool, which a string never is.
+		return nil, errors.New("the attribute error cannot be searched: every request listed failed already")
+	}
+	return map[string]string{k: v}, nil
+}
+
 // indexPage is the front page's data.
 type indexPage struct {
 	Window   time.Duration
 	Windows  []time.Duration
 	Service  string
 	Services []string
+	// Attr is the search by attribute, "key=value"; "" for none.
+	Attr string
+	// BadAttr says why Attr is not a search; "" if it is one.
+	BadAttr  string
 	Failures analyzer.Failures
 	Groups   []group // Failures.Groups, with what Prometheus says of them
 	Down     string  // why Jaeger could not be read; "" if it could
@@ -134,22 +163,31 @@ type indexPage struct {
 }
 
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
-	p := indexPage{Window: window(r), Windows: Windows, Service: r.URL.Query().Get("service")}
+	p := indexPage{Window: window(r), Windows: Windows, Service: r.URL.Query().Get("service"), Attr: strings.TrimSpace(r.URL.Query().Get("attr"))}
+	tags, badAttr := attributeSearch(p.Attr)
 	var err error
-	if p.Services, err = s.reads.services(r.Context(), s.jaeger); err == nil {
+	if p.Services, err = s.reads.services(r.Context(), s.jaeger); err == nil && badAttr == nil {
 		if p.Service != "" && !slices.Contains(p.Services, p.Service) {
 			p.Service = ""
 		}
-		p.Failures, err = s.reads.failures(r.Context(), s.jaeger, jaeger.Query{Service: p.Service, Since: p.Window, Limit: maxTracesPerService})
+		p.Failures, err = s.reads.failures(r.Context(), s.jaeger, jaeger.Query{Service: p.Service, Tags: tags, Since: p.Window, Limit: maxTracesPerService})
 	}
 	if err != nil {
 		p.Down, p.Slow = err.Error(), errors.Is(err, jaeger.ErrSlow)
 		slog.WarnContext(r.Context(), "failhop serve: reading Jaeger", "err", err)
 	}
+	if badAttr != nil {
+		p.BadAttr = badAttr.Error()
+		s.render(w, http.StatusBadRequest, "index", p)
+		return
+	}
 	if p.Groups, err = withHistory(r.Context(), s.prom, p.Failures.Groups, time.Now()); err == nil && s.prom != nil {
 		var counts promapi.Counts
-		if counts, err = s.prom.RequestCounts(r.Context(), p.Service, p.Window); err == nil {
+		switch counts, err = s.prom.RequestCounts(r.Context(), p.Service, p.Window); {
+		case err == nil:
 			p.Counted = &counts
+		case errors.Is(err, promapi.ErrNoCounts):
+			err = nil // no sentence rather than "0 requests"
 		}
 	}
 	if err != nil {
@@ -190,6 +228,19 @@ type errorPage struct {
 	Title, Message string
 }
 
+// opened returns the spans whose details a trace page opens: the one its
+// ?span= names, when the trace has it, else the failing hops' origins.
+func opened(span string, tr *analyzer.Trace, rep analyzer.Report) []string {
+	if slices.ContainsFunc(tr.Spans, func(s *analyzer.Span) bool { return s.SpanID == span }) {
+		return []string{span}
+	}
+	ids := make([]string, len(rep.Hops))
+	for i, h := range rep.Hops {
+		ids[i] = h.SpanID
+	}
+	return ids
+}
+
 func (s *Server) trace(w http.ResponseWriter, r *http.Request) {
 	tr, status, msg := s.fetch(r)
 	if tr == nil {
@@ -198,6 +249,7 @@ func (s *Server) trace(w http.ResponseWriter, r *http.Request) {
 	}
 	rep := analyzer.Analyze(tr)
 	p := tracePage{Report: rep, Rows: waterfall(tr, rep), JSONURL: "/api/traces/" + tr.TraceID}
+	withDetails(p.Rows, tr.TraceID, opened(r.URL.Query().Get("span"), tr, rep)...)
 	if s.jaegerUIServed(r.Context()) {
 		p.JaegerURL = s.jaegerUI + "/trace/" + tr.TraceID
 		if len(rep.Hops) > 0 {
@@ -226,7 +278,12 @@ func (s *Server) fetch(r *http.Request) (*analyzer.Trace, int, string) {
 
 func (s *Server) apiFailures(w http.ResponseWriter, r *http.Request) {
 	since := window(r)
-	f, err := s.reads.failures(r.Context(), s.jaeger, jaeger.Query{Service: r.URL.Query().Get("service"), Since: since, Limit: maxTracesPerService})
+	tags, err := attributeSearch(r.URL.Query().Get("attr"))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	f, err := s.reads.failures(r.Context(), s.jaeger, jaeger.Query{Service: r.URL.Query().Get("service"), Tags: tags, Since: since, Limit: maxTracesPerService})
 	if err != nil {
 		writeJSON(w, http.StatusBadGateway, map[string]string{"error": err.Error()})
 		return

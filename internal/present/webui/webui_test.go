@@ -3,10 +3,13 @@ package webui
 import (
 	"context"
 	"encoding/json"
+	"html/template"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +46,9 @@ func sendFailure(t *testing.T, j *jaegertest.Jaeger) (traceID, originID string) 
 	_, db := inv.Tracer("t").Start(ctx, hostile, trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(attribute.String("db.system.name", "postgresql"), attribute.String("error.type", "42P01"),
 			attribute.String("db.query.text", `SELECT name FROM "<script>alert(3)</script>"`)))
+	db.SetAttributes(attribute.String(`note<b>`, `<img src=x onerror=alert(4)>`))
+	db.AddEvent("exception", trace.WithAttributes(attribute.String("exception.message", "<script>alert(5)</script>"),
+		attribute.String("exception.stacktrace", "goroutine 1 [running]:\nmain.query()\n\t/src/inventory/main.go:42\nmain.main()\n\t/src/inventory/main.go:10")))
 	db.SetStatus(codes.Error, `relation "<img src=x onerror=alert(2)>" does not exist`)
 	for _, s := range []trace.Span{db, srv, call, root} {
 		if s != db {
@@ -51,6 +57,55 @@ func sendFailure(t *testing.T, j *jaegertest.Jaeger) (traceID, originID string) 
 		s.End()
 	}
 	return root.SpanContext().TraceID().String(), db.SpanContext().SpanID().String()
+}
+
+// checkDetails checks a trace page's details of the spans against the
+// trace as Jaeger returns it: the origin's open, with every attribute
+// sorted and escaped, its resource, its event with the stack trace
+// folded, and a link to its parent; ?span= opens another span's instead.
+func checkDetails(t *testing.T, h http.Handler, tr *analyzer.Trace, originID string) {
+	t.Helper()
+	var origin *analyzer.Span
+	for _, s := range tr.Spans {
+		if s.SpanID == originID {
+			origin = s
+		}
+	}
+	code, _, body := get(t, h, "/trace/"+tr.TraceID)
+	if code != http.StatusOK || origin == nil {
+		t.Fatalf("trace page: %d, origin %v", code, origin)
+	}
+	_, details, found := strings.Cut(body, `<details id="span-`+originID+`" open>`)
+	details, _, _ = strings.Cut(details, "</li>")
+	if !found {
+		t.Fatalf("the origin's details are not open:\n%s", body)
+	}
+	for _, want := range []string{
+		`<dt>name</dt><dd>SELECT &#34;&lt;script&gt;alert(1)&lt;/script&gt;&#34;</dd>`, `<dt>kind</dt><dd>client</dd>`, `<dt>service</dt><dd>inventory</dd>`,
+		`href="?span=` + origin.ParentSpanID + `#span-` + origin.ParentSpanID + `"`,
+		"error: <pre>relation &#34;&lt;img src=x onerror=alert(2)&gt;&#34; does not exist</pre>",
+		"<dt>note&lt;b&gt;</dt><dd><pre>&lt;img src=x onerror=alert(4)&gt;</pre></dd>",
+		"<dt>service.version</dt><dd><pre>2.0.0</pre></dd>",
+		`<span class="event-name">exception</span>`, "<dt>exception.message</dt><dd><pre>&lt;script&gt;alert(5)&lt;/script&gt;</pre></dd>",
+		`<details class="fold"><summary><code>goroutine 1 [running]:</code> <span class="kind">(5 lines)</span></summary>`,
+	} {
+		if !strings.Contains(details, want) {
+			t.Errorf("the origin's details lack %q:\n%s", want, details)
+		}
+	}
+	// Every attribute, sorted by key, with the value Jaeger returned.
+	last := -1
+	for _, k := range slices.Sorted(maps.Keys(origin.Attributes)) {
+		at := strings.Index(details, "<dt>"+template.HTMLEscapeString(k)+"</dt><dd><pre>"+template.HTMLEscapeString(valueText(origin.Attributes[k]))+"</pre>")
+		if at < last {
+			t.Errorf("attribute %s: at %d, after %d (missing or out of order)", k, at, last)
+		}
+		last = at
+	}
+	if _, _, body := get(t, h, "/trace/"+tr.TraceID+"?span="+origin.ParentSpanID); !strings.Contains(body, `<details id="span-`+origin.ParentSpanID+`" open>`) ||
+		strings.Contains(body, `<details id="span-`+originID+`" open>`) {
+		t.Errorf("?span=%s does not open that span's details alone", origin.ParentSpanID)
+	}
 }
 
 func provider(t *testing.T, j *jaegertest.Jaeger, service string) *sdktrace.TracerProvider {
@@ -124,6 +179,12 @@ func TestPages(t *testing.T) {
 	if !strings.Contains(body, `class="span origin" data-span-id="`+originID+`"`) {
 		t.Errorf("the origin span's row is not marked origin")
 	}
+	tr, err := jaeger.New(j.QueryURL).Trace(t.Context(), traceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDetails(t, h, tr, originID)
+	checkSearch(t, h, traceID)
 
 	// Over a Jaeger that serves no UI (this one), the page links to no
 	// placeholder page: it is the trace viewer.
@@ -182,6 +243,35 @@ func TestPages(t *testing.T) {
 	}
 }
 
+// checkSearch checks the front page's search by attribute: a value the
+// failed request's spans have finds it, another finds nothing, and a
+// search that is not key=value says so.
+func checkSearch(t *testing.T, h http.Handler, traceID string) {
+	t.Helper()
+	for q, want := range map[string]string{
+		" db.system.name = postgresql ":        "/trace/" + traceID,
+		"service.version=2.0.0":                "/trace/" + traceID, // a resource attribute
+		"http.response.status_code=502":        "/trace/" + traceID, // a number, compared as text
+		"note<b>=<img src=x onerror=alert(4)>": "/trace/" + traceID,
+		"db.system.name=mysql":                 "No failed requests with <code>db.system.name=mysql</code>",
+	} {
+		code, _, body := get(t, h, "/?since=5m&attr="+url.QueryEscape(q))
+		if code != http.StatusOK || !strings.Contains(body, want) || strings.Contains(body, "<img src=x") {
+			t.Errorf("search %q: %d, lacks %q or holds it unescaped:\n%s", q, code, want, body)
+		}
+	}
+	for _, q := range []string{"nope", "=x", "error=true"} {
+		if code, _, body := get(t, h, "/?attr="+url.QueryEscape(q)); code != http.StatusBadRequest || !strings.Contains(body, `role="alert"`) {
+			t.Errorf("search %q: %d\n%s", q, code, body)
+		}
+	}
+	code, _, body := get(t, h, "/api/failures?since=5m&attr="+url.QueryEscape("db.system.name=mysql"))
+	var f analyzer.Failures
+	if err := json.Unmarshal([]byte(body), &f); code != http.StatusOK || err != nil || f.Failed != 0 {
+		t.Errorf("/api/failures?attr=: %d %v %s", code, err, body)
+	}
+}
+
 // With Jaeger down, the front page says so in a banner, not an error page.
 func TestJaegerDown(t *testing.T) {
 	h := New(jaeger.New("http://127.0.0.1:1"), "", nil).Handler()
@@ -194,7 +284,9 @@ func TestJaegerDown(t *testing.T) {
 	}
 }
 
-// A trace of 10,000 spans renders, every span a row, the origin marked.
+// A trace of 10,000 spans renders, every span a row, the origin marked
+// and its details open; the page holds the details of the first
+// maxDetailedRows spans, and a link to load each other's.
 func TestHugeTrace(t *testing.T) {
 	tr := tracetest.Mixed(10_000, false)
 	rep := analyzer.Analyze(tr)
@@ -202,12 +294,28 @@ func TestHugeTrace(t *testing.T) {
 	if len(rows) != len(tr.Spans) {
 		t.Fatalf("%d rows for %d spans", len(rows), len(tr.Spans))
 	}
+	withDetails(rows, tr.TraceID, opened("", tr, rep)...)
+	detailed := 0
+	for i, r := range rows {
+		if r.Details != nil {
+			detailed++
+		}
+		if r.Open != (len(rep.Hops) > 0 && r.Span.SpanID == rep.Hops[0].SpanID) || (r.Open || i < maxDetailedRows) != (r.Details != nil) {
+			t.Errorf("row %d (span %s): open %v, details %v", i, r.Span.SpanID, r.Open, r.Details != nil)
+		}
+	}
 	var b strings.Builder
 	if err := New(jaeger.New("http://127.0.0.1:1"), "", nil).pages["trace"].Execute(&b, tracePage{Report: rep, Rows: rows}); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(b.String(), `<li class="span`); n != len(tr.Spans) {
 		t.Errorf("%d span rows rendered, want %d", n, len(tr.Spans))
+	}
+	if n := strings.Count(b.String(), `<div class="span-details">`); n != detailed {
+		t.Errorf("%d spans' details rendered, want %d", n, detailed)
+	}
+	if n := strings.Count(b.String(), `>Load its details</a>`); n != len(rows)-detailed {
+		t.Errorf("%d links to load a span's details, want %d", n, len(rows)-detailed)
 	}
 	if len(rep.Hops) > 0 && !strings.Contains(b.String(), `class="span origin" data-span-id="`+rep.Hops[0].SpanID+`"`) {
 		t.Error("the origin is not marked")
