@@ -194,14 +194,14 @@ func (cs calls) after(f *Span) *Span {
 	return nil
 }
 
-// callsOut reports whether s is an outbound call (a client, a producer, a
-// database span), or made one below it in its service.
+// callsOut reports whether s is an outbound call (a client, a database
+// span) that is not cleanup, or made one below it in its service.
 func (a *analysis) callsOut(s *Span) bool {
 	stack := []*Span{s}
 	for n := 0; len(stack) > 0 && n < callSearch; n++ {
 		x := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if x.Kind == KindClient || x.Kind == KindProducer || isDB(x) {
+		if (x.Kind == KindClient || isDB(x)) && !isCleanup(x) {
 			return true
 		}
 		for _, c := range a.children[x] {
@@ -277,4 +277,18 @@ func (a *analysis) identifiers(f *Span) []string {
 		}
 	}
 	return words
+}
+
+// isCleanup reports whether s is what a handler does because a call
+// failed, not a sign that it went on past the failure: a transaction's
+// rollback, or a message it publishes (order.failed, a retry, an alert).
+func isCleanup(s *Span) bool {
+	if s.Kind == KindProducer {
+		return true
+	}
+	if !isDB(s) {
+		return false
+	}
+	op, _, _ := strings.Cut(strings.TrimSpace(cmp.Or(s.Attr("db.operation.name"), s.Attr("db.operation"), s.Name)), " ")
+	return strings.EqualFold(op, "ROLLBACK") || strings.EqualFold(op, "ABORT")
 }

@@ -63,6 +63,28 @@ var survivedFixtures = []fixture{
 		},
 		want: Want{Failed: true, Hops: []WantHop{{Description: "prices → postgresql SELECT prices", Cause: "db_error", SpanID: spanID("db"), Stack: true}}, NonFatal: 1, Confidence: "medium"},
 	},
+	{
+		name:  "survived-not-rollback-after-failure",
+		about: "payments fails inside a transaction; the handler rolls the transaction back and answers 500 with a message of its own that does not name payments: the rollback is cleanup, not going on past the failure, so payments stays the hop",
+		spans: []fs{
+			{id: "fs", svc: "front", name: "POST /checkout", kind: server, end: 40, err: true, exception: "checkout failed", attrs: httpServer("/checkout", 500)},
+			{id: "c2", parent: "fs", svc: "front", name: "POST", kind: client, start: 2, end: 20, err: true, attrs: httpClient("POST", "http://payments:8080/charge", 500)},
+			{id: "s2", parent: "c2", svc: "payments", name: "POST /charge", kind: server, start: 3, end: 19, err: true, exception: "ledger: account 7 is locked", attrs: httpServer("/charge", 500)},
+			{id: "rb", parent: "fs", svc: "front", name: "ROLLBACK", kind: client, start: 21, end: 23, attrs: sqlSpan("postgresql", "ROLLBACK", "ROLLBACK")},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "front → payments POST /charge", Cause: "app_error", SpanID: spanID("s2"), Message: "ledger: account 7 is locked", Stack: true}}, Confidence: "medium"},
+	},
+	{
+		name:  "survived-not-publish-after-failure",
+		about: "payments fails; the handler publishes order.failed and answers 500 with a message of its own that does not name payments: the publish is what it does because the call failed, so payments stays the hop",
+		spans: []fs{
+			{id: "fs", svc: "front", name: "POST /checkout", kind: server, end: 40, err: true, exception: "checkout failed", attrs: httpServer("/checkout", 500)},
+			{id: "c2", parent: "fs", svc: "front", name: "POST", kind: client, start: 2, end: 20, err: true, attrs: httpClient("POST", "http://payments:8080/charge", 500)},
+			{id: "s2", parent: "c2", svc: "payments", name: "POST /charge", kind: server, start: 3, end: 19, err: true, exception: "ledger: account 7 is locked", attrs: httpServer("/charge", 500)},
+			{id: "pb", parent: "fs", svc: "front", name: "order.failed publish", kind: producer, start: 21, end: 23, attrs: map[string]any{"messaging.system": "rabbitmq", "messaging.operation.type": "send", "messaging.destination.name": "order.failed"}},
+		},
+		want: Want{Failed: true, Hops: []WantHop{{Description: "front → payments POST /charge", Cause: "app_error", SpanID: spanID("s2"), Message: "ledger: account 7 is locked", Stack: true}}, Confidence: "medium"},
+	},
 }
 
 // TestSurvivedReason checks that a survived failure says why it was
