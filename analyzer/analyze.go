@@ -373,7 +373,9 @@ func (a *analysis) refineTimeouts(origins []origin) []origin {
 		}
 		slow, below := a.criticalPath(o.span)
 		if slow == o.span {
-			if o.span.Kind == KindClient && len(a.syncChildren(o.span)) == 0 {
+			if o.span.Kind == KindClient && len(a.syncChildren(o.span)) == 0 && a.incomplete == "" {
+				// The callee's spans may be what the trace lacks: then it
+				// stays incomplete, low.
 				o.confidence, o.reason = Medium, "the called service sent no spans, so what made it slow is not visible"
 				origins[i] = o
 			}

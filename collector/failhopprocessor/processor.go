@@ -158,7 +158,7 @@ func analyzeFailing(failing map[pcommon.TraceID]*group, seen *recentTraces) outc
 		out.analyzed++
 		if g.mark(r) {
 			out.marked++
-			if r.Hops[0].Incomplete() {
+			if slices.ContainsFunc(r.Hops, analyzer.Hop.Incomplete) {
 				out.incomplete++
 			}
 		}

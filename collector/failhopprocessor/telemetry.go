@@ -55,7 +55,7 @@ func newTelemetry(set component.TelemetrySettings) (*telemetry, error) {
 		return nil, err
 	}
 	if t.incomplete, err = m.Int64Counter(metricIncomplete, metric.WithUnit("{trace}"),
-		metric.WithDescription("Marked traces that lacked spans the analysis needed (evicted or dropped before it), marked with low confidence")); err != nil {
+		metric.WithDescription("Marked traces that were incomplete when analyzed (spans evicted, dropped or late, or past the span limit): marked with low confidence")); err != nil {
 		return nil, err
 	}
 	if t.duration, err = m.Float64Histogram(metricDuration, metric.WithUnit("s"),
@@ -94,7 +94,7 @@ func (t *telemetry) warnIncomplete(n int) {
 	if time.Since(t.warned) < warnEvery {
 		return
 	}
-	t.logger.Warn("failhop: failed traces lacked spans their analysis needed (evicted or dropped before it, e.g. by an overloaded tail sampling): marked with low confidence where the failure was last seen",
+	t.logger.Warn("failhop: failed traces were incomplete when analyzed (spans evicted or dropped before the analysis, not exported yet, or past its span limit): marked with low confidence; see failhop.failing_hop.reason on their root spans",
 		zap.Int("traces", t.unreported))
 	t.unreported, t.warned = 0, time.Now()
 }
