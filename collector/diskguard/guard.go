@@ -57,11 +57,12 @@ func (g *guard) Start(_ context.Context, host component.Host) error {
 
 func (g *guard) Shutdown(context.Context) error { return nil }
 
-// GetClient returns the guarded storage's client for the component, guarded.
+// GetClient returns the guarded storage's client for the component:
+// guarded for an exporter (its persistent queue's), as it is for others.
 func (g *guard) GetClient(ctx context.Context, kind component.Kind, id component.ID, name string) (storage.Client, error) {
 	c, err := g.storage.GetClient(ctx, kind, id, name)
-	if err != nil {
-		return nil, err
+	if err != nil || kind != component.KindExporter {
+		return c, err
 	}
 	return &client{Client: c, guard: g}, nil
 }
@@ -73,8 +74,10 @@ type client struct {
 	guard *guard
 }
 
-// Batch runs ops; if they fail and hold reads and writes only (no delete),
-// it runs the reads alone, and succeeds if they do.
+// Batch runs ops; if they fail and both read and write (no delete: the
+// queue's read of an item with the save of its position), it runs the
+// reads alone, and succeeds if they find what they read. A read that finds
+// nothing (an item whose own write failed) fails as the batch did.
 func (c *client) Batch(ctx context.Context, ops ...*storage.Operation) error {
 	err := c.Client.Batch(ctx, ops...)
 	if err == nil || !readsAndWrites(ops) {
@@ -85,8 +88,11 @@ func (c *client) Batch(ctx context.Context, ops ...*storage.Operation) error {
 			continue
 		}
 		v, getErr := c.Client.Get(ctx, op.Key)
-		if getErr != nil {
+		switch {
+		case getErr != nil:
 			c.guard.itemLost(ctx, err, getErr)
+			return err
+		case v == nil:
 			return err
 		}
 		op.Value = v
@@ -95,18 +101,21 @@ func (c *client) Batch(ctx context.Context, ops ...*storage.Operation) error {
 	return nil
 }
 
-// readsAndWrites reports whether ops read and write, without deleting.
+// readsAndWrites reports whether ops both read and write, without
+// deleting.
 func readsAndWrites(ops []*storage.Operation) bool {
-	reads := false
+	var reads, writes bool
 	for _, op := range ops {
 		switch op.Type {
 		case storage.Get:
 			reads = true
+		case storage.Set:
+			writes = true
 		case storage.Delete:
 			return false
 		}
 	}
-	return reads
+	return reads && writes
 }
 
 func (g *guard) savePutOff(ctx context.Context, err error) {

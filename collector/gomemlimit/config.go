@@ -18,7 +18,7 @@ type Config struct {
 
 // Validate checks the configuration.
 func (c *Config) Validate() error {
-	if c.Ratio <= 0 || c.Ratio > 1 {
+	if !(c.Ratio > 0 && c.Ratio <= 1) { // NaN too
 		return errors.New("ratio must be in (0, 1]")
 	}
 	return nil

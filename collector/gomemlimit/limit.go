@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime/debug"
 
 	"github.com/KimMachineGun/automemlimit/memlimit"
@@ -36,6 +37,10 @@ func (l *limit) Start(context.Context, component.Host) error {
 	set, err := memlimit.Set(memlimit.WithRatio(l.ratio), memlimit.WithProvider(memlimit.Limit(cgroup)))
 	if err != nil {
 		return fmt.Errorf("go_memory_limit: %w", err) // AUTOMEMLIMIT is not a ratio
+	}
+	if set == math.MaxInt64 {
+		l.logger.Info("go_memory_limit: AUTOMEMLIMIT=off: the Go runtime has no soft limit", zap.Uint64("cgroup_limit_mib", cgroup>>20))
+		return nil
 	}
 	l.logger.Info("go_memory_limit: the Go runtime's soft memory limit (GOMEMLIMIT and AUTOMEMLIMIT override it)",
 		zap.Int64("limit_mib", set>>20), zap.Uint64("cgroup_limit_mib", cgroup>>20))

@@ -3,6 +3,7 @@ package gomemlimit
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"runtime/debug"
@@ -81,7 +82,7 @@ func TestNoCgroupLimit(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	for ratio, ok := range map[float64]bool{0.8: true, 1: true, 0: false, 1.5: false, -0.1: false} {
+	for ratio, ok := range map[float64]bool{0.8: true, 1: true, 0: false, 1.5: false, -0.1: false, math.NaN(): false} {
 		if err := (&Config{Ratio: ratio}).Validate(); (err == nil) != ok {
 			t.Errorf("ratio %v: Validate() = %v", ratio, err)
 		}

@@ -50,14 +50,16 @@ func (c *Client) RequestCounts(ctx context.Context, service string, window time.
 
 // increaseQuery is the PromQL for how much metric grew over window, for
 // the entry service (every one when ""): increase() for the series that
-// were there at the window's start, the value for those born in it.
+// were there before the window, the value for those born in it.
 func increaseQuery(metric, service string, window time.Duration) string {
 	series := metric
 	if service != "" {
 		series += `{entry_service=` + strconv.Quote(service) + `}`
 	}
-	w := strconv.FormatInt(int64(window/time.Second), 10) + "s"
-	born := fmt.Sprintf("(%s unless %s offset %s)", series, series, w)
+	w := strconv.FormatInt(max(1, int64(window/time.Second)), 10) + "s"
+	// Born: no sample in the day before the window (not only in the 5 min
+	// an instant selector looks back, which a Prometheus outage outlasts).
+	born := fmt.Sprintf("(%s unless last_over_time(%s[1d] offset %s))", series, series, w)
 	return fmt.Sprintf("sum((increase(%s[%s]) unless %s) or %s)", series, w, born, born)
 }
 

@@ -29,7 +29,7 @@ func New(t testing.TB, limit int64) *Group {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to make a memory cgroup (CI runs as root)")
 	}
-	g, err := make(t.Name(), limit)
+	g, err := newGroup(t.Name(), limit)
 	if err != nil {
 		t.Skipf("no memory cgroup: %v", err)
 	}
@@ -37,26 +37,30 @@ func New(t testing.TB, limit int64) *Group {
 	return g
 }
 
-func make(name string, limit int64) (*Group, error) {
+func newGroup(name string, limit int64) (*Group, error) {
 	name = "failhop-" + strings.NewReplacer("/", "-", " ", "-").Replace(name) + "-" + strconv.Itoa(os.Getpid())
 	if _, err := os.Stat("/sys/fs/cgroup/memory/memory.limit_in_bytes"); err == nil {
 		g := &Group{Dir: filepath.Join("/sys/fs/cgroup/memory", name)}
-		return g, g.create(map[string]string{"memory.limit_in_bytes": strconv.FormatInt(limit, 10)})
+		// memsw (memory and swap) only where swap accounting is on.
+		return g, g.create([][2]string{{"memory.limit_in_bytes", strconv.FormatInt(limit, 10)}, {"memory.memsw.limit_in_bytes", strconv.FormatInt(limit, 10)}})
 	}
 	if _, err := os.Stat("/sys/fs/cgroup/cgroup.controllers"); err != nil {
 		return nil, errors.New("neither cgroup v1's memory controller nor cgroup v2 is mounted at /sys/fs/cgroup")
 	}
 	_ = os.WriteFile("/sys/fs/cgroup/cgroup.subtree_control", []byte("+memory"), 0)
 	g := &Group{Dir: filepath.Join("/sys/fs/cgroup", name), v2: true}
-	return g, g.create(map[string]string{"memory.max": strconv.FormatInt(limit, 10), "memory.swap.max": "0"})
+	return g, g.create([][2]string{{"memory.max", strconv.FormatInt(limit, 10)}, {"memory.swap.max", "0"}})
 }
 
-func (g *Group) create(settings map[string]string) error {
+// create makes the cgroup with its settings, in order; a swap setting the
+// kernel does not offer (no swap accounting) is skipped.
+func (g *Group) create(settings [][2]string) error {
 	if err := os.Mkdir(g.Dir, 0o755); err != nil {
 		return err
 	}
-	for file, value := range settings {
-		if err := os.WriteFile(filepath.Join(g.Dir, file), []byte(value), 0); err != nil && file != "memory.swap.max" {
+	for _, setting := range settings {
+		file, value := setting[0], setting[1]
+		if err := os.WriteFile(filepath.Join(g.Dir, file), []byte(value), 0); err != nil && !strings.Contains(file, "sw") {
 			g.remove()
 			return fmt.Errorf("%s: %w", file, err)
 		}
