@@ -32,19 +32,19 @@ stack: bin/jaeger bin/failhop-collector bin/stack ## run Jaeger and the failhop 
 # Built, then run: `go run` exits 1 on the Ctrl-C that stops the stack,
 # whatever the stack's own status, and make then reports an error.
 bin/stack: # go build knows when it is up to date
-	$(GO) build -o bin/stack ./internal/cmd/stack
+	$(GO) build -o bin/stack ./internal/devstack/cmd/stack
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop node-packages ## run every test (starts a private PostgreSQL, Redis and RabbitMQ, see scripts/postgres.sh, scripts/redis.sh and scripts/rabbitmq.sh; installs Chromium and Prometheus if absent, scripts/chromium.sh and scripts/prometheus.sh, and the Node packages of the OpenTelemetry JS test services)
+	scripts/prometheus.sh >/dev/null
 	$(GO) test -count=1 ./...
 	@for m in $(ROUTERS); do echo "go test $$m"; (cd $$m && $(GO) test -count=1 ./...) || exit 1; done
 	@echo "the analyzer and the common rule (deepest error span with no error child) on every trace fixture:"
 	@set -o pipefail; $(GO) test -count=1 -run '^TestScore$$' -v ./analyzer | grep -o 'score: .*'
-	cd collector && $(GO) test -count=1 ./failhopprocessor ./failhopsampler ./rootwait ./depthlimit
+	cd collector && $(GO) test -count=1 ./failhopprocessor ./failhopsampler ./rootwait ./depthlimit ./gomemlimit ./diskguard
 	@echo "pipeline tests against the real collector and Jaeger (their figures: sent, arrived, lost, latency):"
-	scripts/prometheus.sh >/dev/null
 	set -o pipefail; amqp="$$(scripts/rabbitmq.sh)" || exit 1; \
 	(cd collector && FAILHOP_TEST_AMQP_URL="$$amqp" $(GO) test -count=1 -v ./pipelinetest 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'); \
 	status=$$?; scripts/rabbitmq.sh stop; exit $$status

@@ -30,9 +30,10 @@ const skewTolerance = 5 * time.Millisecond
 // children and links cannot explain a synchronous answer), and through
 // spans that gave no verdict of their own (a framework's request handler
 // span), skipping failed attempts that a later retry recovered, to the
-// spans where the errors started. Each of those is a hop; fan-out gives
-// several, ranked, and branches canceled because another one failed are
-// consequences, not hops. A timeout is followed into the callee's critical
+// spans where the errors started, leaving out the failures a caller
+// survived (it went on past them; see withoutSurvived). Each of those
+// is a hop; fan-out gives several, ranked, and branches canceled because
+// another one failed are consequences, not hops. A timeout is followed into the callee's critical
 // path to the slow span, also when the callee outlived a caller that gave
 // up (a proxy's 504). Attempts of a call that all failed the same way are
 // one hop at the last attempt. The processing of a message the request
@@ -100,6 +101,7 @@ type analysis struct {
 	subtree    map[*Span]subtreeRange // isBelow's index of reached, built when needed
 	failed     []*Span                // the spans that failed, once each
 	replied    map[*Span]bool         // requestReply's answers
+	survived   map[*Span]string       // withoutSurvived's answers: why each was survived
 	incomplete string                 // why the trace is incomplete, "" if it is not
 	notes      []string
 }
@@ -257,14 +259,14 @@ func (a *analysis) newOrigin(s *Span) origin {
 	o := origin{span: s, cause: causeOf(s, a.syncChildren(s)), confidence: High}
 	switch {
 	case a.incomplete != "":
-		o.confidence, o.reason = Low, "the trace is incomplete: "+a.incomplete
+		o.confidence, o.reason = Low, incompleteReason+a.incomplete
 	case s.Bool(vocab.KeyPropagated) && !s.Bool(vocab.KeyOrigin):
 		// The kit marked the span as passing on a failure from below, and
 		// nothing below it failed here: those spans are missing (dropped
 		// by an overloaded collector, or not exported yet), and the span
 		// is only where the failure was last seen.
-		o.confidence, o.reason = Low, "the trace is incomplete: this span says the failure came from a span below it, which is not in the trace (spans dropped, or not exported yet)"
-		a.notes = appendOnce(a.notes, "the trace is incomplete: "+s.Service+" "+strconv.Quote(s.Name)+" passed on a failure from spans that are not in the trace")
+		o.confidence, o.reason = Low, incompleteReason+"this span says the failure came from a span below it, which is not in the trace (spans dropped, or not exported yet)"
+		a.notes = appendOnce(a.notes, incompleteReason+s.Service+" "+strconv.Quote(s.Name)+" passed on a failure from spans that are not in the trace")
 	case s.Kind == KindClient && httpStatus(s) >= 500 && !a.hasServerChild(s):
 		o.confidence, o.reason = Medium, "the called service sent no spans, so the failure inside it is not visible"
 	case s.Attr(vocab.KeyCause) == "" && !s.Bool(vocab.KeyOrigin):
@@ -303,7 +305,8 @@ func (a *analysis) syncChildren(s *Span) []*Span {
 // it returns the children that gave no verdict of their own (see
 // passesThrough) but have such a failure below them: the walk goes through
 // those to it. A failed child beats a failure below a silent one, which
-// may have been swallowed there (a cache miss with a fallback).
+// may have been swallowed there (a cache miss with a fallback). Of
+// either, those s survived (see withoutSurvived) are left out.
 func (a *analysis) failingChildren(s *Span) []*Span {
 	children := a.syncChildren(s)
 	var out []*Span
@@ -323,14 +326,17 @@ func (a *analysis) failingChildren(s *Span) []*Span {
 	}
 	if len(out) > 0 {
 		slices.Reverse(out)
-		return out
+		if fatal := a.withoutSurvived(s, out); len(fatal) > 0 {
+			return fatal
+		}
+		out = nil
 	}
 	for _, c := range children {
 		if passesThrough(c) && a.failsBelow(c) {
 			out = append(out, c)
 		}
 	}
-	return out
+	return a.withoutSurvived(s, out)
 }
 
 // failsBelow reports whether a span that passes through has a failing
@@ -373,7 +379,9 @@ func (a *analysis) refineTimeouts(origins []origin) []origin {
 		}
 		slow, below := a.criticalPath(o.span)
 		if slow == o.span {
-			if o.span.Kind == KindClient && len(a.syncChildren(o.span)) == 0 {
+			if o.span.Kind == KindClient && len(a.syncChildren(o.span)) == 0 && a.incomplete == "" {
+				// The callee's spans may be what the trace lacks: then it
+				// stays incomplete, low.
 				o.confidence, o.reason = Medium, "the called service sent no spans, so what made it slow is not visible"
 				origins[i] = o
 			}
@@ -406,7 +414,7 @@ func (a *analysis) refineTimeouts(origins []origin) []origin {
 			refined.confidence, refined.reason = Low, skew
 		}
 		if a.incomplete != "" {
-			refined.confidence, refined.reason = Low, "the trace is incomplete: "+a.incomplete
+			refined.confidence, refined.reason = Low, incompleteReason+a.incomplete
 		}
 		origins[i] = refined
 	}
@@ -466,6 +474,8 @@ func (a *analysis) nonFatal(onPath map[*Span]bool, failed bool) []origin {
 			o.reason = "asynchronous: it cannot have failed the request"
 		case failed && o.cause == vocab.CauseCanceled:
 			o.reason = "canceled when the request failed elsewhere: a consequence, not a cause"
+		default:
+			o.reason = a.survivedReason(s)
 		}
 		out = append(out, o)
 	}

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/tracetest"
+	"github.com/failhop/failhop/internal/devstack/tracetest"
 )
 
 func BenchmarkAnalyze10k(b *testing.B) {

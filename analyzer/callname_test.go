@@ -36,7 +36,7 @@ func TestOneOutageOneGroup(t *testing.T) {
 	for id := range 1000 {
 		reports = append(reports, analyzer.Analyze(deadPeerTrace(id, "")))
 	}
-	groups := analyzer.Summarize(reports)
+	groups := analyzer.GroupFailures(reports).Groups
 	if len(groups) != 1 || groups[0].Count != 1000 {
 		t.Fatalf("%d groups (first: %+v), want one of 1000", len(groups), groups[0])
 	}
@@ -92,5 +92,26 @@ func TestSpansMissingBelow(t *testing.T) {
 	}
 	if len(r.Notes) == 0 || !strings.Contains(r.Notes[0], "incomplete") {
 		t.Errorf("notes %q: want one saying the trace is incomplete", r.Notes)
+	}
+}
+
+// TestTimeoutInIncompleteTrace: a call that timed out with no spans below
+// it, in a trace that lacks spans (an orphan's parent is missing), may be
+// missing its callee's spans: the hop stays incomplete and low, not
+// "the called service sent no spans" and medium.
+func TestTimeoutInIncompleteTrace(t *testing.T) {
+	ms := func(n int) time.Time { return fixtureEpoch.Add(time.Duration(n) * time.Millisecond) }
+	tr := &analyzer.Trace{TraceID: "0af7651916cd43dd8448eb211c80319c", Spans: []*analyzer.Span{
+		{SpanID: "00000000000000a1", Service: "front", Name: "GET /checkout", Kind: analyzer.KindServer,
+			Start: ms(0), End: ms(2010), Status: analyzer.StatusError, Attributes: map[string]any{"http.response.status_code": int64(504)}},
+		{SpanID: "00000000000000a2", ParentSpanID: "00000000000000a1", Service: "front", Name: "GET", Kind: analyzer.KindClient,
+			Start: ms(5), End: ms(2005), Status: analyzer.StatusError, StatusMessage: "context deadline exceeded",
+			Attributes: map[string]any{"url.full": "http://stock:8080/items/7", "error.type": "context.DeadlineExceeded"}},
+		{SpanID: "00000000000000b2", ParentSpanID: "00000000000000b1", Service: "stock", Name: "SELECT items", Kind: analyzer.KindClient,
+			Start: ms(10), End: ms(1900), Attributes: map[string]any{"db.system.name": "postgresql"}},
+	}}
+	r := analyzer.Analyze(tr)
+	if len(r.Hops) != 1 || !r.Hops[0].Incomplete() {
+		t.Fatalf("hops %+v: want one, incomplete (low, the trace lacks spans)", r.Hops)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/tracetest"
+	"github.com/failhop/failhop/internal/devstack/tracetest"
 )
 
 // allocated returns the bytes f allocated.

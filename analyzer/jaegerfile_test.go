@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/tracetest"
+	"github.com/failhop/failhop/internal/devstack/tracetest"
 	"github.com/failhop/failhop/tracejson"
 )
 

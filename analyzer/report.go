@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"strings"
 	"time"
 
 	"github.com/failhop/failhop/vocab"
@@ -100,6 +101,17 @@ type Hop struct {
 	// Confidence and, when not high, the reason.
 	Confidence Confidence `json:"confidence"`
 	Reason     string     `json:"reason,omitempty"`
+}
+
+// incompleteReason begins the reason of a hop found in a trace that lacks
+// spans its analysis needed.
+const incompleteReason = "the trace is incomplete: "
+
+// Incomplete reports whether h was found in a trace that lacks spans its
+// analysis needed (dropped or evicted before the analysis, or not exported
+// yet): h is then only where the failure was last seen.
+func (h Hop) Incomplete() bool {
+	return h.Confidence == Low && strings.HasPrefix(h.Reason, incompleteReason)
 }
 
 // Step is a span on a path, named for people.

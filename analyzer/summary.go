@@ -59,8 +59,8 @@ func failures(reports []Report) []failure {
 	return out
 }
 
-// FailedUnits counts the failed units of work of the reports.
-func FailedUnits(reports []Report) int {
+// failedUnits counts the failed units of work of the reports.
+func failedUnits(reports []Report) int {
 	n := 0
 	for _, r := range reports {
 		for _, u := range r.Units {
@@ -75,11 +75,37 @@ func FailedUnits(reports []Report) int {
 // maxExamples is how many trace IDs a Group keeps.
 const maxExamples = 3
 
-// Summarize groups the failed requests and the failed units of work (see
-// Unit) of the reports by their first failing hop and cause, the most
-// frequent first. Reports of requests that succeeded count only by their
-// failed units.
-func Summarize(reports []Report) []Group {
+// Failures are the failed requests and units of work among traces,
+// grouped by the hop that broke them: what `failhop errors` and failhop's
+// page show.
+type Failures struct {
+	Traces int `json:"traces"` // the traces looked at
+	Failed int `json:"failed"` // of those, requests that failed
+	// FailedUnits are the failed units of work in those traces: messages
+	// processed apart from the request that sent them (Unit).
+	FailedUnits int     `json:"failed_units"`
+	Groups      []Group `json:"groups"` // the failed ones by failing hop, the most frequent first
+}
+
+// GroupFailures counts the reports, one per trace, and groups the failed
+// requests and the failed units of work by their first failing hop and
+// cause, the most frequent first. It does no I/O: the reports come from
+// Analyze, whatever read the traces.
+func GroupFailures(reports []Report) Failures {
+	f := Failures{Traces: len(reports), FailedUnits: failedUnits(reports), Groups: byFailingHop(reports)}
+	for _, r := range reports {
+		if r.Failed {
+			f.Failed++
+		}
+	}
+	return f
+}
+
+// byFailingHop groups the failed requests and the failed units of work
+// (see Unit) of the reports by their first failing hop and cause, the
+// most frequent first. Reports of requests that succeeded count only by
+// their failed units.
+func byFailingHop(reports []Report) []Group {
 	byKey := map[string]*Group{}
 	sorted := slices.Clone(reports)
 	slices.SortStableFunc(sorted, func(x, y Report) int { return y.Start.Compare(x.Start) })

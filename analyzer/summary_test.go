@@ -8,7 +8,7 @@ import (
 	"github.com/failhop/failhop/vocab"
 )
 
-func TestSummarize(t *testing.T) {
+func TestGroupFailures(t *testing.T) {
 	at := func(min int) time.Time { return fixtureEpoch.Add(time.Duration(min) * time.Minute) }
 	failedAt := func(id string, min int, desc, cause, version string) analyzer.Report {
 		return analyzer.Report{TraceID: id, Failed: true, Start: at(min),
@@ -21,7 +21,11 @@ func TestSummarize(t *testing.T) {
 		{TraceID: "ok", Start: at(2)},
 		failedAt("t4", 4, "inventory → sqlite SELECT stock", "db_error", ""),
 	}
-	groups := analyzer.Summarize(reports)
+	f := analyzer.GroupFailures(reports)
+	if f.Traces != 5 || f.Failed != 4 {
+		t.Errorf("%d failed of %d traces, want 4 of 5", f.Failed, f.Traces)
+	}
+	groups := f.Groups
 	if len(groups) != 2 {
 		t.Fatalf("got %d groups: %+v", len(groups), groups)
 	}

@@ -185,34 +185,27 @@ func putValue(dst pcommon.Value, v attribute.Value) {
 	case attribute.BYTESLICE:
 		dst.SetEmptyBytes().FromRaw(v.AsByteSlice())
 	case attribute.BOOLSLICE:
-		s := dst.SetEmptySlice()
-		for _, b := range v.AsBoolSlice() {
-			s.AppendEmpty().SetBool(b)
-		}
+		putSlice(dst, v.AsBoolSlice(), pcommon.Value.SetBool)
 	case attribute.INT64SLICE:
-		s := dst.SetEmptySlice()
-		for _, n := range v.AsInt64Slice() {
-			s.AppendEmpty().SetInt(n)
-		}
+		putSlice(dst, v.AsInt64Slice(), pcommon.Value.SetInt)
 	case attribute.FLOAT64SLICE:
-		s := dst.SetEmptySlice()
-		for _, f := range v.AsFloat64Slice() {
-			s.AppendEmpty().SetDouble(f)
-		}
+		putSlice(dst, v.AsFloat64Slice(), pcommon.Value.SetDouble)
 	case attribute.STRINGSLICE:
-		s := dst.SetEmptySlice()
-		for _, str := range v.AsStringSlice() {
-			s.AppendEmpty().SetStr(str)
-		}
+		putSlice(dst, v.AsStringSlice(), pcommon.Value.SetStr)
 	case attribute.SLICE:
-		s := dst.SetEmptySlice()
-		for _, e := range v.AsSlice() {
-			putValue(s.AppendEmpty(), e)
-		}
+		putSlice(dst, v.AsSlice(), putValue)
 	case attribute.MAP:
 		putAttributes(dst.SetEmptyMap(), v.AsMap())
 	case attribute.EMPTY:
 	default:
 		dst.SetStr("INVALID")
+	}
+}
+
+// putSlice sets dst to a slice of the items, each set by set.
+func putSlice[T any](dst pcommon.Value, items []T, set func(pcommon.Value, T)) {
+	s := dst.SetEmptySlice()
+	for _, item := range items {
+		set(s.AppendEmpty(), item)
 	}
 }

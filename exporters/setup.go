@@ -34,14 +34,7 @@ import (
 // not be delivered (collector unreachable, deadline reached). Only the first
 // call does anything.
 func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) error, err error) {
-	cfg := config{logInterval: defaultLogInterval, earlyInterval: minEarlyInterval, stdout: os.Stdout}
-	for _, o := range opts {
-		o.apply(&cfg)
-	}
-	if cfg.logger == nil {
-		cfg.logger = slog.Default()
-	}
-
+	cfg := newConfig(opts)
 	prop, err := propagator()
 	if err != nil {
 		return nil, err
@@ -57,25 +50,9 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 	if err != nil {
 		return nil, err
 	}
-	var names []string
-	var protocol string
-	var otlp otlpSettings
-	if cfg.exporter == nil {
-		if names, err = tracesExporters(); err != nil {
-			return nil, err
-		}
-		for _, n := range names {
-			if n == exporterOTLP {
-				if protocol, err = otlpProtocol(); err != nil {
-					return nil, err
-				}
-				if !cfg.sdkExporter {
-					if otlp, err = readOTLPSettings(protocol); err != nil {
-						return nil, err
-					}
-				}
-			}
-		}
+	plan, err := readExporterPlan(cfg)
+	if err != nil {
+		return nil, err
 	}
 
 	res, err := newResource(ctx, cfg)
@@ -85,13 +62,75 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 		// what could be detected.
 		cfg.logger.WarnContext(ctx, "failhop: incomplete trace resource", slog.Any("error", err))
 	}
+	exps, err := createExporters(ctx, cfg, plan)
+	if err != nil {
+		return nil, err
+	}
+	tp, logged := newTracerProvider(cfg, res, exps, earlyExport)
 
+	otel.SetTracerProvider(tp)
+	otel.SetTextMapPropagator(prop)
+	cfg.logger.DebugContext(ctx, "failhop: tracing configured",
+		slog.Any("exporters", plan.names), slog.String("protocol", plan.protocol))
+
+	return func(ctx context.Context) error { return shutdownProvider(ctx, tp, logged) }, nil
+}
+
+// newConfig applies the options over the defaults.
+func newConfig(opts []Option) config {
+	cfg := config{logInterval: defaultLogInterval, earlyInterval: minEarlyInterval, stdout: os.Stdout}
+	for _, o := range opts {
+		o.apply(&cfg)
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.Default()
+	}
+	return cfg
+}
+
+// exporterPlan is what the environment asks Setup to export to.
+type exporterPlan struct {
+	names    []string     // OTEL_TRACES_EXPORTER; none when WithExporter is given
+	protocol string       // the OTLP protocol, when names has otlp
+	otlp     otlpSettings // the OTLP settings, when names has otlp and no SDK exporter reads them itself
+}
+
+// readExporterPlan reads and checks the exporters the environment names,
+// creating nothing.
+func readExporterPlan(cfg config) (exporterPlan, error) {
+	var plan exporterPlan
+	if cfg.exporter != nil {
+		return plan, nil
+	}
+	var err error
+	if plan.names, err = tracesExporters(); err != nil {
+		return plan, err
+	}
+	for _, n := range plan.names {
+		if n != exporterOTLP {
+			continue
+		}
+		if plan.protocol, err = otlpProtocol(); err != nil {
+			return plan, err
+		}
+		if !cfg.sdkExporter {
+			if plan.otlp, err = readOTLPSettings(plan.protocol); err != nil {
+				return plan, err
+			}
+		}
+	}
+	return plan, nil
+}
+
+// createExporters returns the exporter given by WithExporter and those the
+// plan names; on an error it shuts down the ones it created.
+func createExporters(ctx context.Context, cfg config, plan exporterPlan) ([]sdktrace.SpanExporter, error) {
 	var exps []sdktrace.SpanExporter
 	if cfg.exporter != nil {
 		exps = append(exps, cfg.exporter)
 	}
-	for _, n := range names {
-		e, err := newExporter(ctx, n, protocol, cfg.sdkExporter, otlp, cfg.stdout)
+	for _, n := range plan.names {
+		e, err := newExporter(ctx, n, plan.protocol, cfg.sdkExporter, plan.otlp, cfg.stdout)
 		if err != nil {
 			for _, e := range exps {
 				_ = e.Shutdown(ctx)
@@ -100,7 +139,13 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 		}
 		exps = append(exps, e)
 	}
+	return exps, nil
+}
 
+// newTracerProvider returns a provider that sends spans to each exporter
+// through a logging wrapper and a bounded batch processor, and those
+// wrappers.
+func newTracerProvider(cfg config, res *resource.Resource, exps []sdktrace.SpanExporter, earlyExport bool) (*sdktrace.TracerProvider, []*loggingExporter) {
 	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
 	var logged []*loggingExporter
 	queueSize := envInt(envBSPMaxQueueSize, sdktrace.DefaultMaxQueueSize)
@@ -120,14 +165,7 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
 	}
 	// No WithSampler: the provider then reads OTEL_TRACES_SAMPLER(_ARG).
-	tp := sdktrace.NewTracerProvider(tpOpts...)
-
-	otel.SetTracerProvider(tp)
-	otel.SetTextMapPropagator(prop)
-	cfg.logger.DebugContext(ctx, "failhop: tracing configured",
-		slog.Any("exporters", names), slog.String("protocol", protocol))
-
-	return func(ctx context.Context) error { return shutdownProvider(ctx, tp, logged) }, nil
+	return sdktrace.NewTracerProvider(tpOpts...), logged
 }
 
 // shutdownProvider flushes and shuts tp down, returning at the latest when

@@ -25,7 +25,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 
-	"github.com/failhop/failhop/internal/syncbuf"
+	"github.com/failhop/failhop/internal/devstack/syncbuf"
 )
 
 // otelEnv lists every variable the tests set, so each test starts from a

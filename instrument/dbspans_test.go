@@ -58,7 +58,7 @@ func TestDBSpansConnect(t *testing.T) {
 		name   string
 		ctx    context.Context
 		err    error
-		cause  Cause
+		cause  vocab.Cause
 		status codes.Code
 	}{
 		{"wrong password", context.Background(), sqlstateErr("28P01"), vocab.CauseDBUnavailable, codes.Error},
@@ -72,7 +72,7 @@ func TestDBSpansConnect(t *testing.T) {
 			ctx, span := s.Start(tt.ctx, "connect", attribute.String("db.operation.name", "connect"))
 			s.EndConnect(ctx, span, tt.err)
 			got := rec.span(t, trace.SpanKindClient)
-			if c := attrs(got)[CauseKey].AsString(); c != string(tt.cause) || got.Status().Code != tt.status {
+			if c := attrs(got)[vocab.KeyCause].AsString(); c != string(tt.cause) || got.Status().Code != tt.status {
 				t.Errorf("cause %q status %v, want %q %v", c, got.Status().Code, tt.cause, tt.status)
 			}
 			if attrs(got)["db.system.name"].AsString() != "postgresql" {

@@ -24,10 +24,11 @@
 //	failhop.origin          bool    the error started at this span
 //	failhop.propagated      bool    this span failed because a child span or a downstream service failed
 //	failhop.origin_span_id  string  the origin span, when known (in-process, or reported by the downstream)
-//	failhop.cause           string  what kind of failure, one of the Cause constants:
-//	                                panic, app_error, db_error, db_unavailable, peer_unreachable,
-//	                                timeout, canceled, upstream_error, upstream_rejected,
-//	                                bad_response, resource_exhausted
+//	failhop.cause           string  what kind of failure: one of vocab.Causes
+//
+// Package vocab names these keys (vocab.KeyOrigin...) and the causes
+// (vocab.CausePanic...), for code that reads the marks or gives a cause
+// to [MarkCause].
 //
 // The rules: a Handler that answers 5xx is the origin when nothing under it
 // failed (cause app_error, or panic), and propagated when a span under it

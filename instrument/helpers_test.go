@@ -8,6 +8,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/failhop/failhop/vocab"
 )
 
 // recorder is a tracer provider whose ended spans the test can read.
@@ -68,7 +70,7 @@ func attrs(s sdktrace.ReadOnlySpan) map[attribute.Key]attribute.Value {
 // strings and false mean the attribute must be absent.
 type marks struct {
 	origin, propagated bool
-	cause              Cause
+	cause              vocab.Cause
 	originSpanID       string
 	errorType          string
 }
@@ -77,10 +79,10 @@ func checkMarks(t testing.TB, s sdktrace.ReadOnlySpan, want marks) {
 	t.Helper()
 	a := attrs(s)
 	got := marks{
-		origin:       a[OriginKey].AsBool(),
-		propagated:   a[PropagatedKey].AsBool(),
-		cause:        Cause(a[CauseKey].AsString()),
-		originSpanID: a[OriginSpanIDKey].AsString(),
+		origin:       a[vocab.KeyOrigin].AsBool(),
+		propagated:   a[vocab.KeyPropagated].AsBool(),
+		cause:        vocab.Cause(a[vocab.KeyCause].AsString()),
+		originSpanID: a[vocab.KeyOriginSpanID].AsString(),
 		errorType:    a["error.type"].AsString(),
 	}
 	if got != want {

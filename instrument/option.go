@@ -1,12 +1,13 @@
 package instrument
 
 import (
-	"github.com/failhop/failhop/instrument/internal/request"
 	"net/http"
 
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/failhop/failhop/instrument/internal/request"
 )
 
 // ScopeName is the instrumentation scope of the spans and metrics failhop

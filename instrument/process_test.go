@@ -55,7 +55,7 @@ func runBackend() {
 		var out []backendSpan
 		for _, s := range sr.Ended() {
 			a := attrs(s)
-			out = append(out, backendSpan{s.Name(), s.SpanContext().SpanID().String(), a[OriginKey].AsBool(), a[CauseKey].AsString()})
+			out = append(out, backendSpan{s.Name(), s.SpanContext().SpanID().String(), a[vocab.KeyOrigin].AsBool(), a[vocab.KeyCause].AsString()})
 		}
 		_ = json.NewEncoder(w).Encode(out)
 	})
@@ -94,7 +94,7 @@ func TestOriginAcrossProcesses(t *testing.T) {
 
 	tests := []struct {
 		path      string
-		wantCause Cause
+		wantCause vocab.Cause
 	}{
 		{"/db", vocab.CauseDBError},
 		{"/panic", vocab.CausePanic},

@@ -15,7 +15,7 @@ import (
 // Handler, through it) reports c instead of guessing. Use it where the code
 // knows better than failhop, for example to mark a downstream answer that
 // could not be decoded as [vocab.CauseBadResponse]. It returns nil if err is nil.
-func MarkCause(err error, c Cause) error {
+func MarkCause(err error, c vocab.Cause) error {
 	if err == nil {
 		return nil
 	}

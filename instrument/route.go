@@ -36,8 +36,8 @@ func SetRoute(r *http.Request, template string) {
 	}
 	ctx := r.Context()
 	span := trace.SpanFromContext(ctx)
-	if s, ok := ctx.Value(exchangeKey{}).(*exchange); ok && s.span != nil {
-		span, s.route = s.span, template // the server span, even under a child span
+	if x, ok := ctx.Value(exchangeKey{}).(*exchange); ok && x.span != nil {
+		span, x.route = x.span, template // the server span, even under a child span
 	}
 	if l, ok := otelhttp.LabelerFromContext(ctx); ok {
 		l.Add(semconv.HTTPRoute(template))
@@ -68,13 +68,25 @@ func spanName(method, template string) string {
 // span from r.Pattern after the handler when it is not empty, as it is
 // for a router mounted on a ServeMux: it then gets the template, so that
 // the span's name and the metrics' http.route stay the router's.
-func (s *exchange) settleRoute(r *http.Request) {
+func (x *exchange) settleRoute(r *http.Request) {
 	switch {
-	case s.route != "":
+	case x.route != "":
 		if r.Pattern != "" {
-			r.Pattern = s.route
+			r.Pattern = x.route
 		}
-	case r.Pattern != "" && s.span.IsRecording():
-		s.span.SetAttributes(semconv.HTTPRoute(route(r.Pattern)))
+	case r.Pattern != "" && x.span.IsRecording():
+		x.span.SetAttributes(semconv.HTTPRoute(route(r.Pattern)))
 	}
+}
+
+// route returns the path template of a ServeMux pattern such as
+// "GET example.com/items/{id}": "/items/{id}".
+func route(pattern string) string {
+	if _, after, ok := strings.Cut(pattern, " "); ok {
+		pattern = after
+	}
+	if i := strings.IndexByte(pattern, '/'); i > 0 {
+		pattern = pattern[i:]
+	}
+	return pattern
 }

@@ -19,7 +19,7 @@ import (
 // [ClassifyDBError] and [DBSpans.Fail].
 type DBFailure struct {
 	// Cause is failhop.cause.
-	Cause Cause
+	Cause vocab.Cause
 	// Code is the status code the database or driver gave: a SQLSTATE
 	// ("42P01"), a driver's numeric code ("1" for SQLite's SQLITE_ERROR),
 	// a Redis error prefix ("WRONGTYPE"); "" if none. It is
@@ -130,7 +130,7 @@ func statusCode(err error) (code string, sqlstate bool) {
 }
 
 // sqliteCause maps an SQLite result code (primary or extended) to a cause.
-func sqliteCause(code string) Cause {
+func sqliteCause(code string) vocab.Cause {
 	n, err := strconv.Atoi(code)
 	if err != nil {
 		return vocab.CauseDBError

@@ -33,7 +33,7 @@ func TestClassifyDB(t *testing.T) {
 		ctx     context.Context
 		err     error
 		failure bool
-		cause   Cause
+		cause   vocab.Cause
 		code    string
 	}{
 		{"nil", nil, nil, false, "", ""},

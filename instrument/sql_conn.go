@@ -154,10 +154,8 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	//lint:ignore SA1019 the legacy interface, as database/sql supports it
 	case driver.Execer:
 		var vals []driver.Value
-		if vals, err = namedValueToValue(args); err == nil {
-			if err = ctx.Err(); err == nil {
-				res, err = e.Exec(query, vals)
-			}
+		if vals, err = legacyArgs(ctx, args); err == nil {
+			res, err = e.Exec(query, vals)
 		}
 	default:
 		return nil, driver.ErrSkip
@@ -185,10 +183,8 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	//lint:ignore SA1019 the legacy interface, as database/sql supports it
 	case driver.Queryer:
 		var vals []driver.Value
-		if vals, err = namedValueToValue(args); err == nil {
-			if err = ctx.Err(); err == nil {
-				rows, err = q.Query(query, vals)
-			}
+		if vals, err = legacyArgs(ctx, args); err == nil {
+			rows, err = q.Query(query, vals)
 		}
 	default:
 		return nil, driver.ErrSkip
@@ -283,14 +279,18 @@ func (c *conn) CheckNamedValue(nv *driver.NamedValue) error {
 	return driver.ErrSkip
 }
 
-// namedValueToValue converts arguments for the legacy driver interfaces.
-func namedValueToValue(named []driver.NamedValue) ([]driver.Value, error) {
+// legacyArgs converts arguments for the legacy driver interfaces, which
+// take no context, and refuses to go on if ctx is done.
+func legacyArgs(ctx context.Context, named []driver.NamedValue) ([]driver.Value, error) {
 	vals := make([]driver.Value, len(named))
 	for i, nv := range named {
 		if nv.Name != "" {
 			return nil, errors.New("sql: driver does not support the use of Named Parameters")
 		}
 		vals[i] = nv.Value
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	return vals, nil
 }
@@ -359,11 +359,9 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 		res, err = e.ExecContext(sctx, args)
 	} else {
 		var vals []driver.Value
-		if vals, err = namedValueToValue(args); err == nil {
-			if err = ctx.Err(); err == nil {
-				//lint:ignore SA1019 the fallback database/sql uses
-				res, err = s.s.Exec(vals)
-			}
+		if vals, err = legacyArgs(ctx, args); err == nil {
+			//lint:ignore SA1019 the fallback database/sql uses
+			res, err = s.s.Exec(vals)
 		}
 	}
 	st.endStatement(ctx, span, s.query, err)
@@ -383,11 +381,9 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 		rows, err = q.QueryContext(sctx, args)
 	} else {
 		var vals []driver.Value
-		if vals, err = namedValueToValue(args); err == nil {
-			if err = ctx.Err(); err == nil {
-				//lint:ignore SA1019 the fallback database/sql uses
-				rows, err = s.s.Query(vals)
-			}
+		if vals, err = legacyArgs(ctx, args); err == nil {
+			//lint:ignore SA1019 the fallback database/sql uses
+			rows, err = s.s.Query(vals)
 		}
 	}
 	if err != nil {

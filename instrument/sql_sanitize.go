@@ -65,12 +65,7 @@ func (l *lexer) next() (tokKind, int, int) {
 	c := s[start]
 	switch {
 	case isSpace(c):
-		i := start + 1
-		for i < len(s) && isSpace(s[i]) {
-			i++
-		}
-		l.i = i
-		return tokSpace, start, i
+		return l.run(start, tokSpace, isSpace)
 	case c == '\'':
 		return l.quoted(start, start+1, '\'', tokLiteral)
 	case c == '"':
@@ -81,13 +76,7 @@ func (l *lexer) next() (tokKind, int, int) {
 	case c == '`':
 		return l.quoted(start, start+1, '`', tokQuotedIdent)
 	case c == '-' && start+1 < len(s) && s[start+1] == '-':
-		i := strings.IndexByte(s[start:], '\n')
-		if i < 0 {
-			l.i = len(s)
-		} else {
-			l.i = start + i + 1
-		}
-		return tokComment, start, l.i
+		return l.lineComment(start)
 	case c == '/' && start+1 < len(s) && s[start+1] == '*':
 		return l.blockComment(start)
 	case isDigit(c) || (c == '.' && start+1 < len(s) && isDigit(s[start+1])):
@@ -97,34 +86,62 @@ func (l *lexer) next() (tokKind, int, int) {
 	case c == '?':
 		l.i = start + 1
 		return tokPlaceholder, start, l.i
-	case (c == ':' || c == '@') && start+1 < len(s) && isIdentPart(s[start+1]) && s[start+1] != '$':
-		// :name, :1, @p1. "::" (a PostgreSQL cast) is punctuation below.
-		if start > 0 && s[start-1] == ':' {
-			break
-		}
-		i := start + 1
-		for i < len(s) && isIdentPart(s[i]) {
-			i++
-		}
-		l.i = i
-		return tokPlaceholder, start, i
+	case l.namedPlaceholder(start):
+		return l.run(start, tokPlaceholder, isIdentPart)
 	case isIdentStart(c):
-		i := start + 1
-		for i < len(s) && isIdentPart(s[i]) {
-			i++
-		}
-		// A prefixed string: E'..', X'..', B'..', N'..', U&'..', _utf8'..'.
-		if i < len(s) && s[i] == '\'' && isStringPrefix(s[start:i]) {
-			return l.quoted(start, i+1, '\'', tokLiteral)
-		}
-		if i+1 < len(s) && s[i] == '&' && s[i+1] == '\'' && (s[start:i] == "U" || s[start:i] == "u") {
-			return l.quoted(start, i+2, '\'', tokLiteral)
-		}
-		l.i = i
-		return tokWord, start, i
+		return l.word(start)
 	}
 	l.i = start + 1
 	return tokPunct, start, l.i
+}
+
+// run returns a token of the given kind: the byte at start and every byte
+// after it that in accepts.
+func (l *lexer) run(start int, kind tokKind, in func(byte) bool) (tokKind, int, int) {
+	i := start + 1
+	for i < len(l.s) && in(l.s[i]) {
+		i++
+	}
+	l.i = i
+	return kind, start, i
+}
+
+// lineComment returns the "--" comment at start, through its newline.
+func (l *lexer) lineComment(start int) (tokKind, int, int) {
+	i := strings.IndexByte(l.s[start:], '\n')
+	if i < 0 {
+		l.i = len(l.s)
+	} else {
+		l.i = start + i + 1
+	}
+	return tokComment, start, l.i
+}
+
+// namedPlaceholder reports whether a named or numbered placeholder starts
+// at start: :name, :1, @p1. "::" (a PostgreSQL cast) is punctuation.
+func (l *lexer) namedPlaceholder(start int) bool {
+	s := l.s
+	c := s[start]
+	return (c == ':' || c == '@') && start+1 < len(s) && isIdentPart(s[start+1]) && s[start+1] != '$' &&
+		!(start > 0 && s[start-1] == ':')
+}
+
+// word returns the word at start, or the string it prefixes: E'..', X'..',
+// B'..', N'..', U&'..', _utf8'..'.
+func (l *lexer) word(start int) (tokKind, int, int) {
+	s := l.s
+	i := start + 1
+	for i < len(s) && isIdentPart(s[i]) {
+		i++
+	}
+	if i < len(s) && s[i] == '\'' && isStringPrefix(s[start:i]) {
+		return l.quoted(start, i+1, '\'', tokLiteral)
+	}
+	if i+1 < len(s) && s[i] == '&' && s[i+1] == '\'' && (s[start:i] == "U" || s[start:i] == "u") {
+		return l.quoted(start, i+2, '\'', tokLiteral)
+	}
+	l.i = i
+	return tokWord, start, i
 }
 
 // isStringPrefix reports whether w, written right before a quote, makes a
@@ -385,40 +402,14 @@ func (s *summarizer) addSum(w string) {
 // comment: the caller stops at those).
 func (s *summarizer) add(kind tokKind, text string) {
 	if s.afterDot {
-		// schema.table: a name right after the dot continues the last one;
-		// anything else ends it, and counts for nothing.
-		s.afterDot = false
-		if (kind == tokWord || kind == tokQuotedIdent) && !s.unknownStmt && len(s.sum)+1+len(text) <= maxSummary {
-			s.sum = append(s.sum, '.')
-			s.sum = append(s.sum, text...)
-			return
-		}
-		s.lastName = false
+		s.continueName(kind, text)
 		return
 	}
 	switch kind {
 	case tokSpace, tokComment:
 		return
 	case tokPunct:
-		switch text {
-		case "(":
-			s.depth++
-		case ")":
-			s.depth--
-			s.fromList = false
-		case ",":
-			if s.fromList {
-				s.expectTable = true
-			}
-		case ";":
-			*s = summarizer{info: s.info, sum: s.sum, depth: s.depth, stmtStart: true, withDepth: -1}
-		case ".":
-			if s.lastName {
-				s.afterDot = true
-				return
-			}
-		}
-		s.lastName = false
+		s.punct(text)
 		return
 	case tokLiteral, tokPlaceholder:
 		s.lastName = false
@@ -434,56 +425,96 @@ func (s *summarizer) add(kind tokKind, text string) {
 	if s.stmtStart {
 		s.stmtStart = false
 		if kw != "" {
-			s.info.setOperation(kw)
-			s.prevKw = kw
-			if kw == "WITH" {
-				s.withDepth = s.depth
-				return
-			}
-			s.addSum(kw)
-			switch kw {
-			case "CREATE", "ALTER", "DROP":
-				s.ddl = 1
-			case "TRUNCATE":
-				s.ddl = 2
-			case "UPDATE":
-				s.expectTable = true
-			}
+			s.startStatement(kw)
 			return
 		}
 		s.unknownStmt = true
 	}
 	if s.ddl > 0 {
-		switch {
-		case s.ddl == 1 && isObjectKind(kw):
-			s.addSum(kw)
-			s.ddl = 2
-		case s.ddl == 2 && (kw == "IF" || kw == "NOT" || kw == "EXISTS" || kw == "TABLE" || kw == "ONLY"):
-		case s.ddl == 2:
-			s.addSum(text)
-			s.lastName = true
-			s.ddl = 0
-		}
+		s.ddlWord(kw, text)
 		return
 	}
+	s.word(kw, text)
+}
+
+// continueName takes the token after the "." that follows a name:
+// schema.table. A name right after the dot continues the last one; anything
+// else ends it, and counts for nothing.
+func (s *summarizer) continueName(kind tokKind, text string) {
+	s.afterDot = false
+	if (kind == tokWord || kind == tokQuotedIdent) && !s.unknownStmt && len(s.sum)+1+len(text) <= maxSummary {
+		s.sum = append(s.sum, '.')
+		s.sum = append(s.sum, text...)
+		return
+	}
+	s.lastName = false
+}
+
+// punct takes a punctuation token: parentheses, list commas, the ";" between
+// statements and the "." inside a qualified name.
+func (s *summarizer) punct(text string) {
+	switch text {
+	case "(":
+		s.depth++
+	case ")":
+		s.depth--
+		s.fromList = false
+	case ",":
+		if s.fromList {
+			s.expectTable = true
+		}
+	case ";":
+		*s = summarizer{info: s.info, sum: s.sum, depth: s.depth, stmtStart: true, withDepth: -1}
+	case ".":
+		if s.lastName {
+			s.afterDot = true
+			return
+		}
+	}
+	s.lastName = false
+}
+
+// startStatement takes the keyword that starts a statement.
+func (s *summarizer) startStatement(kw string) {
+	s.info.setOperation(kw)
+	s.prevKw = kw
+	if kw == "WITH" {
+		s.withDepth = s.depth
+		return
+	}
+	s.addSum(kw)
+	switch kw {
+	case "CREATE", "ALTER", "DROP":
+		s.ddl = 1
+	case "TRUNCATE":
+		s.ddl = 2
+	case "UPDATE":
+		s.expectTable = true
+	}
+}
+
+// ddlWord takes a word after CREATE/ALTER/DROP/TRUNCATE: the object kind,
+// then its name.
+func (s *summarizer) ddlWord(kw, text string) {
+	switch {
+	case s.ddl == 1 && isObjectKind(kw):
+		s.addSum(kw)
+		s.ddl = 2
+	case s.ddl == 2 && (kw == "IF" || kw == "NOT" || kw == "EXISTS" || kw == "TABLE" || kw == "ONLY"):
+	case s.ddl == 2:
+		s.addSum(text)
+		s.lastName = true
+		s.ddl = 0
+	}
+}
+
+// word takes a word inside a statement: kw is its keyword, or "" for a name.
+func (s *summarizer) word(kw, text string) {
 	prev := s.prevKw
 	s.prevKw = kw
 	switch kw {
 	case "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE", "UPSERT":
-		if prev == "DO" || prev == "FOR" || prev == "KEY" || prev == "OR" {
-			// ON CONFLICT DO UPDATE, FOR UPDATE, ON DUPLICATE KEY UPDATE,
-			// INSERT OR REPLACE: not operations of their own.
-			s.expectTable = false
-			return
-		}
-		if s.withDepth >= 0 && s.depth == s.withDepth {
-			// The main statement of a WITH query.
-			s.info.setOperation(kw)
-			s.withDepth = -1
-		}
-		s.addSum(kw)
-		s.expectTable = kw == "UPDATE"
-		s.fromList = false
+		s.operationWord(kw, prev)
 		return
 	case "FROM", "JOIN", "INTO":
 		s.expectTable = true
@@ -503,6 +534,25 @@ func (s *summarizer) add(kind tokKind, text string) {
 		s.lastName = true
 		s.expectTable = false
 	}
+}
+
+// operationWord takes an operation keyword inside a statement; prev is the
+// keyword before it.
+func (s *summarizer) operationWord(kw, prev string) {
+	if prev == "DO" || prev == "FOR" || prev == "KEY" || prev == "OR" {
+		// ON CONFLICT DO UPDATE, FOR UPDATE, ON DUPLICATE KEY UPDATE,
+		// INSERT OR REPLACE: not operations of their own.
+		s.expectTable = false
+		return
+	}
+	if s.withDepth >= 0 && s.depth == s.withDepth {
+		// The main statement of a WITH query.
+		s.info.setOperation(kw)
+		s.withDepth = -1
+	}
+	s.addSum(kw)
+	s.expectTable = kw == "UPDATE"
+	s.fromList = false
 }
 
 // setOperation sets the operation name if none is set yet.

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"github.com/failhop/failhop/instrument/internal/request"
 	"io"
 	"net"
 	"net/http"
@@ -14,10 +13,12 @@ import (
 	"syscall"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/failhop/failhop/instrument/internal/request"
 	"github.com/failhop/failhop/vocab"
 )
 
@@ -103,7 +104,7 @@ func (t failureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		defer span.End()
 		cause := transportCause(ctx, err)
 		if cause == vocab.CauseCanceled {
-			span.SetAttributes(CauseKey.String(string(cause)))
+			span.SetAttributes(attribute.String(vocab.KeyCause, string(cause)))
 			request.RecordFrom(ctx).Add(request.Failure{SpanID: span.SpanContext().SpanID(), Cause: cause, Err: err})
 			return resp, err
 		}
@@ -125,7 +126,7 @@ func (t failureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // transportCause classifies a failed round trip. The request context tells
 // a caller's deadline (timeout) from a caller giving up (canceled).
-func transportCause(ctx context.Context, err error) Cause {
+func transportCause(ctx context.Context, err error) vocab.Cause {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		if errors.Is(ctxErr, context.DeadlineExceeded) || request.IsTimeout(context.Cause(ctx)) {
 			return vocab.CauseTimeout

@@ -196,7 +196,7 @@ func TestOriginAcrossServices(t *testing.T) {
 	tests := []struct {
 		name      string
 		back      func(rec *recorder) http.HandlerFunc
-		wantCause Cause
+		wantCause vocab.Cause
 		originIn  trace.SpanKind // the back's span where the error starts
 	}{
 		{
@@ -250,7 +250,7 @@ func TestOriginAcrossServices(t *testing.T) {
 
 			var originID string
 			for _, s := range backRec.Ended() {
-				if s.SpanKind() == tt.originIn && attrs(s)[OriginKey].AsBool() {
+				if s.SpanKind() == tt.originIn && attrs(s)[vocab.KeyOrigin].AsBool() {
 					originID = s.SpanContext().SpanID().String()
 				}
 			}

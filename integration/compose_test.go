@@ -15,7 +15,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
 
-	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/devstack/stack"
 )
 
 // No Docker engine runs here, so docker-compose.yml is checked by loading it
@@ -111,6 +111,24 @@ func TestComposeServices(t *testing.T) {
 		checkMountedConfig(t, jaeger, root, "jaeger.yaml", "jaeger-spm.yaml")
 		if u := env(jaeger, "JAEGER_PROMETHEUS_URL"); u != "http://prometheus:9090" {
 			t.Errorf("the Monitor tab reads %q, not the prometheus service", u)
+		}
+	})
+
+	// Both have a memory limit; Jaeger, which does not read it, is told 80%
+	// of it as its soft limit, as the collector's go_memory_limit sets its
+	// own.
+	t.Run("memory", func(t *testing.T) {
+		for _, s := range []types.ServiceConfig{jaeger, collector} {
+			if s.MemLimit != 1<<30 {
+				t.Errorf("%s: mem_limit %d, want 1g", s.Name, s.MemLimit)
+			}
+		}
+		if got := env(jaeger, "GOMEMLIMIT"); got != "819MiB" {
+			t.Errorf("jaeger: GOMEMLIMIT %q, want 819MiB (80%% of its mem_limit)", got)
+		}
+		if cfg, err := os.ReadFile(filepath.Join(root, "collector-config", "otelcol.yaml")); err != nil ||
+			!strings.Contains(string(cfg), "depth_limit, go_memory_limit]") {
+			t.Error("otelcol.yaml does not start go_memory_limit")
 		}
 	})
 
@@ -274,7 +292,8 @@ func checkTargets(t *testing.T, s types.ServiceConfig, listens map[int]string) {
 
 // checkMountedConfig checks that a service mounts collector-config/ (or the
 // files of it), that its command names each config file inside the mount,
-// and that every setting in its environment is one the configs read.
+// and that every setting in its environment is one the configs read (or
+// GOMEMLIMIT, which the Go runtime reads).
 func checkMountedConfig(t *testing.T, s types.ServiceConfig, root string, files ...string) {
 	t.Helper()
 	dir := filepath.Join(root, "collector-config")
@@ -301,7 +320,7 @@ func checkMountedConfig(t *testing.T, s types.ServiceConfig, root string, files 
 		maps.Copy(reads, configEnv(t, filepath.Join(dir, file)))
 	}
 	for key := range s.Environment {
-		if !reads[key] {
+		if !reads[key] && key != "GOMEMLIMIT" {
 			t.Errorf("%s sets %s, which %v do not read", s.Name, key, files)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/failhop/failhop/instrument"
 	"github.com/failhop/failhop/instrument/instrumentpgx"
 	"github.com/failhop/failhop/instrument/instrumentredis"
+	"github.com/failhop/failhop/internal/devstack/testserver"
 )
 
 // The pgx and go-redis benchmarks compare failhop's adapters with each
@@ -70,7 +71,7 @@ func pgxTracers(tp *sdktrace.TracerProvider) []struct {
 
 // benchPgx runs call on a connection of each library, the table ready.
 func benchPgx(b *testing.B, call func(ctx context.Context, conn *pgx.Conn) error) {
-	dsn := serverDSN(b)
+	dsn := testserver.PostgresDSN(b)
 	tp := benchTracerProvider(b)
 	for _, lib := range pgxTracers(tp) {
 		b.Run("lib="+lib.name, func(b *testing.B) {
@@ -132,7 +133,7 @@ func BenchmarkPgxExec(b *testing.B) {
 
 // benchRedis runs call on a client of each library, with one connection.
 func benchRedis(b *testing.B, call func(ctx context.Context, rdb *redis.Client) error) {
-	addr := redisAddr(b)
+	addr := testserver.RedisAddr(b)
 	tp := benchTracerProvider(b)
 	libs := []struct {
 		name       string

@@ -18,26 +18,12 @@ import (
 	"github.com/failhop/failhop/instrument"
 	"github.com/failhop/failhop/instrument/instrumentpgx"
 	"github.com/failhop/failhop/instrument/instrumentredis"
+	"github.com/failhop/failhop/internal/devstack/testserver"
 )
 
 // The adapters' own tests run from packages under instrument/, which the
 // call site skips as failhop's own code; here, the caller is this package,
 // the service's code, as a service's is.
-
-// redisAddr returns the address of the test Redis server, or skips the
-// test when there is none (fails under CI, where there must be one).
-func redisAddr(t testing.TB) string {
-	t.Helper()
-	addr := os.Getenv("FAILHOP_TEST_REDIS_ADDR")
-	if addr == "" {
-		msg := "FAILHOP_TEST_REDIS_ADDR is not set: start a server with scripts/redis.sh and export its address"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return addr
-}
 
 // wantCallSite checks that the span named name records, as the line that
 // made the failing call, a line of fn in this file.
@@ -61,7 +47,7 @@ func wantCallSite(t *testing.T, sr *tracetest.SpanRecorder, name, fn string) {
 // TestPgxCallSite: a failed query through pgx, on a connection and on a
 // pool, records the service's line that made it, not a line of pgx.
 func TestPgxCallSite(t *testing.T) {
-	dsn := postgresDSN(t)
+	dsn := testserver.PostgresDSN(t)
 	sr := tracetest.NewSpanRecorder()
 	tracer := instrumentpgx.NewTracer(instrument.WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))))
 	ctx := context.Background()
@@ -109,7 +95,7 @@ func pgxFailingRow(t *testing.T, pool *pgxpool.Pool) {
 // TestRedisCallSite: a failed command and a failed pipeline record the
 // service's line that made them, not a line of go-redis.
 func TestRedisCallSite(t *testing.T) {
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr(t), DB: 2})
+	rdb := redis.NewClient(&redis.Options{Addr: testserver.RedisAddr(t), DB: 2})
 	defer rdb.Close()
 	sr := tracetest.NewSpanRecorder()
 	if err := instrumentredis.Instrument(rdb, instrument.WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)))); err != nil {

@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,26 +20,15 @@ import (
 	_ "modernc.org/sqlite" // driver "sqlite"
 
 	"github.com/failhop/failhop/instrument"
+	"github.com/failhop/failhop/internal/devstack/testserver"
+	"github.com/failhop/failhop/vocab"
 )
 
 // postgresDSN returns the DSN of the test PostgreSQL server, or skips the
 // test when there is none (fails under CI, where there must be one).
 func postgresDSN(t *testing.T) string {
-	return serverDSN(t)
-}
-
-// serverDSN is postgresDSN, for tests and benchmarks alike.
-func serverDSN(t testing.TB) string {
 	t.Helper()
-	dsn := os.Getenv("FAILHOP_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		msg := "FAILHOP_TEST_POSTGRES_DSN is not set: start a server with scripts/postgres.sh and export its DSN"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return dsn
+	return testserver.PostgresDSN(t)
 }
 
 // backend is a real database the tests run against.
@@ -163,15 +151,15 @@ func check(t *testing.T, spans []sdktrace.ReadOnlySpan, w want) {
 		t.Errorf("span %q: Error status without a message", w.name)
 	}
 	if w.cause == "" {
-		for _, k := range []attribute.Key{instrument.OriginKey, instrument.CauseKey, "error.type"} {
+		for _, k := range []attribute.Key{vocab.KeyOrigin, vocab.KeyCause, "error.type"} {
 			if v, ok := a[k]; ok {
 				t.Errorf("span %q: unexpected %s = %q", w.name, k, v)
 			}
 		}
 	} else {
-		if a[instrument.OriginKey] != "true" || a[instrument.CauseKey] != w.cause {
+		if a[vocab.KeyOrigin] != "true" || a[vocab.KeyCause] != w.cause {
 			t.Errorf("span %q: marks origin=%q cause=%q, want origin=true cause=%q",
-				w.name, a[instrument.OriginKey], a[instrument.CauseKey], w.cause)
+				w.name, a[vocab.KeyOrigin], a[vocab.KeyCause], w.cause)
 		}
 	}
 	for _, lit := range w.notInText {

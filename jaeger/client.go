@@ -23,8 +23,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/tracejson"
 )
@@ -324,73 +322,6 @@ func isJSON(body []byte) bool {
 	s := strings.TrimSpace(string(body))
 	return s != "" && (s[0] == '{' || s[0] == '[')
 }
-
-// Failures are the failed requests and units of work among recent traces,
-// grouped by the hop that broke them: what `failhop errors` and `failhop serve` show.
-type Failures struct {
-	Traces int `json:"traces"` // recent traces looked at
-	Failed int `json:"failed"` // of those, requests that failed
-	// FailedUnits are the failed units of work in those traces: messages
-	// processed apart from the request that sent them (analyzer.Unit).
-	FailedUnits int              `json:"failed_units"`
-	Groups      []analyzer.Group `json:"groups"` // the failed ones by failing hop, the most frequent first
-}
-
-// FindFailures finds the recent traces of q.Service (as FindTraces does),
-// or of every service Jaeger knows when q.Service is "" (q.Limit traces
-// of each, a trace counted once), analyzes them and groups the failed
-// ones by failing hop (analyzer.Summarize). q.Tags must be empty: every
-// trace is fetched and the analyzer decides which ones failed (Jaeger v2's
-// memory store mishandles an error=true filter: it compares the tag's
-// string value as a bool).
-func (c *Client) FindFailures(ctx context.Context, q Query) (Failures, error) {
-	services := []string{q.Service}
-	if q.Service == "" {
-		var err error
-		if services, err = c.Services(ctx); err != nil {
-			return Failures{}, err
-		}
-	}
-	// One search per service, a few at a time: a page over many services
-	// waits for the slowest few searches, not for all of them in turn. The
-	// first error cancels the others.
-	found := make([][]*analyzer.Trace, len(services))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(parallelSearches)
-	for i, s := range services {
-		g.Go(func() error {
-			q := q
-			q.Service = s
-			var err error
-			found[i], err = c.FindTraces(gctx, q)
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return Failures{}, err
-	}
-	seen := map[string]bool{}
-	var reports []analyzer.Report
-	for _, traces := range found {
-		for _, t := range traces {
-			if seen[t.TraceID] {
-				continue
-			}
-			seen[t.TraceID] = true
-			reports = append(reports, analyzer.Analyze(t))
-		}
-	}
-	f := Failures{Traces: len(reports), FailedUnits: analyzer.FailedUnits(reports), Groups: analyzer.Summarize(reports)}
-	for _, r := range reports {
-		if r.Failed {
-			f.Failed++
-		}
-	}
-	return f, nil
-}
-
-// parallelSearches is how many of FindFailures' searches run at once.
-const parallelSearches = 4
 
 // ServesUI reports whether the Jaeger at the client's URL serves its UI
 // pages. A Jaeger built from Go modules (bin/jaeger of `make stack`) does

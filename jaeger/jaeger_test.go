@@ -23,7 +23,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/jaegertest"
+	"github.com/failhop/failhop/internal/devstack/jaegertest"
 	"github.com/failhop/failhop/jaeger"
 )
 

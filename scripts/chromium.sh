@@ -9,17 +9,13 @@
 set -euo pipefail
 
 say() { echo "chromium.sh: $*" >&2; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
 bin="${FAILHOP_TEST_CHROMIUM:-$(command -v chromium || true)}"
 if [[ -z "$bin" ]]; then
 	say "Chromium missing: installing Debian's chromium package (about 100 MB)"
-	if [[ "$(id -u)" != 0 ]]; then
-		say "not root: run 'sudo apt-get install chromium', or set FAILHOP_TEST_CHROMIUM to a Chromium binary"
-		exit 1
-	fi
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update >&2
-	apt-get install -y --no-install-recommends chromium >&2
+	apt_require_root "run 'sudo apt-get install chromium', or set FAILHOP_TEST_CHROMIUM to a Chromium binary"
+	apt_install --no-install-recommends chromium
 	bin="$(command -v chromium || true)"
 	if [[ -z "$bin" ]]; then
 		say "no chromium on PATH after install"

@@ -25,6 +25,7 @@ DB=failhop
 DSN="postgres://$ROLE:$PASSWORD@127.0.0.1:$PORT/$DB?sslmode=disable"
 
 say() { echo "postgres.sh: $*" >&2; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
 # find_bin prints the directory of the newest installed PostgreSQL server.
 find_bin() {
@@ -58,9 +59,7 @@ fi
 
 if [[ -z "$BIN" ]]; then
 	say "PostgreSQL server binaries missing: installing from Debian packages"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update >&2
-	apt-get install -y postgresql >&2
+	apt_install postgresql
 	BIN="$(find_bin)"
 	if [[ -z "$BIN" ]]; then
 		say "no PostgreSQL server under /usr/lib/postgresql after install"

@@ -11,24 +11,15 @@
 set -euo pipefail
 
 say() { echo "prometheus.sh: $*" >&2; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
 have() { command -v prometheus >/dev/null && command -v promtool >/dev/null && command -v amtool >/dev/null; }
 
 if [[ -z "${FAILHOP_PROMETHEUS:-}" ]] && ! have; then
 	say "Prometheus missing: installing Debian's prometheus 2.42 and prometheus-alertmanager 0.25"
-	if [[ "$(id -u)" != 0 ]]; then
-		say "not root: run 'sudo apt-get install prometheus prometheus-alertmanager', or set FAILHOP_PROMETHEUS"
-		exit 1
-	fi
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update >&2
-	# Installed as packages only: policy-rc.d keeps their services stopped.
-	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d.failhop
-	chmod +x /usr/sbin/policy-rc.d.failhop
-	[[ -e /usr/sbin/policy-rc.d ]] || ln -s /usr/sbin/policy-rc.d.failhop /usr/sbin/policy-rc.d
-	apt-get install -y --no-install-recommends 'prometheus=2.42.*' 'prometheus-alertmanager=0.25.*' >&2
-	[[ "$(readlink /usr/sbin/policy-rc.d 2>/dev/null)" == /usr/sbin/policy-rc.d.failhop ]] && rm -f /usr/sbin/policy-rc.d
-	rm -f /usr/sbin/policy-rc.d.failhop
+	apt_require_root "run 'sudo apt-get install prometheus prometheus-alertmanager', or set FAILHOP_PROMETHEUS"
+	# Installed as packages only: their services stay stopped.
+	apt_install_stopped --no-install-recommends 'prometheus=2.42.*' 'prometheus-alertmanager=0.25.*'
 	have || { say "no prometheus, promtool or amtool on PATH after the install"; exit 1; }
 fi
 bin="${FAILHOP_PROMETHEUS:-$(command -v prometheus)}"

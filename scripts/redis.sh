@@ -21,6 +21,7 @@ LOG="$DIR/redis.log"
 PIDFILE="$DIR/redis.pid"
 
 say() { echo "redis.sh: $*" >&2; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
 # up says whether a Redis server answers on ADDR.
 up() { [[ "$(redis-cli -h 127.0.0.1 -p "$PORT" ping 2>/dev/null)" == PONG ]]; }
@@ -37,13 +38,8 @@ fi
 
 if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
 	say "redis-server missing: installing Debian's redis-server package"
-	if [[ "$(id -u)" != 0 ]]; then
-		say "not root: run 'sudo apt-get install redis-server', or set FAILHOP_TEST_REDIS_ADDR to a Redis server's host:port"
-		exit 1
-	fi
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update >&2
-	apt-get install -y --no-install-recommends redis-server >&2
+	apt_require_root "run 'sudo apt-get install redis-server', or set FAILHOP_TEST_REDIS_ADDR to a Redis server's host:port"
+	apt_install --no-install-recommends redis-server
 	if ! command -v redis-server >/dev/null; then
 		say "no redis-server on PATH after install"
 		exit 1

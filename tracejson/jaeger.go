@@ -157,48 +157,60 @@ func (c *collector) jaegerTrace(raw json.RawMessage) error {
 	return nil
 }
 
+// jaegerSpan converts one span of a Jaeger trace to the analyzer's model;
+// the caller fills in its service and resource from the process.
 func jaegerSpan(traceID string, js *jSpan) (*analyzer.Span, error) {
 	spanID, err := NormalizeSpanID(js.SpanID)
 	if err != nil {
 		return nil, err
 	}
 	s := &analyzer.Span{SpanID: spanID, Name: js.OperationName}
-	if s.Start, err = unixNanos(js.StartTime, 1000, "startTime"); err != nil {
+	if err := setJaegerTimes(s, js); err != nil {
 		return nil, err
+	}
+	if err := setJaegerReferences(s, traceID, js); err != nil {
+		return nil, err
+	}
+	setJaegerTags(s, js.Tags)
+	if s.Events, err = jaegerEvents(js.Logs); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// setJaegerTimes sets the span's start and end from its start time and
+// duration, both in microseconds.
+func setJaegerTimes(s *analyzer.Span, js *jSpan) error {
+	var err error
+	if s.Start, err = unixNanos(js.StartTime, 1000, "startTime"); err != nil {
+		return err
 	}
 	dur, _, err := uintOf(js.Duration)
 	if err != nil {
-		return nil, fmt.Errorf("duration: %w", err)
+		return fmt.Errorf("duration: %w", err)
 	}
 	if !s.Start.IsZero() {
 		if dur > uint64(1<<62)/1000 {
-			return nil, errors.New("duration: out of range")
+			return errors.New("duration: out of range")
 		}
 		s.End = s.Start.Add(timeMicros(dur))
 	}
+	return nil
+}
 
-	// The parent: the first CHILD_OF reference in the same trace, else the
-	// first FOLLOWS_FROM one there; every other reference is a link.
-	parent := -1
-	for i, r := range js.References {
-		if strings.EqualFold(r.RefType, "CHILD_OF") && sameTrace(r.TraceID, traceID) {
-			parent = i
-			break
-		}
-	}
+// setJaegerReferences sets the span's parent and links from its
+// references: the parent is the first CHILD_OF reference in the same trace,
+// else the first FOLLOWS_FROM one there; every other reference is a link.
+func setJaegerReferences(s *analyzer.Span, traceID string, js *jSpan) error {
+	parent := firstReference(js.References, "CHILD_OF", traceID)
 	if parent < 0 {
-		for i, r := range js.References {
-			if strings.EqualFold(r.RefType, "FOLLOWS_FROM") && sameTrace(r.TraceID, traceID) {
-				parent = i
-				s.FollowsFrom = true
-				break
-			}
-		}
+		parent = firstReference(js.References, "FOLLOWS_FROM", traceID)
+		s.FollowsFrom = parent >= 0
 	}
 	for i, r := range js.References {
 		sid, err := NormalizeSpanID(r.SpanID)
 		if err != nil {
-			return nil, fmt.Errorf("reference %d: %w", i, err)
+			return fmt.Errorf("reference %d: %w", i, err)
 		}
 		if i == parent {
 			s.ParentSpanID = sid
@@ -207,7 +219,7 @@ func jaegerSpan(traceID string, js *jSpan) (*analyzer.Span, error) {
 		tid := traceID
 		if r.TraceID != "" {
 			if tid, err = NormalizeTraceID(r.TraceID); err != nil {
-				return nil, fmt.Errorf("reference %d: %w", i, err)
+				return fmt.Errorf("reference %d: %w", i, err)
 			}
 		}
 		s.Links = append(s.Links, analyzer.Link{TraceID: tid, SpanID: sid})
@@ -218,10 +230,25 @@ func jaegerSpan(traceID string, js *jSpan) (*analyzer.Span, error) {
 			s.ParentSpanID = pid
 		}
 	}
+	return nil
+}
 
-	s.Attributes = make(map[string]any, len(js.Tags))
+// firstReference returns the index of the first reference of the type in
+// the trace, or -1.
+func firstReference(refs []jRef, refType, traceID string) int {
+	for i, r := range refs {
+		if strings.EqualFold(r.RefType, refType) && sameTrace(r.TraceID, traceID) {
+			return i
+		}
+	}
+	return -1
+}
+
+// setJaegerTags sets the span's kind, status and attributes from its tags.
+func setJaegerTags(s *analyzer.Span, tags []jKV) {
+	s.Attributes = make(map[string]any, len(tags))
 	legacyError := false
-	for _, kv := range js.Tags {
+	for _, kv := range tags {
 		v := jaegerValue(kv)
 		switch kv.Key {
 		case tagSpanKind:
@@ -253,8 +280,13 @@ func jaegerSpan(traceID string, js *jSpan) (*analyzer.Span, error) {
 		// error status; the status says it already, as it does in OTLP.
 		delete(s.Attributes, tagError)
 	}
+}
 
-	for i, l := range js.Logs {
+// jaegerEvents converts a span's logs to events: a log's "event" field is
+// the event's name.
+func jaegerEvents(logs []jLog) ([]analyzer.Event, error) {
+	var events []analyzer.Event
+	for i, l := range logs {
 		t, err := unixNanos(l.Timestamp, 1000, fmt.Sprintf("logs[%d].timestamp", i))
 		if err != nil {
 			return nil, err
@@ -270,9 +302,9 @@ func jaegerSpan(traceID string, js *jSpan) (*analyzer.Span, error) {
 			}
 			ev.Attributes[kv.Key] = v
 		}
-		s.Events = append(s.Events, ev)
+		events = append(events, ev)
 	}
-	return s, nil
+	return events, nil
 }
 
 func timeMicros(us uint64) time.Duration { return time.Duration(us) * time.Microsecond }

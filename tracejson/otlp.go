@@ -9,12 +9,12 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
-	"github.com/failhop/failhop/internal/toanalyzer"
+	"github.com/failhop/failhop/analyzer/otlpconv"
 )
 
 // OTLP JSON (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding)
 // is decoded by pdata's ptrace.JSONUnmarshaler and converted by
-// internal/toanalyzer, the converter of the failhop processor: a trace
+// analyzer/otlpconv, the converter of the failhop processor: a trace
 // reads the same in `failhop why` as in the collector. What pdata does not
 // read, older and looser writers still produce; legacyOTLP rewrites it.
 
@@ -29,7 +29,7 @@ func (c *collector) otlp(raw json.RawMessage) error {
 		return fmt.Errorf("OTLP JSON: %w", err)
 	}
 	for i, rs := range td.ResourceSpans().All() {
-		res := toanalyzer.NewResource(rs.Resource().Attributes())
+		res := otlpconv.NewResource(rs.Resource().Attributes())
 		for j, ss := range rs.ScopeSpans().All() {
 			for k, s := range ss.Spans().All() {
 				switch {
@@ -38,7 +38,7 @@ func (c *collector) otlp(raw json.RawMessage) error {
 				case s.SpanID().IsEmpty():
 					return fmt.Errorf("OTLP JSON: resourceSpans[%d].scopeSpans[%d].spans[%d]: empty span ID", i, j, k)
 				}
-				c.add(s.TraceID().String(), toanalyzer.Convert(s, res, ss.Scope()))
+				c.add(s.TraceID().String(), otlpconv.Convert(s, res, ss.Scope()))
 			}
 		}
 	}

@@ -4,10 +4,11 @@
 // analyzer reads and answers in them, the collector's processor marks with
 // them. It imports nothing, so that each of those can.
 //
-// A new cause is a constant here, a row of causes, its hint, its rows in
-// README.md and docs/cli.md (TestEveryCauseDocumented checks), the
-// classifier that finds it (instrument's, the analyzer's causeOf) and its
-// fixtures.
+// A new cause is a constant here, in the list of causes, with its hint;
+// its rows in README.md and docs/cli.md; and the code that decides it
+// (instrument's classifiers, the analyzer's causeOf) with its fixtures.
+// TestEveryCause lists every cause with its hint, its README row and its
+// style on the web page (one style for all causes), and fails on a gap.
 package vocab
 
 // Attribute keys the instrumentation writes. They are set only on spans

@@ -10,8 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/failhop/failhop/internal/present/render"
 	"github.com/failhop/failhop/internal/promapi"
-	"github.com/failhop/failhop/internal/render"
+	"github.com/failhop/failhop/internal/recent"
 	"github.com/failhop/failhop/jaeger"
 )
 
@@ -76,7 +77,7 @@ const (
 // and the MCP tool failures returns. A service Jaeger does not know is an
 // error that names the services it knows.
 func findFailures(ctx context.Context, c *jaeger.Client, service string, since time.Duration, limit int) (render.ErrorsReport, error) {
-	f, err := c.FindFailures(ctx, jaeger.Query{Service: service, Since: since, Limit: limit})
+	f, err := recent.Failures(ctx, c, jaeger.Query{Service: service, Since: since, Limit: limit})
 	if err != nil {
 		return render.ErrorsReport{}, err
 	}

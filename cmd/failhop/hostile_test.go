@@ -10,7 +10,7 @@ import (
 	"unicode"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/tracetest"
+	"github.com/failhop/failhop/internal/devstack/tracetest"
 )
 
 // writeTrace writes a trace as Jaeger JSON into a temporary file.

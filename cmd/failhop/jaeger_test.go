@@ -20,9 +20,9 @@ import (
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/instrument"
-	"github.com/failhop/failhop/internal/jaegertest"
-	"github.com/failhop/failhop/internal/render"
-	"github.com/failhop/failhop/internal/webui"
+	"github.com/failhop/failhop/internal/devstack/jaegertest"
+	"github.com/failhop/failhop/internal/present/render"
+	"github.com/failhop/failhop/internal/present/webui"
 	"github.com/failhop/failhop/jaeger"
 )
 

@@ -25,8 +25,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/failhop/failhop/internal/render"
-	"github.com/failhop/failhop/internal/webui"
+	"github.com/failhop/failhop/internal/present/render"
+	"github.com/failhop/failhop/internal/present/webui"
 	"github.com/failhop/failhop/jaeger"
 )
 

@@ -22,8 +22,8 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/localonly"
-	"github.com/failhop/failhop/internal/render"
+	"github.com/failhop/failhop/internal/present/localonly"
+	"github.com/failhop/failhop/internal/present/render"
 	"github.com/failhop/failhop/jaeger"
 	"github.com/failhop/failhop/vocab"
 )

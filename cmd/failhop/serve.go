@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"os"
 
-	"github.com/failhop/failhop/internal/webui"
+	"github.com/failhop/failhop/internal/present/webui"
 )
 
 // prometheusEnv names the Prometheus of the failure metrics, as --prometheus.

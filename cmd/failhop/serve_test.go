@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/failhop/failhop/internal/syncbuf"
+	"github.com/failhop/failhop/internal/devstack/syncbuf"
 )
 
 // TestServe starts `failhop serve` on a free port, reads its front page

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/render"
+	"github.com/failhop/failhop/internal/present/render"
 	"github.com/failhop/failhop/jaeger"
 	"github.com/failhop/failhop/tracejson"
 )
@@ -20,7 +20,7 @@ import (
 // (jaeger.Client.WaitForTrace).
 const settle = time.Second
 
-func runWhy(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+func runWhy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var (
 		c    commonFlags
 		file string
@@ -34,49 +34,65 @@ func runWhy(ctx context.Context, args []string, stdout, stderr io.Writer) (err e
 		return err
 	}
 
-	var reports []analyzer.Report
-	switch {
-	case file != "" && len(operands) > 0:
-		return usageError{"give a trace ID or --file, not both"}
-	case file != "":
-		traces, err := readTraces(file)
-		if err != nil {
-			return err
-		}
-		for _, t := range traces {
-			reports = append(reports, analyzer.Analyze(t))
-		}
-	case len(operands) == 0:
-		return usageError{"missing trace ID (or --file)"}
-	case len(operands) > 1:
-		return usageError{"one trace ID at a time"}
-	default:
-		r, err := whyTrace(ctx, jaeger.New(c.jaeger), operands[0], wait, stderr)
-		if errors.Is(err, analyzer.ErrBadTraceRef) {
-			return usageError{err.Error()}
-		}
-		if err != nil {
-			return err
-		}
-		reports = []analyzer.Report{r}
+	reports, err := whyReports(ctx, c, file, operands, wait, stderr)
+	if err != nil {
+		return err
 	}
-
 	links := render.Links{Base: c.jaeger}
 	if file == "" && !c.json {
 		links = c.links(ctx)
 	}
-	out := render.New(stdout, links)
+	if err := writeReports(stdout, render.New(stdout, links), reports, c.json); err != nil {
+		return err
+	}
 	problems := 0
-	defer func() {
-		if err == nil && problems > 0 {
-			err = fmt.Errorf("could not analyze %d of %d traces (see the output)", problems, len(reports))
-		}
-	}()
-	for i, r := range reports {
+	for _, r := range reports {
 		if r.Problem != "" {
 			problems++
 		}
-		if c.json {
+	}
+	if problems > 0 {
+		return fmt.Errorf("could not analyze %d of %d traces (see the output)", problems, len(reports))
+	}
+	return nil
+}
+
+// whyReports analyzes the traces in file, or the one trace the operand
+// names, fetched from Jaeger.
+func whyReports(ctx context.Context, c commonFlags, file string, operands []string, wait time.Duration, stderr io.Writer) ([]analyzer.Report, error) {
+	switch {
+	case file != "" && len(operands) > 0:
+		return nil, usageError{"give a trace ID or --file, not both"}
+	case file != "":
+		traces, err := readTraces(file)
+		if err != nil {
+			return nil, err
+		}
+		var reports []analyzer.Report
+		for _, t := range traces {
+			reports = append(reports, analyzer.Analyze(t))
+		}
+		return reports, nil
+	case len(operands) == 0:
+		return nil, usageError{"missing trace ID (or --file)"}
+	case len(operands) > 1:
+		return nil, usageError{"one trace ID at a time"}
+	}
+	r, err := whyTrace(ctx, jaeger.New(c.jaeger), operands[0], wait, stderr)
+	if errors.Is(err, analyzer.ErrBadTraceRef) {
+		return nil, usageError{err.Error()}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []analyzer.Report{r}, nil
+}
+
+// writeReports writes the reports to stdout: as JSON documents, or as
+// out renders them, a blank line between two.
+func writeReports(stdout io.Writer, out *render.Printer, reports []analyzer.Report, asJSON bool) error {
+	for i, r := range reports {
+		if asJSON {
 			doc, err := jsonDoc(r)
 			if err != nil {
 				return err

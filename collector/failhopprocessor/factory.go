@@ -15,10 +15,6 @@ const typeStr = "failhop"
 // Type is the component type of the processor: "failhop".
 var Type = component.MustNewType(typeStr)
 
-// Config is the processor's configuration. It has no settings: the
-// processor is configured by where it sits in a pipeline.
-type Config struct{}
-
 // NewFactory returns the factory of the failhop processor.
 func NewFactory() processor.Factory {
 	return processor.NewFactory(

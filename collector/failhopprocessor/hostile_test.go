@@ -8,7 +8,7 @@ import (
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/collector/internal/ptracetest"
-	"github.com/failhop/failhop/internal/tracetest"
+	"github.com/failhop/failhop/internal/devstack/tracetest"
 	"github.com/failhop/failhop/vocab"
 )
 

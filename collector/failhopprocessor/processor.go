@@ -11,8 +11,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/analyzer/otlpconv"
 	"github.com/failhop/failhop/collector/internal/analyses"
-	"github.com/failhop/failhop/internal/toanalyzer"
 	"github.com/failhop/failhop/vocab"
 )
 
@@ -34,10 +34,13 @@ func Mark(td ptrace.Traces) int { return mark(td, nil).marked }
 
 // outcome is what mark did with a batch.
 type outcome struct {
-	analyzed int             // traces analyzed
-	marked   int             // of those, marked (their request or a unit of work failed)
-	late     int             // traces skipped: already processed, these are late spans
-	took     []time.Duration // each analysis
+	analyzed int // traces analyzed
+	marked   int // of those, marked (their request or a unit of work failed)
+	late     int // traces skipped: already processed, these are late spans
+	// of the marked, those that lacked spans the analysis needed (evicted
+	// or dropped before it): marked with low confidence
+	incomplete int
+	took       []time.Duration // each analysis
 }
 
 // mark is Mark, skipping the traces that seen says were already processed:
@@ -45,12 +48,29 @@ type outcome struct {
 // forwards late spans one batch at a time), and a part of a trace cannot
 // tell what broke the whole request. A nil seen skips nothing.
 func mark(td ptrace.Traces, seen *recentTraces) outcome {
-	// Pass 1: clear marks a service may have set, and find the traces that
-	// have a failed span. Without one, the root cannot have failed.
+	failing, batch := findFailing(td, seen != nil)
+	// Remembered after the analysis, which must not take this batch for late
+	// spans.
+	defer seen.add(batch)
+	if failing == nil {
+		return outcome{}
+	}
+	// The spans come from one arena; the attribute maps from a pool,
+	// returned when done.
+	c := otlpconv.NewConverter(td.SpanCount())
+	defer c.Release()
+	groupFailing(td, failing, seen, c)
+	return analyzeFailing(failing, seen)
+}
+
+// findFailing is pass 1: it clears the marks a service may have set, and
+// finds the traces that have a failed span (without one, the root cannot
+// have failed), as keys of a map with no groups yet; nil if none. With
+// listTraces it also returns every trace of td, to remember after.
+func findFailing(td ptrace.Traces, listTraces bool) (map[pcommon.TraceID]*group, []pcommon.TraceID) {
 	var failing map[pcommon.TraceID]*group
-	var test toanalyzer.FailureTest
-	var batch []pcommon.TraceID // every trace of td, to remember after
-	defer func() { seen.add(batch) }()
+	var test otlpconv.FailureTest
+	var batch []pcommon.TraceID
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		sss := rss.At(i).ScopeSpans()
@@ -59,7 +79,7 @@ func mark(td ptrace.Traces, seen *recentTraces) outcome {
 			for k := 0; k < spans.Len(); k++ {
 				s := spans.At(k)
 				clearMarks(s.Attributes())
-				if n := len(batch); seen != nil && (n == 0 || batch[n-1] != s.TraceID()) {
+				if n := len(batch); listTraces && (n == 0 || batch[n-1] != s.TraceID()) {
 					batch = append(batch, s.TraceID()) // a trace's spans mostly come together
 				}
 				if test.Failed(s) {
@@ -71,36 +91,30 @@ func mark(td ptrace.Traces, seen *recentTraces) outcome {
 			}
 		}
 	}
-	if failing == nil {
-		return outcome{}
-	}
+	return failing, batch
+}
 
-	// Pass 2: convert the spans of the failing traces. The spans come from
-	// one arena; the attribute maps from a pool, returned when done.
-	c := toanalyzer.NewConverter(td.SpanCount())
-	defer c.Release()
+// groupFailing is pass 2: it gathers the spans of each failing trace into
+// its group and, unless failhop_sampler analyzed the trace already,
+// converts them for the analyzer.
+func groupFailing(td ptrace.Traces, failing map[pcommon.TraceID]*group, seen *recentTraces, c *otlpconv.Converter) {
+	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)
-		var res *toanalyzer.Resource
+		var res *otlpconv.Resource
 		sss := rs.ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
 			scope := sss.At(j).Scope()
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
 				s := spans.At(k)
-				tid := s.TraceID()
-				g, ok := failing[tid]
+				g, ok := failing[s.TraceID()]
 				if !ok {
 					continue
 				}
 				if g == nil {
-					g = &group{trace: analyzer.Trace{TraceID: tid.String()}}
-					if !seen.contains(tid) {
-						// failhop_sampler analyzed it as tail sampling
-						// decided it, a moment ago.
-						g.report, g.analyzed = analyses.Take(tid)
-					}
-					failing[tid] = g
+					g = newGroup(s.TraceID(), seen)
+					failing[s.TraceID()] = g
 				}
 				if !g.analyzed {
 					if res == nil {
@@ -112,8 +126,23 @@ func mark(td ptrace.Traces, seen *recentTraces) outcome {
 			}
 		}
 	}
+}
 
-	// Analyze and mark the traces seen for the first time.
+// newGroup starts the group of a failing trace, with failhop_sampler's
+// analysis of it if there is one.
+func newGroup(tid pcommon.TraceID, seen *recentTraces) *group {
+	g := &group{trace: analyzer.Trace{TraceID: tid.String()}}
+	if !seen.contains(tid) {
+		// failhop_sampler analyzed it as tail sampling decided it, a
+		// moment ago.
+		g.report, g.analyzed = analyses.Take(tid)
+	}
+	return g
+}
+
+// analyzeFailing analyzes and marks the failing traces seen for the first
+// time.
+func analyzeFailing(failing map[pcommon.TraceID]*group, seen *recentTraces) outcome {
 	var out outcome
 	for tid, g := range failing {
 		if seen.contains(tid) {
@@ -129,6 +158,9 @@ func mark(td ptrace.Traces, seen *recentTraces) outcome {
 		out.analyzed++
 		if g.mark(r) {
 			out.marked++
+			if slices.ContainsFunc(r.Hops, analyzer.Hop.Incomplete) {
+				out.incomplete++
+			}
 		}
 	}
 	return out

@@ -15,10 +15,12 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/analyzer/otlpconv"
 	"github.com/failhop/failhop/collector/internal/ptracetest"
-	"github.com/failhop/failhop/internal/toanalyzer"
 	"github.com/failhop/failhop/tracejson"
 	"github.com/failhop/failhop/vocab"
 )
@@ -249,7 +251,7 @@ func interleave(a, b []tspan) []tspan {
 	return out
 }
 
-// TestSpanFailed checks the pre-filter (toanalyzer.FailureTest, also the
+// TestSpanFailed checks the pre-filter (otlpconv.FailureTest, also the
 // failhop sampler's rule) against the analyzer: a one-span trace failed
 // exactly when the test says its span did.
 func TestSpanFailed(t *testing.T) {
@@ -266,8 +268,8 @@ func TestSpanFailed(t *testing.T) {
 			for _, attrs := range attrSets {
 				td := build(tspan{id: "root", svc: "s", name: "n", kind: kind, end: 1, status: status, attrs: attrs})
 				span := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
-				tr := &analyzer.Trace{TraceID: traceID("").String(), Spans: []*analyzer.Span{toanalyzer.Convert(span, toanalyzer.NewResource(td.ResourceSpans().At(0).Resource().Attributes()), td.ResourceSpans().At(0).ScopeSpans().At(0).Scope())}}
-				if got, want := new(toanalyzer.FailureTest).Failed(span), analyzer.Analyze(tr).Failed; got != want {
+				tr := &analyzer.Trace{TraceID: traceID("").String(), Spans: []*analyzer.Span{otlpconv.Convert(span, otlpconv.NewResource(td.ResourceSpans().At(0).Resource().Attributes()), td.ResourceSpans().At(0).ScopeSpans().At(0).Scope())}}
+				if got, want := new(otlpconv.FailureTest).Failed(span), analyzer.Analyze(tr).Failed; got != want {
 					t.Errorf("kind %v status %v attrs %v: FailureTest.Failed = %v, analyzer says %v", kind, status, attrs, got, want)
 				}
 			}
@@ -327,7 +329,7 @@ func TestFixtures(t *testing.T) {
 
 				// The failhop sampler keeps the traces that the analyzer
 				// calls failed: the same rule, on pdata.
-				if want.Failed && !new(toanalyzer.FailureTest).AnyFailed(td) {
+				if want.Failed && !new(otlpconv.FailureTest).AnyFailed(td) {
 					t.Error("the analyzer says the request failed, but the failhop sampler would drop the trace")
 				}
 
@@ -430,13 +432,13 @@ func convertAll(td ptrace.Traces) *analyzer.Trace {
 	tr := &analyzer.Trace{}
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
-		res := toanalyzer.NewResource(rss.At(i).Resource().Attributes())
+		res := otlpconv.NewResource(rss.At(i).Resource().Attributes())
 		sss := rss.At(i).ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
 				tr.TraceID = spans.At(k).TraceID().String()
-				tr.Spans = append(tr.Spans, toanalyzer.Convert(spans.At(k), res, sss.At(j).Scope()))
+				tr.Spans = append(tr.Spans, otlpconv.Convert(spans.At(k), res, sss.At(j).Scope()))
 			}
 		}
 	}
@@ -556,11 +558,35 @@ func TestMarkIncompleteTrace(t *testing.T) {
 			vocab.KeyCause: "db_error", vocab.KeyOriginSpanID: "1111111111111111"},
 	}}}
 	td := ptracetest.FromAnalyzer(tr)
-	Mark(td)
+	if o := mark(td, nil); o.incomplete != 1 {
+		t.Errorf("counted %d incomplete traces, want 1", o.incomplete)
+	}
 	attrs := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes()
 	conf, _ := attrs.Get(vocab.KeyFailingHopConfidence)
 	reason, _ := attrs.Get(vocab.KeyFailingHopReason)
 	if conf.AsString() != "low" || !strings.Contains(reason.AsString(), "incomplete") {
 		t.Errorf("confidence %q, reason %q: want low, saying the trace is incomplete", conf.AsString(), reason.AsString())
+	}
+}
+
+// TestIncompleteTracesLogged: incomplete traces are counted, and logged at
+// warn with their count at most once every warnEvery.
+func TestIncompleteTracesLogged(t *testing.T) {
+	core, logs := observer.New(zap.WarnLevel)
+	set := componenttest.NewNopTelemetrySettings()
+	set.Logger = zap.New(core)
+	tel, err := newTelemetry(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{2, 3} {
+		tel.record(context.Background(), outcome{marked: n, incomplete: n})
+	}
+	entries := logs.All()
+	if len(entries) != 1 || entries[0].ContextMap()["traces"] != int64(2) {
+		t.Fatalf("logged %v, want one warning for the first 2 traces (the next within %v waits)", entries, warnEvery)
+	}
+	if tel.unreported != 3 {
+		t.Errorf("%d traces wait for the next warning, want 3", tel.unreported)
 	}
 }

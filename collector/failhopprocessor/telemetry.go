@@ -2,9 +2,12 @@ package failhopprocessor
 
 import (
 	"context"
+	"sync"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
 )
 
 // The processor's own metrics, through the collector's telemetry (served
@@ -14,18 +17,30 @@ const (
 	metricAnalyzed = "otelcol_processor_failhop_traces_analyzed"
 	metricMarked   = "otelcol_processor_failhop_traces_marked"
 	metricLate     = "otelcol_processor_failhop_traces_late"
-	metricDuration = "otelcol_processor_failhop_analysis_duration"
+	// Marked traces that lacked spans: the mark is on where the failure
+	// was last seen, with low confidence.
+	metricIncomplete = "otelcol_processor_failhop_traces_incomplete"
+	metricDuration   = "otelcol_processor_failhop_analysis_duration"
 )
 
-// telemetry holds the processor's instruments.
+// warnEvery is how often at most incomplete traces are logged.
+const warnEvery = 10 * time.Second
+
+// telemetry holds the processor's instruments, and the log of incomplete
+// traces: a warning at most every warnEvery with their count.
 type telemetry struct {
-	analyzed, marked, late metric.Int64Counter
-	duration               metric.Float64Histogram
+	analyzed, marked, late, incomplete metric.Int64Counter
+	duration                           metric.Float64Histogram
+
+	logger     *zap.Logger
+	mu         sync.Mutex
+	unreported int       // incomplete traces since the last warning
+	warned     time.Time // when it was logged
 }
 
 func newTelemetry(set component.TelemetrySettings) (*telemetry, error) {
 	m := set.MeterProvider.Meter("github.com/failhop/failhop/collector/failhopprocessor")
-	var t telemetry
+	t := telemetry{logger: set.Logger}
 	var err error
 	if t.analyzed, err = m.Int64Counter(metricAnalyzed, metric.WithUnit("{trace}"),
 		metric.WithDescription("Traces with a failed span that the processor analyzed")); err != nil {
@@ -37,6 +52,10 @@ func newTelemetry(set component.TelemetrySettings) (*telemetry, error) {
 	}
 	if t.late, err = m.Int64Counter(metricLate, metric.WithUnit("{trace}"),
 		metric.WithDescription("Traces with a failed span that came after the trace was processed (late spans), passed on unanalyzed")); err != nil {
+		return nil, err
+	}
+	if t.incomplete, err = m.Int64Counter(metricIncomplete, metric.WithUnit("{trace}"),
+		metric.WithDescription("Marked traces that were incomplete when analyzed (spans evicted, dropped or late, or past the span limit): marked with low confidence")); err != nil {
 		return nil, err
 	}
 	if t.duration, err = m.Float64Histogram(metricDuration, metric.WithUnit("s"),
@@ -58,7 +77,24 @@ func (t *telemetry) record(ctx context.Context, o outcome) {
 	if o.late > 0 {
 		t.late.Add(ctx, int64(o.late))
 	}
+	if o.incomplete > 0 {
+		t.incomplete.Add(ctx, int64(o.incomplete))
+		t.warnIncomplete(o.incomplete)
+	}
 	for _, d := range o.took {
 		t.duration.Record(ctx, d.Seconds())
 	}
+}
+
+// warnIncomplete logs incomplete traces, at most every warnEvery.
+func (t *telemetry) warnIncomplete(n int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.unreported += n
+	if time.Since(t.warned) < warnEvery {
+		return
+	}
+	t.logger.Warn("failhop: failed traces were incomplete when analyzed (spans evicted or dropped before the analysis, not exported yet, or past its span limit): marked with low confidence; see failhop.failing_hop.reason on their root spans",
+		zap.Int("traces", t.unreported))
+	t.unreported, t.warned = 0, time.Now()
 }

@@ -16,8 +16,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/analyzer/otlpconv"
 	"github.com/failhop/failhop/collector/internal/analyses"
-	"github.com/failhop/failhop/internal/toanalyzer"
 )
 
 // The metrics, a public contract (README, "Alerting"): names and labels
@@ -81,18 +81,18 @@ func newCounter(maxSeries int) (*counter, error) {
 
 // countTrace counts the trace of td, which failed says has a failed
 // span: a trace without one, and without a consumer span, is a request
-// that succeeded, counted by its entry span alone (toanalyzer.Entry,
+// that succeeded, counted by its entry span alone (otlpconv.Entry,
 // without converting the trace); one with a failed span is analyzed as
 // the failhop processor analyzes it, and so is one with a consumer span,
 // whose units of work (analyzer.Unit) are counted too.
 func (c *counter) countTrace(ctx context.Context, id pcommon.TraceID, td ptrace.Traces, failed bool) {
 	if !failed && td.SpanCount() < analyzer.MaxSpans && !processesMessages(td) {
-		if service, name, ok := toanalyzer.Entry(td); ok {
+		if service, name, ok := otlpconv.Entry(td); ok {
 			c.add(ctx, c.requests, metricRequests, c.entrySet(service, name))
 		}
 		return
 	}
-	conv := toanalyzer.NewConverter(td.SpanCount())
+	conv := otlpconv.NewConverter(td.SpanCount())
 	defer conv.Release()
 	var t analyzer.Trace
 	for _, rs := range td.ResourceSpans().All() {

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/failhop/failhop/analyzer"
+	"github.com/failhop/failhop/analyzer/otlpconv"
 	"github.com/failhop/failhop/collector/internal/ptracetest"
-	"github.com/failhop/failhop/internal/toanalyzer"
 	"github.com/failhop/failhop/tracejson"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.uber.org/zap"
@@ -154,7 +154,7 @@ func TestOverflow(t *testing.T) {
 }
 
 // TestEntryIsTheAnalyzers: the entry span a trace that succeeded is
-// counted under (toanalyzer.Entry, on pdata) is the span the analyzer
+// counted under (otlpconv.Entry, on pdata) is the span the analyzer
 // starts at, on every trace fixture.
 func TestEntryIsTheAnalyzers(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "traces", "*.json"))
@@ -177,7 +177,7 @@ func TestEntryIsTheAnalyzers(t *testing.T) {
 		for _, tr := range traces {
 			n++
 			r := analyzer.Analyze(tr)
-			service, name, ok := toanalyzer.Entry(ptracetest.FromAnalyzer(tr))
+			service, name, ok := otlpconv.Entry(ptracetest.FromAnalyzer(tr))
 			if ok != (r.Problem == "") || ok && (service != r.Root.Service || name != r.Root.Name) {
 				t.Errorf("%s: Entry %q %q %v, the analyzer starts at %q %q (problem %q)", filepath.Base(f), service, name, ok, r.Root.Service, r.Root.Name, r.Problem)
 			}

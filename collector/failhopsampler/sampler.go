@@ -10,7 +10,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.uber.org/zap"
 
-	"github.com/failhop/failhop/internal/toanalyzer"
+	"github.com/failhop/failhop/analyzer/otlpconv"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/tailsamplingprocessor/pkg/samplingpolicy"
 )
 
@@ -74,7 +74,7 @@ type failedTraces struct {
 }
 
 func (f failedTraces) Evaluate(ctx context.Context, id pcommon.TraceID, td *samplingpolicy.TraceData) (samplingpolicy.Decision, error) {
-	var test toanalyzer.FailureTest
+	var test otlpconv.FailureTest
 	failed := test.AnyFailed(td.ReceivedBatches)
 	if f.counter != nil {
 		f.counter.countTrace(ctx, id, td.ReceivedBatches, failed)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,7 +15,7 @@ import (
 	"time"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/devstack/stack"
 	jaegerapi "github.com/failhop/failhop/jaeger"
 )
 
@@ -97,13 +96,11 @@ func startAppPipeline(t *testing.T) *appPipeline {
 // get sends a GET and returns the status.
 func get(t *testing.T, url string) int {
 	t.Helper()
-	resp, err := http.Get(url)
+	status, _, err := httpGet(url, "")
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
+	return status
 }
 
 // clockSlack is how much earlier than the test's clock says a trace may
@@ -271,6 +268,28 @@ func TestHotROD(t *testing.T) {
 	})
 }
 
+// nodeService is the Node.js test service script of testdata/otel-js,
+// traced by its tracing.js into the pipeline, as service name, listening
+// on port; env adds to its environment.
+func (p *appPipeline) nodeService(t *testing.T, name, script string, port int, env ...string) *stack.Service {
+	t.Helper()
+	dir := filepath.Join(root(t), "collector", "pipelinetest", "testdata", "otel-js")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@opentelemetry", "sdk-node")); err != nil {
+		t.Fatalf("the Node packages are not installed: run `make node-packages` (make test does)")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is not installed")
+	}
+	env = append(env, "OTEL_SERVICE_NAME="+name, "PORT="+strconv.Itoa(port),
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+p.otlpHTTP, "OTEL_BSP_SCHEDULE_DELAY=200")
+	return stack.NewService(stack.Process{
+		Name: name, Bin: node, Args: []string{"--require", filepath.Join(dir, "tracing.js"), filepath.Join(dir, script)},
+		Env: append(os.Environ(), env...), LogFile: filepath.Join(t.TempDir(), name+".log"),
+		Ready: []string{"http://127.0.0.1:" + strconv.Itoa(port) + "/healthz"},
+	})
+}
+
 // TestOpenTelemetryJS runs two express services on OpenTelemetry JS
 // (testdata/otel-js, Node packages installed by .ci/run) against the
 // shipped single-node config: front calls back over HTTP.
@@ -282,14 +301,6 @@ func TestHotROD(t *testing.T) {
 // "request handler" span, not on its server span; a refused connection is
 // a client span with status Error, an exception event and no HTTP status.
 func TestOpenTelemetryJS(t *testing.T) {
-	dir := filepath.Join(root(t), "collector", "pipelinetest", "testdata", "otel-js")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@opentelemetry", "sdk-node")); err != nil {
-		t.Fatalf("the Node packages are not installed: run `make node-packages` (make test does)")
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not installed")
-	}
 	cli := builtBinary(t, "failhop", "make bin/failhop")
 	p := startAppPipeline(t)
 	ports, err := stack.FreePorts(2)
@@ -297,18 +308,9 @@ func TestOpenTelemetryJS(t *testing.T) {
 		t.Fatal(err)
 	}
 	frontURL, backURL := "http://127.0.0.1:"+strconv.Itoa(ports[0]), "http://127.0.0.1:"+strconv.Itoa(ports[1])
-	service := func(name string, port int, env ...string) *stack.Service {
-		env = append(env, "OTEL_SERVICE_NAME="+name, "PORT="+strconv.Itoa(port),
-			"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+p.otlpHTTP, "OTEL_BSP_SCHEDULE_DELAY=200")
-		return stack.NewService(stack.Process{
-			Name: name, Bin: node, Args: []string{"--require", filepath.Join(dir, "tracing.js"), filepath.Join(dir, name+".js")},
-			Env: append(os.Environ(), env...), LogFile: filepath.Join(t.TempDir(), name+".log"),
-			Ready: []string{"http://127.0.0.1:" + strconv.Itoa(port) + "/healthz"},
-		})
-	}
-	back := service("back", ports[1])
+	back := p.nodeService(t, "back", "back.js", ports[1])
 	run(t, "back", back)
-	run(t, "front", service("front", ports[0], "BACK_URL="+backURL))
+	run(t, "front", p.nodeService(t, "front", "front.js", ports[0], "BACK_URL="+backURL))
 
 	// why runs `failhop why --json TRACE-ID` against this Jaeger, as a user
 	// would, and returns its answer.

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/failhop/failhop/internal/syncbuf"
+	"github.com/failhop/failhop/internal/devstack/syncbuf"
 )
 
 // The documented path is the tested path: every command block of README.md
@@ -135,16 +135,12 @@ var docRuns = []docRun{
 	{file: "docs/pipeline.md", first: "bin/jaeger --config collector-config/jaeger.yaml &", test: "TestDocs/scale-out"},
 	{file: "docs/cli.md", first: "make bin/failhop", test: "TestDocs (every test here builds it first, as written)"},
 	{file: "docs/performance.md", first: "make bench", notHere: "benchmarks: about 30 minutes of measurement, run by hand; make test runs no timing"},
-	{file: "docs/performance.md", first: "go test -run '^$' -bench Analyze10k", notHere: "a benchmark, run by hand"},
 	{file: "docs/performance.md", first: "go test -run '^$' -bench 'Analyze10k|AnalyzeHostile'", notHere: "a benchmark, run by hand"},
-	{file: "docs/performance.md", first: "go test -c -o bench-out/instrumentgrpc.test ./instrument/instrumentgrpc", notHere: "the gRPC benchmark, run by hand (scripts/bench.sh runs it with the rest)"},
 	{file: "docs/performance.md", first: "scripts/instructions.sh ./instrument Handler", notHere: "instruction counts under valgrind (minutes of measurement), run by hand"},
-	{file: "docs/performance.md", first: "(cd integration && go test -c -o ../bench-out/integration.test .)", notHere: "the router benchmarks, run by hand (scripts/bench.sh runs them with the rest)"},
 	{file: "docs/reliability.md", first: "make stress", test: "TestDocs/stress"},
 	{file: "docs/performance.md", first: "make bin/failhop-collector", notHere: "the pipeline's throughput measurement (minutes), run by hand; its test runs in make test without FAILHOP_LOADTEST"},
 	{file: "docs/performance.md", first: "make bin/jaeger bin/failhop-collector", notHere: "the shop's load run (minutes of measurement), run by hand"},
 	{file: "docs/performance.md", first: "go test ./exporters -run '^$' -bench SpanExport", notHere: "a benchmark, run by hand"},
-	{file: "docs/performance.md", first: "go test ./exporters -run '^$' -bench OTLPExporter", notHere: "a benchmark, run by hand"},
 	{file: "docs/performance.md", first: "cd collector && go test -run '^$' -bench Evaluate", notHere: "a benchmark, run by hand"},
 	{file: "docs/performance.md", first: "go test ./exporters -run '^$' -bench 'SpanEnd|", notHere: "benchmarks and instruction counts under valgrind (minutes of measurement), run by hand"},
 	{file: "docs/performance.md", first: "cd examples && go run ./cmd/demo --once --free-ports --defaults --rounds 3 all", notHere: "the time-to-answer runs (about 40 minutes), by hand; make test runs no timing, and examples/cmd/demo's TestScenarios and TestScenariosDefaults play the same scenarios on the demo's settings and on the defaults, checking the answers and the marks"},
@@ -465,38 +461,4 @@ func lines(t *testing.T, s string) []string {
 		out = out[:len(out)-1]
 	}
 	return out
-}
-
-// TestDesignPaths: every path of the repository that docs/design.md names
-// (in backquotes, from a top-level directory) exists, so that the map of
-// the code does not send a reader to a file that moved.
-func TestDesignPaths(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(root(t), "docs", "design.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tops, err := os.ReadDir(root(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	top := map[string]bool{}
-	for _, e := range tops {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-			top[e.Name()] = true
-		}
-	}
-	n := 0
-	for _, m := range regexp.MustCompile("`([A-Za-z0-9_.-]+/[A-Za-z0-9_./-]*)`").FindAllStringSubmatch(string(data), -1) {
-		p := strings.TrimSuffix(m[1], "/")
-		if first, _, _ := strings.Cut(p, "/"); !top[first] {
-			continue // a path inside a package the text is about, or not a path
-		}
-		n++
-		if _, err := os.Stat(filepath.Join(root(t), p)); err != nil {
-			t.Errorf("docs/design.md names %s, which does not exist", p)
-		}
-	}
-	if n < 10 {
-		t.Errorf("only %d paths found in docs/design.md: is the pattern still right?", n)
-	}
 }

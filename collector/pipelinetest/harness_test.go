@@ -14,13 +14,13 @@ import (
 	"time"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/devstack/stack"
 	jaegerapi "github.com/failhop/failhop/jaeger"
 )
 
-// The tests run the real binaries through internal/stack, the runner that
-// the demo and `make stack` use, and read Jaeger with the failhop CLI's
-// client.
+// The tests run the real binaries through internal/devstack/stack, the
+// runner that the demo and `make stack` use, and read Jaeger with the
+// failhop CLI's client.
 
 // root is the repository's root directory.
 func root(t testing.TB) string {
@@ -113,10 +113,16 @@ func startCollector(t testing.TB, name, config string, env ...string) *collector
 
 func addr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
 
-// search asks Jaeger for the traces of service with the tags.
+// search asks Jaeger for the traces of service with the tags, 100 at most.
 func (j *jaeger) search(t testing.TB, service string, tags map[string]string) []*analyzer.Trace {
 	t.Helper()
-	traces, err := j.client.FindTraces(context.Background(), jaegerapi.Query{Service: service, Tags: tags, Since: time.Hour, Limit: 100})
+	return j.searchN(t, service, tags, 100)
+}
+
+// searchN asks Jaeger for limit traces of service with the tags at most.
+func (j *jaeger) searchN(t testing.TB, service string, tags map[string]string, limit int) []*analyzer.Trace {
+	t.Helper()
+	traces, err := j.client.FindTraces(context.Background(), jaegerapi.Query{Service: service, Tags: tags, Since: time.Hour, Limit: limit})
 	if err != nil {
 		t.Fatalf("jaeger: %v", err)
 	}
@@ -165,14 +171,50 @@ func eventually(timeout time.Duration, f func() bool) bool {
 func scrapeMetrics(port int, name string) (string, bool) {
 	var metrics string
 	ok := eventually(30*time.Second, func() bool {
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		metrics = string(b)
-		return strings.Contains(metrics, name)
+		var err error
+		_, metrics, err = httpGet(fmt.Sprintf("http://127.0.0.1:%d/metrics", port), "")
+		return err == nil && strings.Contains(metrics, name)
 	})
 	return metrics, ok
+}
+
+// httpGet GETs url, with accept as the Accept header if not empty, and
+// returns the answer's status and body.
+func httpGet(url, accept string) (int, string, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
+// samples sums the samples of a Prometheus text exposition by series:
+// "name{labels}", or "name" for one without labels.
+func samples(text string) (map[string]float64, error) {
+	sum := map[string]float64{}
+	for line := range strings.Lines(text) {
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			return nil, fmt.Errorf("%q: not a sample", line)
+		}
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %v", line, err)
+		}
+		sum[line[:i]] += v
+	}
+	return sum, nil
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/collector/internal/deepotlp"
 	"github.com/failhop/failhop/collector/internal/ptracetest"
-	"github.com/failhop/failhop/internal/tracetest"
+	"github.com/failhop/failhop/internal/devstack/tracetest"
 )
 
 // rawCodec sends bytes as they are: a sender that does not build its

@@ -23,8 +23,8 @@ import (
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/collector/internal/ptracetest"
-	"github.com/failhop/failhop/internal/render"
-	"github.com/failhop/failhop/internal/syncbuf"
+	"github.com/failhop/failhop/internal/devstack/syncbuf"
+	"github.com/failhop/failhop/internal/present/render"
 	"github.com/failhop/failhop/tracejson"
 )
 

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/devstack/stack"
 )
 
 // amqpURL returns the AMQP URL of the test's RabbitMQ:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -19,7 +18,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/devstack/stack"
 )
 
 // The failure metrics (collector/failhopsampler) are counted before
@@ -98,17 +97,14 @@ func counters(t *testing.T, urls ...string) map[string]float64 {
 	t.Helper()
 	sum := map[string]float64{}
 	for _, u := range urls {
-		for line := range strings.Lines(scrape(t, u, "")) {
-			line = strings.TrimSpace(line)
-			series, value, ok := strings.Cut(line, "} ")
-			if !ok || !strings.HasPrefix(line, "failhop_") {
-				continue
+		all, err := samples(scrape(t, u, ""))
+		if err != nil {
+			t.Fatalf("%s: %v", u, err)
+		}
+		for series, v := range all {
+			if strings.HasPrefix(series, "failhop_") && strings.HasSuffix(series, "}") {
+				sum[series] += v
 			}
-			v, err := strconv.ParseFloat(value, 64)
-			if err != nil {
-				t.Fatalf("%s: %q: %v", u, line, err)
-			}
-			sum[series+"}"] += v
 		}
 	}
 	return sum
@@ -117,17 +113,11 @@ func counters(t *testing.T, urls ...string) map[string]float64 {
 // scrape GETs url, with accept as the Accept header if not empty.
 func scrape(t *testing.T, url, accept string) string {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	if accept != "" {
-		req.Header.Set("Accept", accept)
-	}
-	resp, err := http.DefaultClient.Do(req)
+	_, body, err := httpGet(url, accept)
 	if err != nil {
 		t.Fatalf("scraping the failure metrics: %v", err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return string(b)
+	return body
 }
 
 // checkCounts waits for the counts to settle at wantCounts (the counting
@@ -291,14 +281,12 @@ func TestPrometheus(t *testing.T) {
 // promGet GETs a Prometheus API URL and returns the body of a 200 answer.
 func promGet(t *testing.T, u string) string {
 	t.Helper()
-	resp, err := http.Get(u)
+	status, body, err := httpGet(u, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", u, resp.StatusCode, b)
+	if status != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", u, status, body)
 	}
-	return string(b)
+	return body
 }

@@ -16,7 +16,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
-	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/devstack/stack"
 )
 
 // twoSpanTraces returns n traces of a root server span of front and its
@@ -57,6 +57,40 @@ func twoSpanTraces(first, n int, failed bool) ptrace.Traces {
 	return td
 }
 
+// failedTrace returns twoSpanTraces' failed trace number n, and what
+// checkMarked needs to find it.
+func failedTrace(n int) (ptrace.Traces, sentTrace) {
+	td := twoSpanTraces(n, 1, true)
+	s := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+	return td, sentTrace{traceID: s.At(0).TraceID().String(), spans: map[string]string{
+		"root": s.At(0).SpanID().String(), "db": s.At(1).SpanID().String()}}
+}
+
+// otlpClient returns an OTLP/gRPC client of the collector at endpoint.
+func otlpClient(t *testing.T, endpoint string) ptraceotlp.GRPCClient {
+	t.Helper()
+	conn, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return ptraceotlp.NewGRPCClient(conn)
+}
+
+// exportRetrying sends td as an OTLP exporter does: again, every 200 ms,
+// while the refusal is retryable (UNAVAILABLE) and deadline has not
+// passed. It returns how many times td was refused, and the error that
+// ended it, if any.
+func exportRetrying(client ptraceotlp.GRPCClient, td ptrace.Traces, deadline time.Time) (int, error) {
+	for refusals := 0; ; refusals++ {
+		_, err := client.Export(context.Background(), ptraceotlp.NewExportRequestFromTraces(td))
+		if err == nil || status.Code(err) != codes.Unavailable || time.Now().After(deadline) {
+			return refusals, err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // TestTailSamplingFull sends far more traces than tail sampling may hold
 // (FAILHOP_MAX_TRACES=300) within one decision wait, failed ones among
 // them: root_wait refuses what would overflow it with a retryable
@@ -69,12 +103,7 @@ func TestTailSamplingFull(t *testing.T) {
 	ports := freePorts(t)
 	run(t, "failhop-collector", stack.CollectorService(root(t), dir, "otelcol.yaml", ports, []string{"JAEGER_OTLP_ENDPOINT=" + j.otlpGRPC,
 		"FAILHOP_MAX_TRACES=300", "FAILHOP_DECISION_WAIT=2s", "FAILHOP_SAMPLE_PERCENT=0", "COLLECTOR_METRICS_LEVEL=normal"}))
-	conn, err := grpc.NewClient(addr(ports.CollectorOTLPGRPC), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	client := ptraceotlp.NewGRPCClient(conn)
+	client := otlpClient(t, addr(ports.CollectorOTLPGRPC))
 
 	refusals := 0
 	var failed []sentTrace
@@ -82,23 +111,15 @@ func TestTailSamplingFull(t *testing.T) {
 	for n := 0; n < 2000; n += 50 {
 		batch := twoSpanTraces(n, 50, false)
 		if n%200 == 0 {
-			f := twoSpanTraces(100000+n, 1, true)
-			s := f.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
-			failed = append(failed, sentTrace{traceID: s.At(0).TraceID().String(), spans: map[string]string{
-				"root": s.At(0).SpanID().String(), "db": s.At(1).SpanID().String()}})
+			f, sent := failedTrace(100000 + n)
+			failed = append(failed, sent)
 			f.ResourceSpans().MoveAndAppendTo(batch.ResourceSpans())
 		}
-		for { // as an OTLP exporter: again, while the refusal is retryable
-			_, err := client.Export(context.Background(), ptraceotlp.NewExportRequestFromTraces(batch))
-			if err == nil {
-				break
-			}
-			if status.Code(err) != codes.Unavailable || time.Now().After(deadline) {
-				t.Fatalf("request %d: %v, want a retryable UNAVAILABLE refusal at most", n/50, err)
-			}
-			refusals++
-			time.Sleep(200 * time.Millisecond)
+		r, err := exportRetrying(client, batch, deadline)
+		if err != nil {
+			t.Fatalf("request %d: %v, want a retryable UNAVAILABLE refusal at most", n/50, err)
 		}
+		refusals += r
 	}
 	t.Logf("2,000 traces in requests of 50, 10 failed: %d retryable refusals", refusals)
 	if refusals == 0 {

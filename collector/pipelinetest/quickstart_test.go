@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/failhop/failhop/analyzer"
-	"github.com/failhop/failhop/internal/stack"
-	"github.com/failhop/failhop/internal/syncbuf"
+	"github.com/failhop/failhop/internal/devstack/stack"
+	"github.com/failhop/failhop/internal/devstack/syncbuf"
 	jaegerapi "github.com/failhop/failhop/jaeger"
 )
 

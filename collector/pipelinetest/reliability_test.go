@@ -27,7 +27,7 @@ import (
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/instrument"
-	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/devstack/stack"
 	jaegerapi "github.com/failhop/failhop/jaeger"
 )
 

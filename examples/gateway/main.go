@@ -102,21 +102,9 @@ type item struct {
 }
 
 func (g *gateway) checkout(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Item int64 `json:"item"`
-		Qty  int64 `json:"qty"`
-	}
-	if r.Method == http.MethodPost {
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "want {item, qty}"})
-			return
-		}
-	} else {
-		req.Item, _ = strconv.ParseInt(r.URL.Query().Get("item"), 10, 64)
-		req.Qty, _ = strconv.ParseInt(cmp.Or(r.URL.Query().Get("qty"), "1"), 10, 64)
-	}
-	if req.Item <= 0 || req.Qty <= 0 {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "item and qty must be positive numbers"})
+	req, problem := readCheckout(r)
+	if problem != "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": problem})
 		return
 	}
 
@@ -163,6 +151,29 @@ func (g *gateway) checkout(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"order_id": order.OrderID, "item": it.Name, "qty": req.Qty, "total_cents": total,
 	})
+}
+
+// checkoutRequest is what a checkout asks for.
+type checkoutRequest struct {
+	Item int64 `json:"item"`
+	Qty  int64 `json:"qty"`
+}
+
+// readCheckout reads a checkout from a POST's JSON body or a GET's query
+// (qty 1 if absent); problem says what is wrong with it, if anything.
+func readCheckout(r *http.Request) (req checkoutRequest, problem string) {
+	if r.Method == http.MethodPost {
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			return req, "want {item, qty}"
+		}
+	} else {
+		req.Item, _ = strconv.ParseInt(r.URL.Query().Get("item"), 10, 64)
+		req.Qty, _ = strconv.ParseInt(cmp.Or(r.URL.Query().Get("qty"), "1"), 10, 64)
+	}
+	if req.Item <= 0 || req.Qty <= 0 {
+		return req, "item and qty must be positive numbers"
+	}
+	return req, ""
 }
 
 // statusError is a downstream answer that was not a success.

@@ -57,16 +57,8 @@ func run(addr, dataDir string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	s := &server{
-		inventoryURL: demo.Getenv("INVENTORY_URL", "http://127.0.0.1:8082"),
-		paymentsURL:  demo.Getenv("PAYMENTS_URL", "http://127.0.0.1:8083"),
-		paymentsKey:  os.Getenv("PAYMENTS_API_KEY"),
-	}
-	var err error
-	if s.inventoryTimeout, err = demo.Duration("INVENTORY_TIMEOUT", 500*time.Millisecond); err != nil {
-		return err
-	}
-	if s.paymentsTimeout, err = demo.Duration("PAYMENTS_TIMEOUT", 2*time.Second); err != nil {
+	s, err := newServer()
+	if err != nil {
 		return err
 	}
 
@@ -106,17 +98,7 @@ func run(addr, dataDir string) error {
 	// which service it was for.
 	s.inventory = &http.Client{Transport: instrument.Transport(nil, instrument.WithPeerService("inventory"))}
 	s.payments = &http.Client{Transport: instrument.Transport(nil, instrument.WithPeerService("payments"))}
-	// gRPC calls, the same way: a client span each (one per attempt),
-	// marked when it fails. A booking that finds shipping unavailable is
-	// tried again, twice, and the connection to a restarted shipping comes
-	// back within a second.
-	if s.shipping, err = grpc.NewClient(demo.Getenv("SHIPPING_ADDR", "127.0.0.1:8084"),
-		append(instrumentgrpc.DialOptions(instrument.WithPeerService("shipping")),
-			grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.Config{
-				BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second,
-			}, MinConnectTimeout: time.Second}),
-			grpc.WithDefaultServiceConfig(shippingRetries))...); err != nil {
+	if s.shipping, err = dialShipping(); err != nil {
 		return err
 	}
 	defer s.shipping.Close()
@@ -132,8 +114,41 @@ func run(addr, dataDir string) error {
 	return demo.Serve(ctx, &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 5 * time.Second})
 }
 
-// serve runs srv until ctx is done (SIGINT, SIGTERM), then lets the
-// requests in flight finish.
+// newServer returns the server configured by the environment: where
+// inventory and payments are, how long each may take, the payments key.
+func newServer() (*server, error) {
+	s := &server{
+		inventoryURL: demo.Getenv("INVENTORY_URL", "http://127.0.0.1:8082"),
+		paymentsURL:  demo.Getenv("PAYMENTS_URL", "http://127.0.0.1:8083"),
+		paymentsKey:  os.Getenv("PAYMENTS_API_KEY"),
+	}
+	var err error
+	if s.inventoryTimeout, err = demo.Duration("INVENTORY_TIMEOUT", 500*time.Millisecond); err != nil {
+		return nil, err
+	}
+	if s.paymentsTimeout, err = demo.Duration("PAYMENTS_TIMEOUT", 2*time.Second); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// dialShipping returns the client connection to shipping (SHIPPING_ADDR).
+// Its gRPC calls are traced as the HTTP calls are: a client span each (one
+// per attempt), marked when it fails. A booking that finds shipping
+// unavailable is tried again, twice, and the connection to a restarted
+// shipping comes back within a second.
+func dialShipping() (*grpc.ClientConn, error) {
+	return grpc.NewClient(demo.Getenv("SHIPPING_ADDR", "127.0.0.1:8084"),
+		append(instrumentgrpc.DialOptions(instrument.WithPeerService("shipping")),
+			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.Config{
+				BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second,
+			}, MinConnectTimeout: time.Second}),
+			grpc.WithDefaultServiceConfig(shippingRetries))...)
+}
+
+// server is the order service: its database and its clients of the
+// services it calls.
 type server struct {
 	db                  *sql.DB
 	inventory, payments *http.Client

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
@@ -111,7 +112,7 @@ func (c *call) mark(end *stats.End) {
 	case cause == vocab.CauseCanceled:
 		// Not an error: end the span here, or otelgrpc would make it one
 		// (it leaves an ended span alone).
-		span.SetAttributes(request.CauseKey.String(string(cause)), semconv.RPCResponseStatusCode(canonical(code)))
+		span.SetAttributes(attribute.String(vocab.KeyCause, string(cause)), semconv.RPCResponseStatusCode(canonical(code)))
 		span.End(trace.WithTimestamp(end.EndTime))
 		request.RecordFrom(c).Add(request.Failure{SpanID: self, Cause: cause, Err: end.Error})
 		return

@@ -26,6 +26,7 @@ import (
 
 	"github.com/failhop/failhop/instrument"
 	"github.com/failhop/failhop/instrument/instrumentgrpc"
+	"github.com/failhop/failhop/instrument/internal/spantest"
 	"github.com/failhop/failhop/vocab"
 )
 
@@ -34,20 +35,12 @@ import (
 // (see behave).
 
 // recorder is a tracer provider whose ended spans the test reads.
-type recorder struct {
-	*tracetest.SpanRecorder
-	tp *sdktrace.TracerProvider
-}
+type recorder struct{ *spantest.Recorder }
 
-func newRecorder(t testing.TB) *recorder {
-	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
-	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	return &recorder{SpanRecorder: sr, tp: tp}
-}
+func newRecorder(t testing.TB) *recorder { return &recorder{spantest.NewRecorder(t)} }
 
 func (r *recorder) options(extra ...instrument.Option) []instrument.Option {
-	return append([]instrument.Option{instrument.WithTracerProvider(r.tp), instrument.WithPropagators(propagation.TraceContext{})}, extra...)
+	return append([]instrument.Option{instrument.WithTracerProvider(r.TP), instrument.WithPropagators(propagation.TraceContext{})}, extra...)
 }
 
 // span returns the only ended span of kind, waiting a little for it (a
@@ -87,10 +80,10 @@ func marksOf(s sdktrace.ReadOnlySpan) marks {
 		a[kv.Key] = kv.Value
 	}
 	return marks{
-		origin:       a[instrument.OriginKey].AsBool(),
-		propagated:   a[instrument.PropagatedKey].AsBool(),
-		cause:        vocab.Cause(a[instrument.CauseKey].AsString()),
-		originSpanID: a[instrument.OriginSpanIDKey].AsString(),
+		origin:       a[vocab.KeyOrigin].AsBool(),
+		propagated:   a[vocab.KeyPropagated].AsBool(),
+		cause:        vocab.Cause(a[vocab.KeyCause].AsString()),
+		originSpanID: a[vocab.KeyOriginSpanID].AsString(),
 		errorType:    a["error.type"].AsString(),
 		status:       s.Status().Code,
 	}

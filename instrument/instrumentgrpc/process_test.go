@@ -17,6 +17,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/failhop/failhop/instrument/instrumentgrpc"
+	"github.com/failhop/failhop/instrument/internal/spantest"
 	"github.com/failhop/failhop/vocab"
 )
 
@@ -37,8 +38,8 @@ func TestMain(m *testing.M) {
 // runBackend serves the test service with ServerOptions and prints its
 // address, then the ID of each server span that failed, on stdout.
 func runBackend() {
-	rec := &recorder{}
-	rec.SpanRecorder, rec.tp = newSpanPrinter()
+	sr, tp := newSpanPrinter()
+	rec := &recorder{&spantest.Recorder{SpanRecorder: sr, TP: tp}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -18,6 +18,9 @@ import (
 
 	"github.com/failhop/failhop/instrument"
 	"github.com/failhop/failhop/instrument/instrumentpgx"
+	"github.com/failhop/failhop/instrument/internal/spantest"
+	"github.com/failhop/failhop/internal/devstack/testserver"
+	"github.com/failhop/failhop/vocab"
 )
 
 // TestQuerySpans: a query, an exec and a row read are client spans with
@@ -25,7 +28,7 @@ import (
 // statement with arguments keeps its text, one without has its literals
 // replaced. pgx's own preparation of a statement makes no span.
 func TestQuerySpans(t *testing.T) {
-	cfg, err := pgx.ParseConfig(postgresDSN(t))
+	cfg, err := pgx.ParseConfig(testserver.PostgresDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +36,7 @@ func TestQuerySpans(t *testing.T) {
 		"db.system.name": "postgresql", "server.address": cfg.Host,
 		"server.port": strconv.Itoa(int(cfg.Port)), "db.namespace": cfg.Database,
 	}
-	forEach(t, func(t *testing.T, d db, rec *recorder) {
+	forEach(t, func(t *testing.T, d db, rec *spantest.Recorder) {
 		ctx := context.Background()
 		var name string
 		if err := d.QueryRow(ctx, "SELECT name FROM "+table+" WHERE id = $1", 1).Scan(&name); err != nil {
@@ -46,11 +49,11 @@ func TestQuerySpans(t *testing.T) {
 		if len(spans) != 2 {
 			t.Errorf("want 2 spans (no prepare spans), got %d", len(spans))
 		}
-		s := check(t, spans, want{name: "SELECT " + table, status: codes.Unset, attrs: with(conn, map[string]string{
+		s := spantest.Check(t, spans, spantest.Want{Name: "SELECT " + table, Status: codes.Unset, Attrs: with(conn, map[string]string{
 			"db.operation.name": "SELECT", "db.query.summary": "SELECT " + table,
 			"db.query.text": "SELECT name FROM " + table + " WHERE id = $1",
 		})})
-		check(t, spans, want{name: "UPDATE " + table, status: codes.Unset, notInText: []string{"quince"}, attrs: with(conn, map[string]string{
+		spantest.Check(t, spans, spantest.Want{Name: "UPDATE " + table, Status: codes.Unset, NotInText: []string{"quince"}, Attrs: with(conn, map[string]string{
 			"db.operation.name": "UPDATE", "db.query.text": "UPDATE " + table + " SET name = ? WHERE id = ?",
 		})})
 		if got := s.InstrumentationScope().Name; got != "github.com/failhop/failhop/instrument/instrumentpgx" {
@@ -75,7 +78,7 @@ func with(base, extra map[string]string) map[string]string {
 // failure; a deadline is a timeout; a caller who gave up is canceled,
 // not an error.
 func TestErrors(t *testing.T) {
-	forEach(t, func(t *testing.T, d db, rec *recorder) {
+	forEach(t, func(t *testing.T, d db, rec *spantest.Recorder) {
 		ctx := context.Background()
 		_, err := d.Exec(ctx, "SELECT * FROM nope WHERE name = 'secret-literal'")
 		wantErr(t, err)
@@ -88,13 +91,13 @@ func TestErrors(t *testing.T) {
 			t.Fatalf("no rows: err = %v", err)
 		}
 		spans := rec.Ended()
-		check(t, spans, want{name: "SELECT nope", status: codes.Error, cause: "db_error", notInText: []string{"secret-literal"},
-			attrs: map[string]string{"db.response.status_code": "42P01", "error.type": "42P01"}})
-		check(t, spans, want{name: "postgresql", status: codes.Error, cause: "db_error", notInText: []string{"other-literal"},
-			attrs: map[string]string{"db.response.status_code": "42601"}})
-		check(t, spans, want{name: "INSERT " + table, status: codes.Error, cause: "db_error",
-			attrs: map[string]string{"db.response.status_code": "23505"}})
-		check(t, spans, want{name: "SELECT " + table, status: codes.Unset})
+		spantest.Check(t, spans, spantest.Want{Name: "SELECT nope", Status: codes.Error, Cause: "db_error", NotInText: []string{"secret-literal"},
+			Attrs: map[string]string{"db.response.status_code": "42P01", "error.type": "42P01"}})
+		spantest.Check(t, spans, spantest.Want{Name: "postgresql", Status: codes.Error, Cause: "db_error", NotInText: []string{"other-literal"},
+			Attrs: map[string]string{"db.response.status_code": "42601"}})
+		spantest.Check(t, spans, spantest.Want{Name: "INSERT " + table, Status: codes.Error, Cause: "db_error",
+			Attrs: map[string]string{"db.response.status_code": "23505"}})
+		spantest.Check(t, spans, spantest.Want{Name: "SELECT " + table, Status: codes.Unset})
 	})
 }
 
@@ -106,17 +109,17 @@ func wantErr(t testing.TB, err error) {
 }
 
 func TestTimeout(t *testing.T) {
-	forEach(t, func(t *testing.T, d db, rec *recorder) {
+	forEach(t, func(t *testing.T, d db, rec *spantest.Recorder) {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
 		_, err := d.Exec(ctx, "SELECT pg_sleep(10)")
 		wantErr(t, err)
-		check(t, rec.Ended(), want{name: "SELECT", status: codes.Error, cause: "timeout"})
+		spantest.Check(t, rec.Ended(), spantest.Want{Name: "SELECT", Status: codes.Error, Cause: "timeout"})
 	})
 }
 
 func TestCanceled(t *testing.T) {
-	forEach(t, func(t *testing.T, d db, rec *recorder) {
+	forEach(t, func(t *testing.T, d db, rec *spantest.Recorder) {
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(200*time.Millisecond, cancel)
 		rows, err := d.Query(ctx, "SELECT pg_sleep(10)")
@@ -127,14 +130,14 @@ func TestCanceled(t *testing.T) {
 			err = rows.Err()
 		}
 		wantErr(t, err)
-		check(t, rec.Ended(), want{name: "SELECT", status: codes.Unset, cause: "canceled"})
+		spantest.Check(t, rec.Ended(), spantest.Want{Name: "SELECT", Status: codes.Unset, Cause: "canceled"})
 	})
 }
 
 // TestBatch: a batch is a span with its queries as children; the query
 // the database refused is the origin and the batch passed it on.
 func TestBatch(t *testing.T) {
-	forEach(t, func(t *testing.T, d db, rec *recorder) {
+	forEach(t, func(t *testing.T, d db, rec *spantest.Recorder) {
 		ctx := context.Background()
 		b := &pgx.Batch{}
 		b.Queue("SELECT name FROM "+table+" WHERE id = $1", 1)
@@ -143,11 +146,11 @@ func TestBatch(t *testing.T) {
 			t.Fatal(err)
 		}
 		spans := rec.Ended()
-		batch := check(t, spans, want{name: "BATCH", status: codes.Unset, attrs: map[string]string{
+		batch := spantest.Check(t, spans, spantest.Want{Name: "BATCH", Status: codes.Unset, Attrs: map[string]string{
 			"db.operation.name": "BATCH", "db.operation.batch.size": "2", "db.system.name": "postgresql",
 		}})
 		for _, name := range []string{"SELECT " + table, "UPDATE " + table} {
-			s := check(t, spans, want{name: name, status: codes.Unset, notInText: []string{"batch-literal"}})
+			s := spantest.Check(t, spans, spantest.Want{Name: name, Status: codes.Unset, NotInText: []string{"batch-literal"}})
 			if s.Parent().SpanID() != batch.SpanContext().SpanID() {
 				t.Errorf("span %q is not a child of the batch", name)
 			}
@@ -161,12 +164,12 @@ func TestBatch(t *testing.T) {
 		b.Queue("SELECT 1")
 		wantErr(t, d.SendBatch(ctx, b).Close())
 		spans = rec.Ended()
-		check(t, spans, want{name: "SELECT pg_class", status: codes.Unset})
-		origin := check(t, spans, want{name: "SELECT " + table, status: codes.Error, cause: "db_error",
-			notInText: []string{"batch-secret"}, attrs: map[string]string{"db.response.status_code": "22012"}})
-		batch = check(t, spans, want{name: "BATCH", status: codes.Error, cause: "db_error", propagated: true,
-			notInText: []string{"batch-secret"}, attrs: map[string]string{"db.response.status_code": "22012"}})
-		if got := attrs(batch)[string(instrument.OriginSpanIDKey)]; got != origin.SpanContext().SpanID().String() {
+		spantest.Check(t, spans, spantest.Want{Name: "SELECT pg_class", Status: codes.Unset})
+		origin := spantest.Check(t, spans, spantest.Want{Name: "SELECT " + table, Status: codes.Error, Cause: "db_error",
+			NotInText: []string{"batch-secret"}, Attrs: map[string]string{"db.response.status_code": "22012"}})
+		batch = spantest.Check(t, spans, spantest.Want{Name: "BATCH", Status: codes.Error, Cause: "db_error", Propagated: true,
+			NotInText: []string{"batch-secret"}, Attrs: map[string]string{"db.response.status_code": "22012"}})
+		if got := spantest.Attrs(batch)[vocab.KeyOriginSpanID]; got != origin.SpanContext().SpanID().String() {
 			t.Errorf("batch: origin span %q, want the failed query's %s", got, origin.SpanContext().SpanID())
 		}
 
@@ -177,20 +180,20 @@ func TestBatch(t *testing.T) {
 		b.Queue("SELECT name FROM "+table+" WHERE id = $1", 1)
 		b.Queue("SELECT missing FROM nope WHERE name = 'batch-secret'")
 		wantErr(t, d.SendBatch(ctx, b).Close())
-		check(t, rec.Ended(), want{name: "BATCH", status: codes.Error, cause: "db_error",
-			notInText: []string{"batch-secret"}, attrs: map[string]string{"db.response.status_code": "42P01"}})
+		spantest.Check(t, rec.Ended(), spantest.Want{Name: "BATCH", Status: codes.Error, Cause: "db_error",
+			NotInText: []string{"batch-secret"}, Attrs: map[string]string{"db.response.status_code": "42P01"}})
 	})
 }
 
 // TestPrepare: an explicit Prepare is a span; a statement run by the name
 // given to Prepare is named and recorded as the statement.
 func TestPrepare(t *testing.T) {
-	cfg, err := pgx.ParseConfig(postgresDSN(t))
+	cfg, err := pgx.ParseConfig(testserver.PostgresDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := newRecorder(t)
-	cfg.Tracer = instrumentpgx.NewTracer(instrument.WithTracerProvider(rec.tp))
+	rec := spantest.NewRecorder(t)
+	cfg.Tracer = instrumentpgx.NewTracer(instrument.WithTracerProvider(rec.TP))
 	conn, err := pgx.ConnectConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -209,21 +212,21 @@ func TestPrepare(t *testing.T) {
 	_, err = conn.Prepare(ctx, "bad", "SELECT nothing FROM nope WHERE name = 'prepare-secret'")
 	wantErr(t, err)
 	spans := rec.Ended()
-	check(t, spans, want{name: "prepare SELECT " + table, status: codes.Unset, attrs: map[string]string{
+	spantest.Check(t, spans, spantest.Want{Name: "prepare SELECT " + table, Status: codes.Unset, Attrs: map[string]string{
 		"db.operation.name": "prepare", "db.query.text": "SELECT name FROM " + table + " WHERE id = $1",
 	}})
-	check(t, spans, want{name: "SELECT " + table, status: codes.Unset, attrs: map[string]string{
+	spantest.Check(t, spans, spantest.Want{Name: "SELECT " + table, Status: codes.Unset, Attrs: map[string]string{
 		"db.query.text": "SELECT name FROM " + table + " WHERE id = $1",
 	}})
-	check(t, spans, want{name: "prepare SELECT nope", status: codes.Error, cause: "db_error", notInText: []string{"prepare-secret"},
-		attrs: map[string]string{"db.response.status_code": "42P01"}})
+	spantest.Check(t, spans, spantest.Want{Name: "prepare SELECT nope", Status: codes.Error, Cause: "db_error", NotInText: []string{"prepare-secret"},
+		Attrs: map[string]string{"db.response.status_code": "42P01"}})
 }
 
 // TestConnectFailures: a connection that cannot be made, to a closed port
 // or with a wrong password, is a connect span, the origin with cause
 // db_unavailable; no password is recorded.
 func TestConnectFailures(t *testing.T) {
-	dsn := postgresDSN(t)
+	dsn := testserver.PostgresDSN(t)
 	cases := map[string]struct {
 		dsn, code string
 	}{
@@ -233,8 +236,8 @@ func TestConnectFailures(t *testing.T) {
 	for name, tc := range cases {
 		for _, o := range openers {
 			t.Run(name+"/"+o.name, func(t *testing.T) {
-				rec := newRecorder(t)
-				_, err := o.open(t, tc.dsn, instrumentpgx.NewTracer(instrument.WithTracerProvider(rec.tp)))
+				rec := spantest.NewRecorder(t)
+				_, err := o.open(t, tc.dsn, instrumentpgx.NewTracer(instrument.WithTracerProvider(rec.TP)))
 				wantErr(t, err)
 				a := map[string]string{"db.system.name": "postgresql", "db.operation.name": "connect", "server.address": ""}
 				if tc.code != "" {
@@ -244,7 +247,7 @@ func TestConnectFailures(t *testing.T) {
 				if len(spans) == 0 {
 					t.Fatal("no span")
 				}
-				check(t, spans[:1], want{name: "connect", status: codes.Error, cause: "db_unavailable", attrs: a})
+				spantest.Check(t, spans[:1], spantest.Want{Name: "connect", Status: codes.Error, Cause: "db_unavailable", Attrs: a})
 				noSecret(t, spans)
 			})
 		}
@@ -261,7 +264,7 @@ func regexpHost(dsn, hostPort string) string {
 // TestHandlerPropagation: a request that answers 500 after a failed query
 // has a propagated server span whose origin is the query span.
 func TestHandlerPropagation(t *testing.T) {
-	forEach(t, func(t *testing.T, d db, rec *recorder) {
+	forEach(t, func(t *testing.T, d db, rec *spantest.Recorder) {
 		h := instrument.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			var qty int
 			err := d.QueryRow(r.Context(), "SELECT qty FROM "+table+" WHERE id = $1", 1).Scan(&qty)
@@ -270,7 +273,7 @@ func TestHandlerPropagation(t *testing.T) {
 				http.Error(w, "no stock", http.StatusInternalServerError)
 				return
 			}
-		}), "inventory", instrument.WithTracerProvider(rec.tp))
+		}), "inventory", instrument.WithTracerProvider(rec.TP))
 		srv := httptest.NewServer(h)
 		defer srv.Close()
 		resp, err := http.Get(srv.URL + "/stock")
@@ -282,12 +285,12 @@ func TestHandlerPropagation(t *testing.T) {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
 		spans := rec.Ended()
-		query := check(t, spans, want{name: "SELECT " + table, status: codes.Error, cause: "db_error",
-			attrs: map[string]string{"db.response.status_code": "42703"}})
+		query := spantest.Check(t, spans, spantest.Want{Name: "SELECT " + table, Status: codes.Error, Cause: "db_error",
+			Attrs: map[string]string{"db.response.status_code": "42703"}})
 		server := serverSpan(t, spans)
-		a := attrs(server)
-		if a[string(instrument.PropagatedKey)] != "true" || a[string(instrument.CauseKey)] != "db_error" ||
-			a[string(instrument.OriginSpanIDKey)] != query.SpanContext().SpanID().String() {
+		a := spantest.Attrs(server)
+		if a[vocab.KeyPropagated] != "true" || a[vocab.KeyCause] != "db_error" ||
+			a[vocab.KeyOriginSpanID] != query.SpanContext().SpanID().String() {
 			t.Errorf("server span marks %v, want propagated db_error from %s", a, query.SpanContext().SpanID())
 		}
 		if query.Parent().SpanID() != server.SpanContext().SpanID() {
@@ -311,12 +314,12 @@ func serverSpan(t testing.TB, spans []sdktrace.ReadOnlySpan) sdktrace.ReadOnlySp
 // request at its connect span, a child of the request's server span,
 // which is marked propagated from it.
 func TestPoolConnectUnderHandler(t *testing.T) {
-	rec := newRecorder(t)
-	cfg, err := pgxpool.ParseConfig(regexpHost(postgresDSN(t), "127.0.0.1:1") + "&connect_timeout=5")
+	rec := spantest.NewRecorder(t)
+	cfg, err := pgxpool.ParseConfig(regexpHost(testserver.PostgresDSN(t), "127.0.0.1:1") + "&connect_timeout=5")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.ConnConfig.Tracer = instrumentpgx.NewTracer(instrument.WithTracerProvider(rec.tp))
+	cfg.ConnConfig.Tracer = instrumentpgx.NewTracer(instrument.WithTracerProvider(rec.TP))
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -327,12 +330,12 @@ func TestPoolConnectUnderHandler(t *testing.T) {
 			instrument.RecordError(r.Context(), err)
 			w.WriteHeader(http.StatusInternalServerError)
 		}
-	}), "inventory", instrument.WithTracerProvider(rec.tp))
+	}), "inventory", instrument.WithTracerProvider(rec.TP))
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
 	spans := rec.Ended()
-	connect := check(t, spans, want{name: "connect", status: codes.Error, cause: "db_unavailable"})
-	a := attrs(serverSpan(t, spans))
-	if a[string(instrument.PropagatedKey)] != "true" || a[string(instrument.OriginSpanIDKey)] != connect.SpanContext().SpanID().String() {
+	connect := spantest.Check(t, spans, spantest.Want{Name: "connect", Status: codes.Error, Cause: "db_unavailable"})
+	a := spantest.Attrs(serverSpan(t, spans))
+	if a[vocab.KeyPropagated] != "true" || a[vocab.KeyOriginSpanID] != connect.SpanContext().SpanID().String() {
 		t.Errorf("server span marks %v, want propagated from the connect span %s", a, connect.SpanContext().SpanID())
 	}
 }

@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/failhop/failhop/examples/internal/shop"
-	"github.com/failhop/failhop/internal/stack"
-	"github.com/failhop/failhop/internal/syncbuf"
+	"github.com/failhop/failhop/internal/devstack/stack"
+	"github.com/failhop/failhop/internal/devstack/syncbuf"
 )
 
 // These tests run the demo as `make demo` does, as its own process, and

@@ -8,7 +8,7 @@
 //	demo all               run all of them
 //
 // By default it starts the local pipeline itself (Jaeger and the failhop
-// collector, see internal/stack), failhop's page (what failhop serve
+// collector, see internal/devstack/stack), failhop's page (what failhop serve
 // serves, on 127.0.0.1:16680, FAILHOP_PAGE_PORT moves it) and the shop,
 // prints a table of the results, checks that Jaeger's search for failhop.root_cause=true finds
 // exactly the failing hops, and keeps everything up until Ctrl-C so that
@@ -63,10 +63,10 @@ import (
 
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/examples/internal/shop"
+	"github.com/failhop/failhop/internal/devstack/stack"
+	"github.com/failhop/failhop/internal/present/render"
+	"github.com/failhop/failhop/internal/present/webui"
 	"github.com/failhop/failhop/internal/promapi"
-	"github.com/failhop/failhop/internal/render"
-	"github.com/failhop/failhop/internal/stack"
-	"github.com/failhop/failhop/internal/webui"
 	"github.com/failhop/failhop/jaeger"
 )
 
@@ -76,131 +76,212 @@ func main() { os.Exit(run()) }
 // errors and Ctrl-C included, goes through its defers, which stop the shop
 // and the stack it started.
 func run() int {
-	jaegerURL := flag.String("jaeger", os.Getenv("JAEGER_URL"), "Jaeger query API of a running pipeline (env JAEGER_URL); empty starts the local one")
-	otlp := flag.String("otlp", cmp.Or(os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"), "http://127.0.0.1:4317"), "with --jaeger: where the services send traces")
-	dbURL := flag.String("database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL; empty for SQLite (env DATABASE_URL)")
-	freePorts := flag.Bool("free-ports", os.Getenv("DEMO_FREE_PORTS") == "1", "listen on free ports instead of the usual ones (8080-8084, 16686, 4317...) (env DEMO_FREE_PORTS=1)")
-	once := flag.Bool("once", os.Getenv("DEMO_ONCE") == "1", "exit after the results instead of keeping the stack up (env DEMO_ONCE=1)")
-	dir := flag.String("dir", "", "`directory` of the stack's logs and queue (default .cache/demo in the repository)")
-	verbose := flag.Bool("v", false, "show the services' logs")
-	defaults := flag.Bool("defaults", false, "run on the shipped defaults instead of the demo's settings: the collector on its config's root and decision waits, the services on exporters.Setup's export (what the environment sets still applies)")
-	plainExport := flag.String("plain-export", "", "comma-separated `services` that export without failhop's early export of failed requests (FAILHOP_EXPORT_ON_ERROR=false), as services on other SDKs do: a mixed fleet")
-	rounds := flag.Int("rounds", 1, "play the scenarios this many times")
-	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: demo [flags] list | run NAME... | all\n")
-		flag.PrintDefaults()
+	f := parseFlags()
+	names, status, ok := scenarioNames(flag.Args())
+	if !ok {
+		return status
 	}
-	flag.Parse()
-
-	var names []string
-	switch flag.Arg(0) {
-	case "list":
-		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-		for _, sc := range shop.Scenarios {
-			fmt.Fprintf(w, "%s\t%s\n", sc.Name, sc.Summary)
-		}
-		w.Flush()
-		return 0
-	case "all":
-		for _, sc := range shop.Scenarios {
-			names = append(names, sc.Name)
-		}
-	case "run":
-		names = flag.Args()[1:]
-		for _, n := range names {
-			if _, ok := shop.ScenarioByName(n); !ok {
-				return failf("no scenario %q (demo list)", n)
-			}
-		}
-		if len(names) == 0 {
-			return failf("run: name a scenario (demo list)")
-		}
-	default:
-		flag.Usage()
-		return 2
-	}
-	if *rounds < 1 {
+	if f.rounds < 1 {
 		return failf("--rounds must be at least 1")
 	}
-	shopEnv := map[string][]string{}
-	for _, name := range list(*plainExport) {
-		if !slices.Contains(shop.Services, name) {
-			return failf("--plain-export: no service %q (the shop's: %s)", name, strings.Join(shop.Services, ", "))
-		}
-		shopEnv[name] = append(shopEnv[name], "FAILHOP_EXPORT_ON_ERROR=false")
+	shopEnv, err := plainExportEnv(f.plainExport)
+	if err != nil {
+		return failf("%v", err)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	// Every port the demo listens on must be free before anything starts.
-	const moveAll = "or every port with DEMO_FREE_PORTS=1"
-	shopPorts := shop.DefaultPorts("move it with DEMO_FREE_PORTS=1 (every port of the demo on a free one)")
-	pagePort, err := webui.PortFromEnv()
-	if *freePorts {
-		var free []int
-		if free, err = stack.FreePorts(1); err == nil {
-			pagePort = free[0]
-		}
-	}
+	pagePort, shopPorts, err := demoPorts(f.freePorts)
 	if err != nil {
 		return failf("%v", err)
 	}
-	shopPorts = append(shopPorts, stack.Port{Port: pagePort, What: "failhop's page", Move: "move it with " + webui.PortEnv + "=..., or every port with DEMO_FREE_PORTS=1"})
 	var prom *promapi.Client // nil without Prometheus
-	ownStack := *jaegerURL == ""
+	ownStack := f.jaegerURL == ""
 	if ownStack {
-		st, err := startStack(ctx, *freePorts, *dir, shopPorts, moveAll, collectorEnv(*defaults))
+		st, err := startStack(ctx, f.freePorts, f.dir, shopPorts, moveAllPorts, collectorEnv(f.defaults))
 		if err != nil {
 			stack.PrintError(os.Stderr, "demo: ", err)
 			return 1
 		}
 		defer st.Close()
-		*jaegerURL, *otlp = st.JaegerURL, "http://"+st.OTLPGRPCEndpoint
+		f.jaegerURL, f.otlp = st.JaegerURL, "http://"+st.OTLPGRPCEndpoint
 		var promSvc *stack.Service
-		if promSvc, prom = startPrometheus(ctx, st, *dir, *freePorts); promSvc != nil {
+		if promSvc, prom = startPrometheus(ctx, st, f.dir, f.freePorts); promSvc != nil {
 			defer promSvc.Stop()
 		}
-	} else if !*freePorts {
+	} else if !f.freePorts {
 		if err := stack.CheckPorts(shopPorts); err != nil {
 			stack.PrintError(os.Stderr, "demo: ", err)
 			return 1
 		}
 	}
-	promURL := os.Getenv("FAILHOP_PROMETHEUS_URL")
-	if prom != nil {
-		promURL = prom.BaseURL
-	}
-	page, err := webui.Start(net.JoinHostPort("127.0.0.1", strconv.Itoa(pagePort)), *jaegerURL, *jaegerURL, promURL)
+	page, err := startPage(pagePort, f.jaegerURL, prom)
 	if err != nil {
-		return failf("failhop's page: %v (move it with %s=...)", err, webui.PortEnv)
+		return failf("%v", err)
 	}
 	defer page.Close()
-	fmt.Fprintf(os.Stderr, "demo: failhop's page: %s (the failed requests, by the hop that broke them)\n", page.URL)
-
-	cfg := shop.Config{
-		OTLPEndpoint: *otlp, DatabaseURL: *dbURL, SchemaPrefix: "demo_",
-		FreePorts: *freePorts, Progress: os.Stderr,
-		SetupDefaults: *defaults, Env: shopEnv,
-	}
-	if *verbose {
-		cfg.Logs = os.Stderr
-	}
-	s, err := shop.Start(ctx, cfg)
+	s, err := shop.Start(ctx, f.shopConfig(shopEnv))
 	if err != nil {
 		stack.PrintError(os.Stderr, "demo: ", err)
 		return 1
 	}
 	defer s.Close()
 
-	r := &runner{shop: s, jaeger: jaeger.New(*jaegerURL), links: render.Links{Base: strings.TrimRight(*jaegerURL, "/")}, settle: settleFor(*defaults)}
+	wrong := playAndReport(ctx, f, names, s, page.URL, ownStack, prom)
+	if f.once || ctx.Err() != nil {
+		if wrong {
+			return 1
+		}
+		return 0
+	}
+	printStillRunning(f.jaegerURL, s.URL("gateway"), page.URL, prom)
+	<-ctx.Done()
+	return 0
+}
+
+// demoFlags are the demo's command-line flags.
+type demoFlags struct {
+	jaegerURL, otlp, dbURL, dir, plainExport string
+	freePorts, once, verbose, defaults       bool
+	rounds                                   int
+}
+
+// parseFlags parses the command line's flags.
+func parseFlags() *demoFlags {
+	f := &demoFlags{}
+	flag.StringVar(&f.jaegerURL, "jaeger", os.Getenv("JAEGER_URL"), "Jaeger query API of a running pipeline (env JAEGER_URL); empty starts the local one")
+	flag.StringVar(&f.otlp, "otlp", cmp.Or(os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"), "http://127.0.0.1:4317"), "with --jaeger: where the services send traces")
+	flag.StringVar(&f.dbURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL; empty for SQLite (env DATABASE_URL)")
+	flag.BoolVar(&f.freePorts, "free-ports", os.Getenv("DEMO_FREE_PORTS") == "1", "listen on free ports instead of the usual ones (8080-8084, 16686, 4317...) (env DEMO_FREE_PORTS=1)")
+	flag.BoolVar(&f.once, "once", os.Getenv("DEMO_ONCE") == "1", "exit after the results instead of keeping the stack up (env DEMO_ONCE=1)")
+	flag.StringVar(&f.dir, "dir", "", "`directory` of the stack's logs and queue (default .cache/demo in the repository)")
+	flag.BoolVar(&f.verbose, "v", false, "show the services' logs")
+	flag.BoolVar(&f.defaults, "defaults", false, "run on the shipped defaults instead of the demo's settings: the collector on its config's root and decision waits, the services on exporters.Setup's export (what the environment sets still applies)")
+	flag.StringVar(&f.plainExport, "plain-export", "", "comma-separated `services` that export without failhop's early export of failed requests (FAILHOP_EXPORT_ON_ERROR=false), as services on other SDKs do: a mixed fleet")
+	flag.IntVar(&f.rounds, "rounds", 1, "play the scenarios this many times")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: demo [flags] list | run NAME... | all\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	return f
+}
+
+// scenarioNames returns the scenarios the command (list, all, run NAME...)
+// asks for. When there are none to play (list, a mistake) ok is false and
+// status is the exit status, the list or the error printed.
+func scenarioNames(args []string) (names []string, status int, ok bool) {
+	var cmd string
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "list":
+		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+		for _, sc := range shop.Scenarios {
+			fmt.Fprintf(w, "%s\t%s\n", sc.Name, sc.Summary)
+		}
+		w.Flush()
+		return nil, 0, false
+	case "all":
+		for _, sc := range shop.Scenarios {
+			names = append(names, sc.Name)
+		}
+	case "run":
+		names = args[1:]
+		for _, n := range names {
+			if _, ok := shop.ScenarioByName(n); !ok {
+				return nil, failf("no scenario %q (demo list)", n), false
+			}
+		}
+		if len(names) == 0 {
+			return nil, failf("run: name a scenario (demo list)"), false
+		}
+	default:
+		flag.Usage()
+		return nil, 2, false
+	}
+	return names, 0, true
+}
+
+// plainExportEnv is the environment of the shop's services that --plain-export
+// names: FAILHOP_EXPORT_ON_ERROR=false.
+func plainExportEnv(plainExport string) (map[string][]string, error) {
+	env := map[string][]string{}
+	for _, name := range list(plainExport) {
+		if !slices.Contains(shop.Services, name) {
+			return nil, fmt.Errorf("--plain-export: no service %q (the shop's: %s)", name, strings.Join(shop.Services, ", "))
+		}
+		env[name] = append(env[name], "FAILHOP_EXPORT_ON_ERROR=false")
+	}
+	return env, nil
+}
+
+// moveAllPorts says how to move every port of the demo, after how to move
+// one.
+const moveAllPorts = "or every port with DEMO_FREE_PORTS=1"
+
+// demoPorts returns the port of failhop's page, a free one with freePorts,
+// and the ports the demo itself listens on: the shop's and the page's.
+func demoPorts(freePorts bool) (int, []stack.Port, error) {
+	shopPorts := shop.DefaultPorts("move it with DEMO_FREE_PORTS=1 (every port of the demo on a free one)")
+	pagePort, err := webui.PortFromEnv()
+	if freePorts {
+		var free []int
+		if free, err = stack.FreePorts(1); err == nil {
+			pagePort = free[0]
+		}
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	shopPorts = append(shopPorts, stack.Port{Port: pagePort, What: "failhop's page", Move: "move it with " + webui.PortEnv + "=..., " + moveAllPorts})
+	return pagePort, shopPorts, nil
+}
+
+// startPage starts failhop's page on the port, reading jaegerURL and
+// Prometheus: prom's, or FAILHOP_PROMETHEUS_URL's without one.
+func startPage(port int, jaegerURL string, prom *promapi.Client) (*webui.Running, error) {
+	promURL := os.Getenv("FAILHOP_PROMETHEUS_URL")
+	if prom != nil {
+		promURL = prom.BaseURL
+	}
+	page, err := webui.Start(net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), jaegerURL, jaegerURL, promURL)
+	if err != nil {
+		return nil, fmt.Errorf("failhop's page: %v (move it with %s=...)", err, webui.PortEnv)
+	}
+	fmt.Fprintf(os.Stderr, "demo: failhop's page: %s (the failed requests, by the hop that broke them)\n", page.URL)
+	return page, nil
+}
+
+// shopConfig is the shop's configuration, with env added to its services'.
+func (f *demoFlags) shopConfig(env map[string][]string) shop.Config {
+	cfg := shop.Config{
+		OTLPEndpoint: f.otlp, DatabaseURL: f.dbURL, SchemaPrefix: "demo_",
+		FreePorts: f.freePorts, Progress: os.Stderr,
+		SetupDefaults: f.defaults, Env: env,
+	}
+	if f.verbose {
+		cfg.Logs = os.Stderr
+	}
+	return cfg
+}
+
+// playAndReport plays the scenarios for the rounds asked, prints the table
+// of results, the settings, what Jaeger's search for failhop.root_cause=true
+// finds and, with Prometheus, the alerting. It reports whether an answer
+// or the search was wrong.
+func playAndReport(ctx context.Context, f *demoFlags, names []string, s *shop.Shop, pageURL string, ownStack bool, prom *promapi.Client) (wrong bool) {
+	r := &runner{shop: s, jaeger: jaeger.New(f.jaegerURL), links: render.Links{Base: strings.TrimRight(f.jaegerURL, "/")}, settle: settleFor(f.defaults)}
 	if !r.jaeger.ServesUI(ctx) {
-		r.links = render.Links{Base: strings.TrimRight(page.URL, "/"), Page: true} // link to the page, not Jaeger's placeholder
+		r.links = render.Links{Base: strings.TrimRight(pageURL, "/"), Page: true} // link to the page, not Jaeger's placeholder
 	}
 	var results []result
-	for round := range *rounds {
-		if *rounds > 1 {
-			fmt.Printf("== round %d of %d\n\n", round+1, *rounds)
+	for round := range f.rounds {
+		if f.rounds > 1 {
+			fmt.Printf("== round %d of %d\n\n", round+1, f.rounds)
 		}
 		results = append(results, r.runAll(ctx, names)...)
 		if ctx.Err() != nil {
@@ -208,7 +289,7 @@ func run() int {
 		}
 	}
 	printTable(os.Stdout, results)
-	fmt.Println(describeSettings(*defaults, ownStack, list(*plainExport)))
+	fmt.Println(describeSettings(f.defaults, ownStack, list(f.plainExport)))
 	searchErr := r.checkRootCauseSearch(ctx, results)
 	if searchErr != nil {
 		fmt.Printf("Jaeger search failhop.root_cause=true: %v\n", searchErr)
@@ -218,13 +299,11 @@ func run() int {
 	if prom != nil {
 		printAlerting(ctx, os.Stdout, prom, results)
 	}
-	wrong := slices.IndexFunc(results, func(res result) bool { return res.err != nil }) >= 0 || searchErr != nil
-	if *once || ctx.Err() != nil {
-		if wrong {
-			return 1
-		}
-		return 0
-	}
+	return slices.IndexFunc(results, func(res result) bool { return res.err != nil }) >= 0 || searchErr != nil
+}
+
+// printStillRunning says what is still running and how to look at it.
+func printStillRunning(jaegerURL, gatewayURL, pageURL string, prom *promapi.Client) {
 	fmt.Printf(`
 Everything is still running. Look around:
   the page:    %[3]s  (the failed requests by failing hop; click one)
@@ -236,9 +315,7 @@ Everything is still running. Look around:
   AI assistants: %[4]s mcp --jaeger %[1]s  (register it with your MCP client, docs/cli.md)
   the shop:    curl -i '%[2]s/checkout?item=1'
 %[5]sPress Ctrl-C to stop.
-`, *jaegerURL, s.URL("gateway"), page.URL, failhopBin(), prometheusLine(prom))
-	<-ctx.Done()
-	return 0
+`, jaegerURL, gatewayURL, pageURL, failhopBin(), prometheusLine(prom))
 }
 
 // failhopBin is the failhop CLI's absolute path, bin/failhop in the
@@ -625,10 +702,6 @@ func (r *runner) play(ctx context.Context, sc shop.Scenario, res *result) (err e
 		return err
 	}
 
-	var problems []string
-	if status != sc.WantStatus {
-		problems = append(problems, fmt.Sprintf("status %d, want %d", status, sc.WantStatus))
-	}
 	if len(rep.Hops) > 0 {
 		h := rep.Hops[0]
 		res.hop = &h
@@ -637,8 +710,20 @@ func (r *runner) play(ctx context.Context, sc shop.Scenario, res *result) (err e
 			fmt.Printf("  the collector marked %s, not the failing hop (%s): the hop's spans came after it decided the trace\n", spanNames(tr, marked), h.SpanID)
 		}
 	}
+	problems := answerProblems(sc, status, rep, strings.ReplaceAll(sc.WantHop, "DB", r.shop.DBSystem()))
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
 
-	wantHop := strings.ReplaceAll(sc.WantHop, "DB", r.shop.DBSystem())
+// answerProblems lists what in the status and the report differs from what
+// the scenario wants; wantHop is its WantHop with the shop's database.
+func answerProblems(sc shop.Scenario, status int, rep analyzer.Report, wantHop string) []string {
+	var problems []string
+	if status != sc.WantStatus {
+		problems = append(problems, fmt.Sprintf("status %d, want %d", status, sc.WantStatus))
+	}
 	switch {
 	case sc.WantHop == "" && len(rep.Hops) > 0:
 		problems = append(problems, "want no failing hop, got "+rep.Hops[0].Description)
@@ -659,10 +744,7 @@ func (r *runner) play(ctx context.Context, sc shop.Scenario, res *result) (err e
 	if sc.WantNonFatal && len(rep.NonFatal) == 0 {
 		problems = append(problems, "want a non-fatal error, got none")
 	}
-	if len(problems) > 0 {
-		return errors.New(strings.Join(problems, "; "))
-	}
-	return nil
+	return problems
 }
 
 var traceResponse = regexp.MustCompile(`^00-([0-9a-f]{32})-`)

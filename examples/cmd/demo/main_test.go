@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/failhop/failhop/examples/internal/shop"
+	"github.com/failhop/failhop/internal/devstack/stack"
+	"github.com/failhop/failhop/internal/present/render"
 	"github.com/failhop/failhop/internal/promapi"
-	"github.com/failhop/failhop/internal/render"
-	"github.com/failhop/failhop/internal/stack"
 	"github.com/failhop/failhop/jaeger"
 )
 
@@ -23,7 +23,7 @@ func TestScenarios(t *testing.T) {
 	}
 	results := playScenarios(t, false, shop.Scenarios)
 	t.Run("page", func(t *testing.T) {
-		checkPage(t, results.jaegerURL, startTestPrometheus(t, results.stack), results.results)
+		checkPage(t, results, startTestPrometheus(t, results.stack))
 	})
 	if countHops(results.results) < 9 {
 		t.Errorf("only %d scenarios had a failing hop", countHops(results.results))
@@ -60,9 +60,10 @@ func TestScenariosDefaults(t *testing.T) {
 
 // played is what playScenarios did.
 type played struct {
-	jaegerURL string
-	results   []result
-	stack     *stack.Stack // the pipeline it ran on
+	jaegerURL  string
+	gatewayURL string // the shop's front door
+	results    []result
+	stack      *stack.Stack // the pipeline it ran on
 }
 
 // playScenarios starts the pipeline and the shop, on the demo's settings
@@ -111,7 +112,7 @@ func playScenarios(t *testing.T, defaults bool, scenarios []shop.Scenario) playe
 	if err := r.checkRootCauseSearch(ctx, results); err != nil {
 		t.Errorf("Jaeger search failhop.root_cause=true: %v", err)
 	}
-	return played{jaegerURL: st.JaegerURL, results: results, stack: st}
+	return played{jaegerURL: st.JaegerURL, gatewayURL: s.URL("gateway"), results: results, stack: st}
 }
 
 // startTestPrometheus runs Prometheus over st's failure metrics as the

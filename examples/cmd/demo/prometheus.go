@@ -13,9 +13,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/failhop/failhop/internal/devstack/stack"
+	"github.com/failhop/failhop/internal/present/render"
 	"github.com/failhop/failhop/internal/promapi"
-	"github.com/failhop/failhop/internal/render"
-	"github.com/failhop/failhop/internal/stack"
 )
 
 // prometheusPort is where the demo's Prometheus listens, unless

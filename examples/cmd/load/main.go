@@ -1,7 +1,7 @@
 // Command load measures what failhop's tracing costs the healthy demo shop
 // under load. It starts the local pipeline (Jaeger and the failhop
-// collector, see internal/stack, on free ports, keeping 10% of the healthy
-// traces as in production: FAILHOP_SAMPLE_PERCENT=10, the default 10s
+// collector, see internal/devstack/stack, on free ports, keeping 10% of
+// the healthy traces as in production: FAILHOP_SAMPLE_PERCENT=10, the default 10s
 // decision wait), then, in each round and for each mode named by -modes
 // (default traced,untraced), a fresh copy of the shop on free ports with
 // its own SQLite files:
@@ -61,7 +61,7 @@ import (
 	"time"
 
 	"github.com/failhop/failhop/examples/internal/shop"
-	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/devstack/stack"
 )
 
 func main() {
@@ -299,31 +299,12 @@ func drive(ctx context.Context, o options, gateway string, shopPids, pipelinePid
 	var wg sync.WaitGroup
 	for range o.workers {
 		wg.Go(func() {
-			var lat []time.Duration
-			var errs int
-			var firstErr string
-			for {
-				t := time.Now()
-				if !t.Before(to) || ctx.Err() != nil {
-					break
-				}
-				err := checkout(ctx, client, url)
-				if t.Before(from) {
-					continue
-				}
-				lat = append(lat, time.Since(t))
-				if err != nil {
-					errs++
-					if firstErr == "" {
-						firstErr = err.Error()
-					}
-				}
-			}
+			w := work(ctx, client, url, from, to)
 			mu.Lock()
-			res.latencies = append(res.latencies, lat...)
-			res.errors += errs
+			res.latencies = append(res.latencies, w.latencies...)
+			res.errors += w.errors
 			if res.firstErr == "" {
-				res.firstErr = firstErr
+				res.firstErr = w.firstErr
 			}
 			mu.Unlock()
 		})
@@ -343,6 +324,30 @@ func drive(ctx context.Context, o options, gateway string, shopPids, pipelinePid
 	wg.Wait()
 	slices.Sort(res.latencies)
 	return res
+}
+
+// work is one closed-loop worker: it sends checkouts one after the other
+// until to, recording those started from from on: its part of the round's
+// result, its latencies not sorted yet.
+func work(ctx context.Context, client *http.Client, url string, from, to time.Time) result {
+	var w result
+	for {
+		t := time.Now()
+		if !t.Before(to) || ctx.Err() != nil {
+			return w
+		}
+		err := checkout(ctx, client, url)
+		if t.Before(from) {
+			continue
+		}
+		w.latencies = append(w.latencies, time.Since(t))
+		if err != nil {
+			w.errors++
+			if w.firstErr == "" {
+				w.firstErr = err.Error()
+			}
+		}
+	}
 }
 
 // checkout sends one request and reads the whole answer; any status but
@@ -368,59 +373,83 @@ func checkout(ctx context.Context, client *http.Client, url string) error {
 
 // summarize prints the summary table and returns the exit status.
 func summarize(w io.Writer, o options, results map[string][]result) int {
-	type row struct {
-		rate             float64
-		p50, p90, p99    time.Duration
-		requests, errors int
-		cpuPerReq        map[string]time.Duration
-		rates            []string
-	}
-	rows := map[string]row{}
+	rows := map[string]modeRow{}
 	code := 0
 	for name, rs := range results {
-		var rates []float64
-		var all []time.Duration
-		var rw row
-		cpu := map[string]time.Duration{}
-		for _, r := range rs {
-			rates = append(rates, r.rate())
-			rw.rates = append(rw.rates, fmt.Sprintf("%.0f", r.rate()))
-			all = append(all, r.latencies...)
-			rw.errors += r.errors
-			for p, t := range r.cpu {
-				cpu[p] += t
-			}
-		}
-		slices.Sort(rates)
-		slices.Sort(all)
-		rw.rate = rates[len(rates)/2]
-		if len(rates)%2 == 0 {
-			rw.rate = (rates[len(rates)/2-1] + rates[len(rates)/2]) / 2
-		}
-		rw.requests = len(all)
-		rw.p50, rw.p90, rw.p99 = percentile(all, 0.50), percentile(all, 0.90), percentile(all, 0.99)
-		rw.cpuPerReq = map[string]time.Duration{}
-		for p, t := range cpu {
-			rw.cpuPerReq[p] = t / time.Duration(max(1, rw.requests))
-		}
+		rw := newModeRow(rs)
 		rows[name] = rw
 		if float64(rw.errors) > o.maxErrors*float64(rw.requests) {
 			code = 1
 		}
 	}
-
 	fmt.Fprintln(w)
+	printLatencies(w, o.modes, rows)
+	fmt.Fprintln(w)
+	printRatios(w, o.modes, rows)
+	fmt.Fprintf(w, "\nCPU time per request (µs), over all rounds:\n")
+	printCPU(w, o.modes, rows)
+	if code != 0 {
+		fmt.Fprintf(w, "\nmore than %.2f%% of a mode's requests failed\n", 100*o.maxErrors)
+	}
+	return code
+}
+
+// modeRow is a mode's line of the summary, over all its rounds.
+type modeRow struct {
+	rate             float64 // median of the rounds'
+	p50, p90, p99    time.Duration
+	requests, errors int
+	cpuPerReq        map[string]time.Duration // by process
+	rates            []string                 // each round's
+}
+
+// newModeRow sums up the rounds of a mode.
+func newModeRow(rs []result) modeRow {
+	var rates []float64
+	var all []time.Duration
+	var rw modeRow
+	cpu := map[string]time.Duration{}
+	for _, r := range rs {
+		rates = append(rates, r.rate())
+		rw.rates = append(rw.rates, fmt.Sprintf("%.0f", r.rate()))
+		all = append(all, r.latencies...)
+		rw.errors += r.errors
+		for p, t := range r.cpu {
+			cpu[p] += t
+		}
+	}
+	slices.Sort(rates)
+	slices.Sort(all)
+	rw.rate = rates[len(rates)/2]
+	if len(rates)%2 == 0 {
+		rw.rate = (rates[len(rates)/2-1] + rates[len(rates)/2]) / 2
+	}
+	rw.requests = len(all)
+	rw.p50, rw.p90, rw.p99 = percentile(all, 0.50), percentile(all, 0.90), percentile(all, 0.99)
+	rw.cpuPerReq = map[string]time.Duration{}
+	for p, t := range cpu {
+		rw.cpuPerReq[p] = t / time.Duration(max(1, rw.requests))
+	}
+	return rw
+}
+
+// printLatencies prints each mode's rates, latencies and counts.
+func printLatencies(w io.Writer, modes []string, rows map[string]modeRow) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "mode\treq/s (median)\trounds\tp50\tp90\tp99\trequests\terrors\t\n")
-	for _, name := range o.modes {
+	for _, name := range modes {
 		r := rows[name]
 		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%v\t%v\t%v\t%d\t%d\t\n", name, r.rate, strings.Join(r.rates, " "),
 			round(r.p50), round(r.p90), round(r.p99), r.requests, r.errors)
 	}
 	tw.Flush()
-	fmt.Fprintln(w)
+}
+
+// printRatios prints each mode's throughput and latencies against the
+// untraced mode's, and whether the traced mode meets the target.
+func printRatios(w io.Writer, modes []string, rows map[string]modeRow) {
 	u := rows[untraced]
-	for _, name := range o.modes[1:] {
+	for _, name := range modes[1:] {
 		r := rows[name]
 		fmt.Fprintf(w, "throughput %s/untraced: %.3f", name, r.rate/u.rate)
 		if name == traced {
@@ -429,15 +458,18 @@ func summarize(w io.Writer, o options, results map[string][]result) int {
 		}
 		fmt.Fprintf(w, "; p50 %.2fx, p99 %.2fx\n", float64(r.p50)/float64(u.p50), float64(r.p99)/float64(u.p99))
 	}
+}
 
-	fmt.Fprintf(w, "\nCPU time per request (µs), over all rounds:\n")
-	procs := slices.Sorted(maps.Keys(u.cpuPerReq))
-	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "process\t%s\t\n", strings.Join(o.modes, "\t"))
-	sums := make([]time.Duration, len(o.modes))
+// printCPU prints the CPU time per request of each process in each mode,
+// and their sums.
+func printCPU(w io.Writer, modes []string, rows map[string]modeRow) {
+	procs := slices.Sorted(maps.Keys(rows[untraced].cpuPerReq))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "process\t%s\t\n", strings.Join(modes, "\t"))
+	sums := make([]time.Duration, len(modes))
 	for _, p := range procs {
 		fmt.Fprintf(tw, "%s", p)
-		for i, name := range o.modes {
+		for i, name := range modes {
 			t := rows[name].cpuPerReq[p]
 			fmt.Fprintf(tw, "\t%d", t.Microseconds())
 			sums[i] += t
@@ -450,10 +482,6 @@ func summarize(w io.Writer, o options, results map[string][]result) int {
 	}
 	fmt.Fprintf(tw, "\t\n")
 	tw.Flush()
-	if code != 0 {
-		fmt.Fprintf(w, "\nmore than %.2f%% of a mode's requests failed\n", 100*o.maxErrors)
-	}
-	return code
 }
 
 func round(d time.Duration) time.Duration {

@@ -21,7 +21,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/failhop/failhop/internal/stack"
+	"github.com/failhop/failhop/internal/devstack/stack"
 )
 
 // Services lists the shop's services, each a package of this module, in

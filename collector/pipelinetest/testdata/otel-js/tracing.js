@@ -18,6 +18,7 @@
 const { NodeSDK } = require('@opentelemetry/sdk-node');
 const { getNodeAutoInstrumentations } = require('@opentelemetry/auto-instrumentations-node');
 const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto');
+const FastifyOtelInstrumentation = require('@fastify/otel');
 
 // Readiness probes are not part of the traces under test.
 const ignoredPaths = new Set(['/healthz']);
@@ -42,6 +43,9 @@ const sdk = new NodeSDK({
         ignoreIncomingRequestHook: (req) => ignoredPaths.has((req.url || '').split('?')[0]),
       },
     }),
+    // fastify's own spans ("request", "handler - <route>", hooks), on every
+    // fastify instance the app creates.
+    new FastifyOtelInstrumentation({ registerOnInitialization: true }),
   ],
 });
 
