@@ -39,6 +39,7 @@ BIN=/usr/lib/rabbitmq/bin
 ctl() { "$BIN/rabbitmqctl" -q -n "$RABBITMQ_NODENAME" "$@"; }
 
 say() { echo "rabbitmq.sh: $*" >&2; }
+source scripts/lib/apt.sh # the working directory is the repository's root (above)
 
 # up says whether the broker answers.
 up() { [[ -x "$BIN/rabbitmqctl" ]] && ctl await_startup --timeout 2 >/dev/null 2>&1; }
@@ -58,19 +59,8 @@ fi
 
 if [[ ! -x "$BIN/rabbitmq-server" || ! -x "$BIN/rabbitmqctl" ]]; then
 	say "rabbitmq-server missing: installing Debian's rabbitmq-server 3.10"
-	if [[ "$(id -u)" != 0 ]]; then
-		say "not root: run 'sudo apt-get install rabbitmq-server', or set FAILHOP_TEST_AMQP_URL to a broker's AMQP URL"
-		exit 1
-	fi
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update >&2
-	# Installed as a package only: policy-rc.d keeps its service stopped.
-	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d.failhop
-	chmod +x /usr/sbin/policy-rc.d.failhop
-	[[ -e /usr/sbin/policy-rc.d ]] || ln -s /usr/sbin/policy-rc.d.failhop /usr/sbin/policy-rc.d
-	apt-get install -y --no-install-recommends 'rabbitmq-server=3.10.*' >&2
-	[[ "$(readlink /usr/sbin/policy-rc.d 2>/dev/null)" == /usr/sbin/policy-rc.d.failhop ]] && rm -f /usr/sbin/policy-rc.d
-	rm -f /usr/sbin/policy-rc.d.failhop
+	apt_require_root "run 'sudo apt-get install rabbitmq-server', or set FAILHOP_TEST_AMQP_URL to a broker's AMQP URL"
+	apt_install_stopped --no-install-recommends 'rabbitmq-server=3.10.*'
 	[[ -x "$BIN/rabbitmq-server" ]] || { say "no $BIN/rabbitmq-server after install"; exit 1; }
 fi
 

@@ -1,5 +1,6 @@
 # Sourced by the scripts that install a Debian package failhop's tests need
-# when it is absent (chromium.sh, postgres.sh, prometheus.sh, redis.sh).
+# when it is absent (chromium.sh, postgres.sh, prometheus.sh, rabbitmq.sh,
+# redis.sh).
 # Each defines say (its messages on stderr, prefixed with its name) first.
 
 # apt_require_root exits unless the script runs as root, with a hint of
