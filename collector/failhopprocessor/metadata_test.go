@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor/processortest"
 
 	"github.com/failhop/failhop/collector/internal/metadatatest"
@@ -32,10 +33,11 @@ func TestMetadata(t *testing.T) {
 	}
 	defer p.Shutdown(context.Background())
 	// A failed trace (analyzed, marked, timed), then its database's spans
-	// again (late).
+	// again (late), then a trace without the span its failure came from
+	// (incomplete).
 	spans := dbError("")
-	for _, td := range []int{0, 2} {
-		if err := p.ConsumeTraces(context.Background(), build(spans[td:]...)); err != nil {
+	for _, td := range []ptrace.Traces{build(spans...), build(spans[2:]...), incompleteTrace()} {
+		if err := p.ConsumeTraces(context.Background(), td); err != nil {
 			t.Fatal(err)
 		}
 	}

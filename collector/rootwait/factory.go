@@ -30,12 +30,12 @@ func NewFactory() processor.Factory {
 }
 
 func createTraces(_ context.Context, set processor.Settings, cfg component.Config, next consumer.Traces) (processor.Traces, error) {
-	meter := set.MeterProvider.Meter("github.com/failhop/failhop/collector/rootwait")
-	held, err := meter.Int64Counter(metricHeld, metricHeldOptions...)
+	meter := meta.Meter(set.MeterProvider)
+	held, err := meta.Int64Counter(meter, metricHeld)
 	if err != nil {
 		return nil, err
 	}
-	refused, err := meter.Int64Counter(metricRefused, metricRefusedOptions...)
+	refused, err := meta.Int64Counter(meter, metricRefused)
 	if err != nil {
 		return nil, err
 	}

@@ -2,10 +2,11 @@
 // and self-metrics, in the schema of the collector's mdatagen
 // (cmd/mdatagen's metadata-schema.yaml; the part of it these components
 // use). mdatagen is not in this release set, so nothing generates code
-// from the file: each component embeds it and takes its type and
-// stability from it (Must), and package metadatatest checks the rest
-// against it (the README's status table, the metrics the component
-// registers, its lifecycle).
+// from the file: each component embeds it (Must), takes its type and
+// stability from it and registers its self-metrics with the description,
+// unit and buckets it gives (Int64Counter, Float64Histogram); package
+// metadatatest checks the component against it (the README's status
+// table, the metrics it records, its lifecycle).
 package metadata
 
 import (
@@ -196,6 +197,22 @@ func (md Metadata) validateMetric(m Metric) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Kind says what the metric is, as "sum int monotonic", "sum double",
+// "gauge int" or "histogram double".
+func (m Metric) Kind() string {
+	switch {
+	case m.Sum != nil && m.Sum.Monotonic:
+		return "sum " + m.Sum.ValueType + " monotonic"
+	case m.Sum != nil:
+		return "sum " + m.Sum.ValueType
+	case m.Gauge != nil:
+		return "gauge " + m.Gauge.ValueType
+	case m.Histogram != nil:
+		return "histogram " + m.Histogram.ValueType
+	}
+	return "metric of no kind"
 }
 
 // ValueType is the metric's value_type: int or double.

@@ -65,6 +65,9 @@ func CheckMetrics(t *testing.T, md metadata.Metadata, tel *Telemetry) {
 				t.Errorf("metric %s is not in metadata.yaml", got.Name)
 				continue
 			}
+			if !want.Enabled {
+				t.Errorf("metric %s is recorded, but not enabled in metadata.yaml", got.Name)
+			}
 			if g, w := recorded(got), expected(want); g != w {
 				t.Errorf("metric %s:\n recorded     %s\n metadata.yaml %s", got.Name, g, w)
 			}
@@ -80,23 +83,19 @@ func CheckMetrics(t *testing.T, md metadata.Metadata, tel *Telemetry) {
 // expected describes a metric of metadata.yaml as recorded describes one
 // the SDK read.
 func expected(m metadata.Metric) string {
-	attrs := slices.Sorted(slices.Values(m.Attributes))
-	switch {
-	case m.Sum != nil:
-		return describe(m.Description, m.Unit, fmt.Sprintf("sum %s monotonic=%t", m.Sum.ValueType, m.Sum.Monotonic), attrs)
-	case m.Gauge != nil:
-		return describe(m.Description, m.Unit, "gauge "+m.Gauge.ValueType, attrs)
-	default:
-		return describe(m.Description, m.Unit, fmt.Sprintf("histogram %s bounds=%v", m.Histogram.ValueType, m.Histogram.BucketBoundaries), attrs)
+	kind := m.Kind()
+	if m.Histogram != nil {
+		kind += fmt.Sprintf(" bounds=%v", m.Histogram.BucketBoundaries)
 	}
+	return describe(m.Description, m.Unit, kind, slices.Sorted(slices.Values(m.Attributes)))
 }
 
 func recorded(m metricdata.Metrics) string {
 	switch d := m.Data.(type) {
 	case metricdata.Sum[int64]:
-		return describe(m.Description, m.Unit, fmt.Sprintf("sum int monotonic=%t", d.IsMonotonic), keys(d.DataPoints))
+		return describe(m.Description, m.Unit, "sum int"+monotonic(d.IsMonotonic), keys(d.DataPoints))
 	case metricdata.Sum[float64]:
-		return describe(m.Description, m.Unit, fmt.Sprintf("sum double monotonic=%t", d.IsMonotonic), keys(d.DataPoints))
+		return describe(m.Description, m.Unit, "sum double"+monotonic(d.IsMonotonic), keys(d.DataPoints))
 	case metricdata.Gauge[int64]:
 		return describe(m.Description, m.Unit, "gauge int", keys(d.DataPoints))
 	case metricdata.Gauge[float64]:
@@ -107,6 +106,13 @@ func recorded(m metricdata.Metrics) string {
 		return describe(m.Description, m.Unit, "histogram double bounds="+bounds(d.DataPoints), histogramKeys(d.DataPoints))
 	}
 	return fmt.Sprintf("a %T", m.Data)
+}
+
+func monotonic(is bool) string {
+	if is {
+		return " monotonic"
+	}
+	return ""
 }
 
 func describe(description, unit, kind string, attrs []string) string {
