@@ -39,7 +39,7 @@ func (md Metadata) Float64Histogram(meter metric.Meter, name string) (metric.Flo
 
 // metric is the metric registered as name, which must be of kind.
 func (md Metadata) metric(name, kind string) (Metric, error) {
-	key, ok := strings.CutPrefix(name, "otelcol_")
+	key, ok := strings.CutPrefix(name, metricPrefix)
 	m, declared := md.Telemetry.Metrics[key]
 	if !ok || !declared {
 		return Metric{}, fmt.Errorf("metric %s is not in %s's metadata.yaml", name, md.Type)

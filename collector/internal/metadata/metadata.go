@@ -144,7 +144,10 @@ func Level(name string) component.StabilityLevel {
 
 // MetricName is the name a self-metric is registered under: its key with
 // the "otelcol_" of the collector's own metrics, as mdatagen names them.
-func MetricName(key string) string { return "otelcol_" + key }
+func MetricName(key string) string { return metricPrefix + key }
+
+// metricPrefix starts the name of every collector self-metric.
+const metricPrefix = "otelcol_"
 
 func (md Metadata) validate() error {
 	var errs []error
