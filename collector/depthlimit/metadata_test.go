@@ -53,7 +53,7 @@ func TestMetadata(t *testing.T) {
 
 func TestLifecycle(t *testing.T) {
 	f := NewFactory()
-	metadatatest.CheckLifecycle(t, func() (component.Component, error) {
+	metadatatest.CheckLifecycle(t, componenttest.NewNopHost(), func() (component.Component, error) {
 		return f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), f.CreateDefaultConfig())
 	})
 }

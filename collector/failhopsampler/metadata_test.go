@@ -41,7 +41,7 @@ func TestLifecycle(t *testing.T) {
 		"metrics": {Metrics: MetricsConfig{Endpoint: "127.0.0.1:0", MaxSeries: defaultMaxSeries}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			metadatatest.CheckLifecycle(t, func() (component.Component, error) {
+			metadatatest.CheckLifecycle(t, componenttest.NewNopHost(), func() (component.Component, error) {
 				return f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
 			})
 		})

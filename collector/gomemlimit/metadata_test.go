@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/extension/extensiontest"
 
 	"github.com/failhop/failhop/collector/internal/metadatatest"
@@ -23,7 +24,7 @@ func TestMetadata(t *testing.T) {
 func TestLifecycle(t *testing.T) {
 	before := debug.SetMemoryLimit(-1)
 	f := NewFactory()
-	metadatatest.CheckLifecycle(t, func() (component.Component, error) {
+	metadatatest.CheckLifecycle(t, componenttest.NewNopHost(), func() (component.Component, error) {
 		return f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), f.CreateDefaultConfig())
 	})
 	if after := debug.SetMemoryLimit(-1); after != before {

@@ -45,7 +45,7 @@ func TestMetadata(t *testing.T) {
 
 func TestLifecycle(t *testing.T) {
 	f := NewFactory()
-	metadatatest.CheckLifecycle(t, func() (component.Component, error) {
+	metadatatest.CheckLifecycle(t, componenttest.NewNopHost(), func() (component.Component, error) {
 		return f.CreateTraces(context.Background(), processortest.NewNopSettings(f.Type()), f.CreateDefaultConfig(), consumertest.NewNop())
 	})
 }

@@ -5,15 +5,14 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.uber.org/goleak"
 )
 
-// CheckLifecycle creates the component twice with create: it starts and
-// shuts down the first, and shuts down the second without a start (as a
-// collector that fails to start does). Neither may fail, nor leave a
-// goroutine running.
-func CheckLifecycle(t *testing.T, create func() (component.Component, error)) {
+// CheckLifecycle creates the component twice with create: it starts the
+// first in host and shuts it down, and shuts down the second without a
+// start (as a collector that fails to start does). Neither may fail, nor
+// leave a goroutine running.
+func CheckLifecycle(t *testing.T, host component.Host, create func() (component.Component, error)) {
 	t.Helper()
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	ctx := context.Background()
@@ -21,7 +20,7 @@ func CheckLifecycle(t *testing.T, create func() (component.Component, error)) {
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}
-	if err := c.Start(ctx, componenttest.NewNopHost()); err != nil {
+	if err := c.Start(ctx, host); err != nil {
 		t.Fatalf("start: %v", err)
 	}
 	if err := c.Shutdown(ctx); err != nil {
