@@ -43,7 +43,7 @@ test: fmt-check vet bin/jaeger bin/failhop-collector bin/hotrod bin/failhop node
 	@for m in $(ROUTERS); do echo "go test $$m"; (cd $$m && $(GO) test -count=1 ./...) || exit 1; done
 	@echo "the analyzer and the common rule (deepest error span with no error child) on every trace fixture:"
 	@set -o pipefail; $(GO) test -count=1 -run '^TestScore$$' -v ./analyzer | grep -o 'score: .*'
-	cd collector && $(GO) test -count=1 ./failhopprocessor ./failhopsampler ./rootwait ./depthlimit ./gomemlimit ./diskguard
+	cd collector && $(GO) test -count=1 ./failhopprocessor ./failhopsampler ./rootwait ./depthlimit ./gomemlimit ./diskguard ./internal/...
 	@echo "pipeline tests against the real collector and Jaeger (their figures: sent, arrived, lost, latency):"
 	set -o pipefail; amqp="$$(scripts/rabbitmq.sh)" || exit 1; \
 	(cd collector && FAILHOP_TEST_AMQP_URL="$$amqp" $(GO) test -count=1 -v ./pipelinetest 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'); \

@@ -38,11 +38,7 @@ var (
 )
 
 func newLimit(set extension.Settings, maxDepth int) (*limit, error) {
-	refused, err := set.MeterProvider.Meter("github.com/failhop/failhop/collector/depthlimit").Int64Counter(
-		"otelcol_depth_limit_refused_requests",
-		metric.WithDescription("OTLP requests refused because their values nest deeper than max_depth"),
-		metric.WithUnit("{request}"),
-	)
+	refused, err := meta.Int64Counter(meta.Meter(set.MeterProvider), "otelcol_depth_limit_refused_requests")
 	if err != nil {
 		return nil, err
 	}

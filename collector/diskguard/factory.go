@@ -2,13 +2,23 @@ package diskguard
 
 import (
 	"context"
+	_ "embed"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension"
+
+	"github.com/failhop/failhop/collector/internal/metadata"
 )
 
+//go:embed metadata.yaml
+var metadataYAML []byte
+
+// meta is the extension's metadata.yaml, where its type, stability and
+// metrics are.
+var meta = metadata.Must(metadataYAML)
+
 // Type is the extension's component type: "queue_disk_guard".
-var Type = component.MustNewType("queue_disk_guard")
+var Type = meta.ComponentType()
 
 // NewFactory returns the factory of the queue_disk_guard extension.
 func NewFactory() extension.Factory {
@@ -18,6 +28,6 @@ func NewFactory() extension.Factory {
 		func(_ context.Context, set extension.Settings, cfg component.Config) (extension.Extension, error) {
 			return newGuard(set, cfg.(*Config).Storage)
 		},
-		component.StabilityLevelAlpha,
+		meta.Stability("extension"),
 	)
 }

@@ -31,14 +31,12 @@ type guard struct {
 }
 
 func newGuard(set extension.Settings, storageID component.ID) (*guard, error) {
-	meter := set.MeterProvider.Meter("github.com/failhop/failhop/collector/diskguard")
-	putOff, err := meter.Int64Counter("otelcol_queue_disk_guard_saves_put_off",
-		metric.WithDescription("Queue reads whose save of the read position failed (a full disk) and were served without it"), metric.WithUnit("{reads}"))
+	meter := meta.Meter(set.MeterProvider)
+	putOff, err := meta.Int64Counter(meter, "otelcol_queue_disk_guard_saves_put_off")
 	if err != nil {
 		return nil, err
 	}
-	lost, err := meter.Int64Counter("otelcol_queue_disk_guard_items_lost",
-		metric.WithDescription("Queue items that could not be read back from the disk: their data is lost"), metric.WithUnit("{items}"))
+	lost, err := meta.Int64Counter(meter, "otelcol_queue_disk_guard_items_lost")
 	if err != nil {
 		return nil, err
 	}

@@ -2,25 +2,31 @@ package failhopprocessor
 
 import (
 	"context"
+	_ "embed"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processorhelper"
+
+	"github.com/failhop/failhop/collector/internal/metadata"
 )
 
-// typeStr is the processor's type in collector configurations.
-const typeStr = "failhop"
+//go:embed metadata.yaml
+var metadataYAML []byte
+
+// meta is the processor's metadata.yaml, where its type and stability are.
+var meta = metadata.Must(metadataYAML)
 
 // Type is the component type of the processor: "failhop".
-var Type = component.MustNewType(typeStr)
+var Type = meta.ComponentType()
 
 // NewFactory returns the factory of the failhop processor.
 func NewFactory() processor.Factory {
 	return processor.NewFactory(
 		Type,
 		func() component.Config { return &Config{} },
-		processor.WithTraces(createTraces, component.StabilityLevelBeta),
+		processor.WithTraces(createTraces, meta.Stability("traces")),
 	)
 }
 

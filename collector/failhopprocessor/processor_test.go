@@ -550,14 +550,7 @@ func TestRecentTracesForgetsTheOldest(t *testing.T) {
 // confidence and why, not as a confident answer that the root is where
 // the failure started.
 func TestMarkIncompleteTrace(t *testing.T) {
-	now := time.Now()
-	tr := &analyzer.Trace{TraceID: "0af7651916cd43dd8448eb211c80319c", Spans: []*analyzer.Span{{
-		SpanID: "00f067aa0ba902b7", Service: "front", Name: "GET /checkout", Kind: analyzer.KindServer,
-		Start: now, End: now.Add(30 * time.Millisecond), Status: analyzer.StatusError,
-		Attributes: map[string]any{"http.response.status_code": int64(502), vocab.KeyPropagated: true,
-			vocab.KeyCause: "db_error", vocab.KeyOriginSpanID: "1111111111111111"},
-	}}}
-	td := ptracetest.FromAnalyzer(tr)
+	td := incompleteTrace()
 	if o := mark(td, nil); o.incomplete != 1 {
 		t.Errorf("counted %d incomplete traces, want 1", o.incomplete)
 	}
@@ -567,6 +560,18 @@ func TestMarkIncompleteTrace(t *testing.T) {
 	if conf.AsString() != "low" || !strings.Contains(reason.AsString(), "incomplete") {
 		t.Errorf("confidence %q, reason %q: want low, saying the trace is incomplete", conf.AsString(), reason.AsString())
 	}
+}
+
+// incompleteTrace is a failed request whose root span says the error came
+// from a span that is not in the trace.
+func incompleteTrace() ptrace.Traces {
+	now := time.Now()
+	return ptracetest.FromAnalyzer(&analyzer.Trace{TraceID: "0af7651916cd43dd8448eb211c80319c", Spans: []*analyzer.Span{{
+		SpanID: "00f067aa0ba902b7", Service: "front", Name: "GET /checkout", Kind: analyzer.KindServer,
+		Start: now, End: now.Add(30 * time.Millisecond), Status: analyzer.StatusError,
+		Attributes: map[string]any{"http.response.status_code": int64(502), vocab.KeyPropagated: true,
+			vocab.KeyCause: "db_error", vocab.KeyOriginSpanID: "1111111111111111"},
+	}}})
 }
 
 // TestIncompleteTracesLogged: incomplete traces are counted, and logged at

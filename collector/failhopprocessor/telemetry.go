@@ -2,6 +2,7 @@ package failhopprocessor
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -12,7 +13,8 @@ import (
 
 // The processor's own metrics, through the collector's telemetry (served
 // on its Prometheus endpoint when service.telemetry.metrics.level is basic
-// or more; see docs/pipeline.md).
+// or more; see docs/pipeline.md). Their description, unit and buckets are
+// in metadata.yaml.
 const (
 	metricAnalyzed = "otelcol_processor_failhop_traces_analyzed"
 	metricMarked   = "otelcol_processor_failhop_traces_marked"
@@ -39,28 +41,15 @@ type telemetry struct {
 }
 
 func newTelemetry(set component.TelemetrySettings) (*telemetry, error) {
-	m := set.MeterProvider.Meter("github.com/failhop/failhop/collector/failhopprocessor")
+	m := meta.Meter(set.MeterProvider)
 	t := telemetry{logger: set.Logger}
-	var err error
-	if t.analyzed, err = m.Int64Counter(metricAnalyzed, metric.WithUnit("{trace}"),
-		metric.WithDescription("Traces with a failed span that the processor analyzed")); err != nil {
-		return nil, err
-	}
-	if t.marked, err = m.Int64Counter(metricMarked, metric.WithUnit("{trace}"),
-		metric.WithDescription("Analyzed traces whose request failed, marked with failhop.root_cause")); err != nil {
-		return nil, err
-	}
-	if t.late, err = m.Int64Counter(metricLate, metric.WithUnit("{trace}"),
-		metric.WithDescription("Traces with a failed span that came after the trace was processed (late spans), passed on unanalyzed")); err != nil {
-		return nil, err
-	}
-	if t.incomplete, err = m.Int64Counter(metricIncomplete, metric.WithUnit("{trace}"),
-		metric.WithDescription("Marked traces that were incomplete when analyzed (spans evicted, dropped or late, or past the span limit): marked with low confidence")); err != nil {
-		return nil, err
-	}
-	if t.duration, err = m.Float64Histogram(metricDuration, metric.WithUnit("s"),
-		metric.WithDescription("How long the analysis of one trace took"),
-		metric.WithExplicitBucketBoundaries(0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1)); err != nil {
+	var errs [5]error
+	t.analyzed, errs[0] = meta.Int64Counter(m, metricAnalyzed)
+	t.marked, errs[1] = meta.Int64Counter(m, metricMarked)
+	t.late, errs[2] = meta.Int64Counter(m, metricLate)
+	t.incomplete, errs[3] = meta.Int64Counter(m, metricIncomplete)
+	t.duration, errs[4] = meta.Float64Histogram(m, metricDuration)
+	if err := errors.Join(errs[:]...); err != nil {
 		return nil, err
 	}
 	return &t, nil

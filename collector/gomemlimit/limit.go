@@ -15,8 +15,11 @@ import (
 // limit sets the runtime's soft memory limit on Start and restores the one
 // it found on Shutdown.
 type limit struct {
-	logger   *zap.Logger
-	ratio    float64
+	logger *zap.Logger
+	ratio  float64
+	// previous is the limit Start found; -1, which SetMemoryLimit only
+	// reads, until Start runs: a collector that fails to start shuts down
+	// extensions it never started, and that must leave the limit alone.
 	previous int64
 }
 

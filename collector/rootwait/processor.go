@@ -13,21 +13,11 @@ import (
 	"go.uber.org/zap"
 )
 
-// The processor's own metrics, through the collector's telemetry.
+// The processor's own metrics, through the collector's telemetry; their
+// description and unit are in metadata.yaml.
 const (
 	metricHeld    = "otelcol_processor_root_wait_spans_held"
 	metricRefused = "otelcol_processor_root_wait_spans_refused"
-)
-
-var (
-	metricHeldOptions = []metric.Int64CounterOption{
-		metric.WithUnit("{span}"),
-		metric.WithDescription("Root spans held for the wait before they were passed on"),
-	}
-	metricRefusedOptions = []metric.Int64CounterOption{
-		metric.WithUnit("{span}"),
-		metric.WithDescription("Spans of requests refused (retryable) because they would start traces past max_traces' bound"),
-	}
 )
 
 // rootWait passes every span but the root spans on at once, and the root
