@@ -31,17 +31,22 @@ func origin(cause string) []attribute.KeyValue {
 }
 
 // failedCalls sends a request of front, name, that failed (502) on calls
-// to the peers, one after another (retries of one call when the peers are
-// the same); root false leaves the root span unsent, as a proxy that
-// propagates trace context but exports nothing would.
-func failedCalls(t *testing.T, front *sender, name string, root bool, peers ...string) {
+// to the peers: one after another (retries of one call when the peers are
+// the same), or, with together, at once (a fan-out); root false leaves the
+// root span unsent, as a proxy that propagates trace context but exports
+// nothing would.
+func failedCalls(t *testing.T, front *sender, name string, root, together bool, peers ...string) {
 	t0 := time.Now().Add(-time.Second)
 	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
 	ctx, r := front.span(context.Background(), name, trace.SpanKindServer, t0, ms(50), true, attribute.Int("http.response.status_code", 502))
 	for i, peer := range peers {
-		_, c := front.span(ctx, "HTTP GET", trace.SpanKindClient, t0.Add(ms(2+10*i)), ms(5), true,
+		start := 2 + 10*i
+		if together {
+			start = 2
+		}
+		_, c := front.span(ctx, "HTTP GET", trace.SpanKindClient, t0.Add(ms(start)), ms(5), true,
 			append(origin("peer_unreachable"), attribute.String("http.request.method", "GET"), attribute.String("url.full", "http://"+peer+"/items/"+strconv.Itoa(i)))...)
-		c.End(trace.WithTimestamp(t0.Add(ms(7 + 10*i))))
+		c.End(trace.WithTimestamp(t0.Add(ms(start + 5))))
 	}
 	if root {
 		r.End(trace.WithTimestamp(t0.Add(ms(50))))
@@ -62,9 +67,9 @@ func traffic(t *testing.T, grpcEndpoint string) {
 	for range 2 {
 		plainErrorTrace(t, shop, pricing, nil) // no failhop marks at all
 	}
-	failedCalls(t, front, "GET /fanout", true, "a:81", "b:82")        // fan-out, two failing hops
-	failedCalls(t, front, "GET /retry", true, "c:83", "c:83", "c:83") // retried, one hop
-	failedCalls(t, edge, "GET /proxied", false, "d:84")               // the root never arrives
+	failedCalls(t, front, "GET /fanout", true, true, "a:81", "b:82")         // fan-out, two failing hops
+	failedCalls(t, front, "GET /retry", true, false, "c:83", "c:83", "c:83") // retried, one hop
+	failedCalls(t, edge, "GET /proxied", false, false, "d:84")               // the root never arrives
 	flush(t, gateway, inventory, shop, pricing, front, edge)
 }
 
