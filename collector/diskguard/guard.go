@@ -3,7 +3,6 @@ package diskguard
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -11,10 +10,9 @@ import (
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
-)
 
-// warnEvery is how often at most the guard logs the saves it put off.
-const warnEvery = 10 * time.Second
+	"github.com/failhop/failhop/collector/internal/throttled"
+)
 
 // guard is the extension: it finds the storage it guards at Start and
 // wraps each client that storage gives.
@@ -25,9 +23,7 @@ type guard struct {
 	putOff    metric.Int64Counter
 	lost      metric.Int64Counter
 
-	mu         sync.Mutex
-	unreported int       // saves put off since the last warning
-	warned     time.Time // when the last warning was logged
+	putOffs throttled.Counts // saves put off since the last warning
 }
 
 func newGuard(set extension.Settings, storageID component.ID) (*guard, error) {
@@ -118,15 +114,10 @@ func readsAndWrites(ops []*storage.Operation) bool {
 
 func (g *guard) savePutOff(ctx context.Context, err error) {
 	g.putOff.Add(ctx, 1)
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.unreported++
-	if time.Since(g.warned) < warnEvery {
-		return
+	if n, ok := g.putOffs.Add(time.Now(), 1); ok {
+		g.logger.Warn("queue_disk_guard: the queue's disk is full: items are read back and sent without saving the queue's read position until a write succeeds (a restart meanwhile sends them again)",
+			zap.Int("reads", n[0]), zap.Error(err))
 	}
-	g.logger.Warn("queue_disk_guard: the queue's disk is full: items are read back and sent without saving the queue's read position until a write succeeds (a restart meanwhile sends them again)",
-		zap.Int("reads", g.unreported), zap.Error(err))
-	g.unreported, g.warned = 0, time.Now()
 }
 
 func (g *guard) itemLost(ctx context.Context, batchErr, readErr error) {

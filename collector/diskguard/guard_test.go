@@ -8,6 +8,8 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // fullDisk is storage on a full disk: what is stored reads back, and every
@@ -38,7 +40,10 @@ func (d *fullDisk) Batch(_ context.Context, ops ...*storage.Operation) error {
 // an item whose own write failed, a write of new items and a delete fail
 // as they would without the guard.
 func TestBatchShapes(t *testing.T) {
-	g, err := newGuard(extensiontest.NewNopSettings(Type), component.MustNewID("file_storage"))
+	core, logs := observer.New(zap.WarnLevel)
+	set := extensiontest.NewNopSettings(Type)
+	set.Logger = zap.New(core)
+	g, err := newGuard(set, component.MustNewID("file_storage"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,8 +54,8 @@ func TestBatchShapes(t *testing.T) {
 	if err := c.Batch(ctx, storage.SetOperation("qmv0", []byte("position")), read); err != nil || string(read.Value) != "spans" {
 		t.Errorf("read with the save of the position: %v, %q; want the item", err, read.Value)
 	}
-	if g.warned.IsZero() {
-		t.Errorf("the save put off was not logged")
+	if entries := logs.All(); len(entries) != 1 || entries[0].ContextMap()["reads"] != int64(1) {
+		t.Errorf("logged %v, want one warning of the 1 save put off", entries)
 	}
 	for name, ops := range map[string][]*storage.Operation{
 		"a read of a phantom item": {storage.SetOperation("qmv0", nil), storage.GetOperation("8")},

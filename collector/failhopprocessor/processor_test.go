@@ -21,6 +21,7 @@ import (
 	"github.com/failhop/failhop/analyzer"
 	"github.com/failhop/failhop/analyzer/otlpconv"
 	"github.com/failhop/failhop/collector/internal/ptracetest"
+	"github.com/failhop/failhop/collector/internal/throttled"
 	"github.com/failhop/failhop/tracejson"
 	"github.com/failhop/failhop/vocab"
 )
@@ -575,7 +576,7 @@ func incompleteTrace() ptrace.Traces {
 }
 
 // TestIncompleteTracesLogged: incomplete traces are counted, and logged at
-// warn with their count at most once every warnEvery.
+// warn with their count at most once every throttled.Every.
 func TestIncompleteTracesLogged(t *testing.T) {
 	core, logs := observer.New(zap.WarnLevel)
 	set := componenttest.NewNopTelemetrySettings()
@@ -589,9 +590,9 @@ func TestIncompleteTracesLogged(t *testing.T) {
 	}
 	entries := logs.All()
 	if len(entries) != 1 || entries[0].ContextMap()["traces"] != int64(2) {
-		t.Fatalf("logged %v, want one warning for the first 2 traces (the next within %v waits)", entries, warnEvery)
+		t.Fatalf("logged %v, want one warning for the first 2 traces (the next within %v waits)", entries, throttled.Every)
 	}
-	if tel.unreported != 3 {
-		t.Errorf("%d traces wait for the next warning, want 3", tel.unreported)
+	if p := tel.incompleteCount.Pending(); p[0] != 3 {
+		t.Errorf("%d traces wait for the next warning, want 3", p[0])
 	}
 }

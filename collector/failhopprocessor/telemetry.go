@@ -3,12 +3,13 @@ package failhopprocessor
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
+
+	"github.com/failhop/failhop/collector/internal/throttled"
 )
 
 // The processor's own metrics, through the collector's telemetry (served
@@ -25,19 +26,14 @@ const (
 	metricDuration   = "otelcol_processor_failhop_analysis_duration"
 )
 
-// warnEvery is how often at most incomplete traces are logged.
-const warnEvery = 10 * time.Second
-
 // telemetry holds the processor's instruments, and the log of incomplete
-// traces: a warning at most every warnEvery with their count.
+// traces: a warning at most every throttled.Every with their count.
 type telemetry struct {
 	analyzed, marked, late, incomplete metric.Int64Counter
 	duration                           metric.Float64Histogram
 
-	logger     *zap.Logger
-	mu         sync.Mutex
-	unreported int       // incomplete traces since the last warning
-	warned     time.Time // when it was logged
+	logger          *zap.Logger
+	incompleteCount throttled.Counts // incomplete traces since the last warning
 }
 
 func newTelemetry(set component.TelemetrySettings) (*telemetry, error) {
@@ -75,15 +71,10 @@ func (t *telemetry) record(ctx context.Context, o outcome) {
 	}
 }
 
-// warnIncomplete logs incomplete traces, at most every warnEvery.
+// warnIncomplete logs incomplete traces, at most every throttled.Every.
 func (t *telemetry) warnIncomplete(n int) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.unreported += n
-	if time.Since(t.warned) < warnEvery {
-		return
+	if counts, ok := t.incompleteCount.Add(time.Now(), n); ok {
+		t.logger.Warn("failhop: failed traces were incomplete when analyzed (spans evicted or dropped before the analysis, not exported yet, or past its span limit): marked with low confidence; see failhop.failing_hop.reason on their root spans",
+			zap.Int("traces", counts[0]))
 	}
-	t.logger.Warn("failhop: failed traces were incomplete when analyzed (spans evicted or dropped before the analysis, not exported yet, or past its span limit): marked with low confidence; see failhop.failing_hop.reason on their root spans",
-		zap.Int("traces", t.unreported))
-	t.unreported, t.warned = 0, time.Now()
 }

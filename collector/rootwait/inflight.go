@@ -8,6 +8,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
+
+	"github.com/failhop/failhop/collector/internal/throttled"
 )
 
 // admitShare is the share of max_traces root_wait lets be in flight:
@@ -30,19 +32,15 @@ type inFlight struct {
 	mu     sync.Mutex
 	traces map[pcommon.TraceID]bool
 	order  []seenTrace // by first span, the oldest first
-	// refused counts since the last warning, which comes at most once a
-	// logEvery.
-	refusedSpans, refusedBatches int
-	lastWarning                  time.Time
+	// the refused spans and requests since the last warning, which comes
+	// at most once a throttled.Every
+	refusals throttled.Counts
 }
 
 type seenTrace struct {
 	id      pcommon.TraceID
 	expires time.Time
 }
-
-// logEvery is how often, at most, a refusal is logged.
-const logEvery = 10 * time.Second
 
 func newInFlight(maxTraces int, decisionWait time.Duration, log *zap.Logger) *inFlight {
 	if maxTraces <= 0 {
@@ -99,15 +97,13 @@ func (f *inFlight) expire(now time.Time) {
 }
 
 // refused counts a refused batch and logs the refusals at most once a
-// logEvery, with their counts.
+// throttled.Every, with their counts.
 func (f *inFlight) refused(spans int, now time.Time) {
-	f.refusedSpans += spans
-	f.refusedBatches++
-	if now.Sub(f.lastWarning) < logEvery {
+	n, ok := f.refusals.Add(now, spans, 1)
+	if !ok {
 		return
 	}
 	f.log.Warn("root_wait: refusing new traces (retryable) while tail sampling is full: senders send them again; raise FAILHOP_MAX_TRACES and the memory, or add gateways",
-		zap.Int("refused_requests", f.refusedBatches), zap.Int("refused_spans", f.refusedSpans),
+		zap.Int("refused_requests", n[1]), zap.Int("refused_spans", n[0]),
 		zap.Int("traces_in_flight", len(f.traces)), zap.Int("bound", f.bound))
-	f.refusedSpans, f.refusedBatches, f.lastWarning = 0, 0, now
 }
