@@ -36,13 +36,13 @@ func TestQueueDiskFull(t *testing.T) {
 	client := otlpClient(t, addr(ports.CollectorOTLPGRPC))
 
 	const sent = 400
-	stack := strings.Repeat("goroutine 1 [running]:\nmain.handler(...)\n", 25) // 1 KB
+	panicStack := strings.Repeat("goroutine 1 [running]:\nmain.handler(...)\n", 25) // 1 KB
 	for n := 0; n < sent; n += 10 {
 		time.Sleep(200 * time.Millisecond) // a batch each: more than the exporter's consumers hold
 		td := twoSpanTraces(n, 10, true)
 		spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
 		for i := range spans.Len() {
-			spans.At(i).Attributes().PutStr("exception.stacktrace", stack)
+			spans.At(i).Attributes().PutStr("exception.stacktrace", panicStack)
 		}
 		if _, err := exportRetrying(client, td, time.Now().Add(time.Minute)); err != nil {
 			t.Fatalf("request %d: %v", n/10, err)
